@@ -1,0 +1,53 @@
+package transform
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/hex"
+)
+
+// Base64URL encodes with the URL-safe base64 alphabet without padding
+// (RFC 4648 §5), the form that fits in cookies, headers and URLs unescaped.
+//
+// Read is strict, so every byte string has exactly one accepted encoding: it
+// rejects padding, characters outside the alphabet, CR and LF (which the
+// standard library's decoder would skip), and non-zero trailing bits.
+var Base64URL Transformer = base64URL{}
+
+type base64URL struct{}
+
+var b64 = base64.RawURLEncoding.Strict()
+
+func (base64URL) Write(dst, src []byte) []byte { return b64.AppendEncode(dst, src) }
+
+func (base64URL) Read(dst, src []byte) ([]byte, error) {
+	if bytes.ContainsAny(src, "\r\n") {
+		return dst, invalidf("base64url: line break at offset %d", bytes.IndexAny(src, "\r\n"))
+	}
+	out, err := b64.AppendDecode(dst, src)
+	if err != nil {
+		return dst, invalidf("base64url: %v", err)
+	}
+	return out, nil
+}
+
+// Hex encodes as lowercase hexadecimal. Read accepts only lowercase digits
+// and an even length, so every byte string has exactly one accepted encoding.
+var Hex Transformer = hexEncoding{}
+
+type hexEncoding struct{}
+
+func (hexEncoding) Write(dst, src []byte) []byte { return hex.AppendEncode(dst, src) }
+
+func (hexEncoding) Read(dst, src []byte) ([]byte, error) {
+	for i, c := range src {
+		if 'A' <= c && c <= 'F' {
+			return dst, invalidf("hex: uppercase digit at offset %d; only lowercase is canonical", i)
+		}
+	}
+	out, err := hex.AppendDecode(dst, src)
+	if err != nil {
+		return dst, invalidf("hex: %v", err)
+	}
+	return out, nil
+}

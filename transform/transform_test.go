@@ -1,0 +1,220 @@
+package transform_test
+
+import (
+	"bytes"
+	"compress/flate"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/sesstool/sesstool/internal/transformtest"
+	"github.com/sesstool/sesstool/transform"
+)
+
+var (
+	key32 = bytes.Repeat([]byte{0x42}, 32)
+	key16 = bytes.Repeat([]byte{0x24}, 16)
+	ad    = []byte("LOGIN_SESSION")
+)
+
+func must(t transform.Transformer, err error) transform.Transformer {
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+func TestConformance(t *testing.T) {
+	other := bytes.Repeat([]byte{0x43}, 32)
+	tests := []struct {
+		name string
+		c    transformtest.Config
+	}{
+		{"XChaCha20Poly1305", transformtest.Config{
+			New: func() transform.Transformer { return must(transform.NewXChaCha20Poly1305(key32, ad)) },
+			Others: func() []transform.Transformer {
+				return []transform.Transformer{
+					must(transform.NewXChaCha20Poly1305(other, ad)),
+					must(transform.NewXChaCha20Poly1305(key32, []byte("OTHER"))),
+					must(transform.NewXChaCha20Poly1305(key32, nil)),
+					must(transform.NewChaCha20Poly1305(key32, ad)),
+				}
+			},
+			Authenticated: true,
+		}},
+		{"ChaCha20Poly1305", transformtest.Config{
+			New: func() transform.Transformer { return must(transform.NewChaCha20Poly1305(key32, ad)) },
+			Others: func() []transform.Transformer {
+				return []transform.Transformer{
+					must(transform.NewChaCha20Poly1305(other, ad)),
+					must(transform.NewChaCha20Poly1305(key32, []byte("OTHER"))),
+					must(transform.NewAESGCM(key32, ad)),
+				}
+			},
+			Authenticated: true,
+		}},
+		{"AES256GCM", transformtest.Config{
+			New: func() transform.Transformer { return must(transform.NewAESGCM(key32, ad)) },
+			Others: func() []transform.Transformer {
+				return []transform.Transformer{
+					must(transform.NewAESGCM(other, ad)),
+					must(transform.NewAESGCM(key32, []byte("LOGIN_SESSIOM"))),
+					must(transform.NewChaCha20Poly1305(key32, ad)),
+				}
+			},
+			Authenticated: true,
+		}},
+		{"AES128GCM", transformtest.Config{
+			New: func() transform.Transformer { return must(transform.NewAESGCM(key16, ad)) },
+			Others: func() []transform.Transformer {
+				return []transform.Transformer{must(transform.NewAESGCM(key32[:16], ad))}
+			},
+			Authenticated: true,
+		}},
+		{"HMACSHA256", hmacConfig(transform.SHA256)},
+		{"HMACSHA384", hmacConfig(transform.SHA384)},
+		{"HMACSHA512", hmacConfig(transform.SHA512)},
+		{"Base64URL", transformtest.Config{New: func() transform.Transformer { return transform.Base64URL }, Deterministic: true}},
+		{"Hex", transformtest.Config{New: func() transform.Transformer { return transform.Hex }, Deterministic: true}},
+		{"Deflate", transformtest.Config{New: func() transform.Transformer { return transform.NewDeflate(1 << 20) }, Deterministic: true}},
+		{"ChainSealThenEncode", transformtest.Config{
+			New: func() transform.Transformer {
+				return transform.Chain(transform.NewDeflate(1<<20), must(transform.NewXChaCha20Poly1305(key32, ad)), transform.Base64URL)
+			},
+			Others: func() []transform.Transformer {
+				return []transform.Transformer{transform.Chain(transform.NewDeflate(1<<20), must(transform.NewXChaCha20Poly1305(key32, nil)), transform.Base64URL)}
+			},
+		}},
+		{"EmptyChain", transformtest.Config{New: func() transform.Transformer { return transform.Chain() }, Deterministic: true}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) { transformtest.Run(t, tt.c) })
+	}
+}
+
+func hmacConfig(h transform.Hash) transformtest.Config {
+	return transformtest.Config{
+		New: func() transform.Transformer { return must(transform.NewHMAC(h, key32, ad)) },
+		Others: func() []transform.Transformer {
+			return []transform.Transformer{
+				must(transform.NewHMAC(h, key16, ad)),
+				must(transform.NewHMAC(h, key32, []byte("OTHER"))),
+				must(transform.NewHMAC(h, key32, nil)),
+				must(transform.NewHMAC(h%3+1, key32, ad)),
+			}
+		},
+		Authenticated: true,
+		Deterministic: true,
+	}
+}
+
+// tagged is a Ktor-style test transformer: Write appends ";"+s, Read strips
+// it or fails.
+type tagged string
+
+func (s tagged) Write(dst, src []byte) []byte { return append(append(append(dst, src...), ';'), s...) }
+func (s tagged) Read(dst, src []byte) ([]byte, error) {
+	suffix := ";" + string(s)
+	if !strings.HasSuffix(string(src), suffix) {
+		return dst, transform.ErrInvalid
+	}
+	return append(dst, src[:len(src)-len(suffix)]...), nil
+}
+
+// TestChainOrder is Ktor's SessionTransportTransformerKtTest: writing "0"
+// through [A("1"), B("2")] gives "0;1;2", and reading it back gives "0".
+func TestChainOrder(t *testing.T) {
+	c := transform.Chain(tagged("1"), tagged("2"))
+	if got := string(c.Write(nil, []byte("0"))); got != "0;1;2" {
+		t.Fatalf("Write = %q; want %q", got, "0;1;2")
+	}
+	got, err := c.Read(nil, []byte("0;1;2"))
+	if err != nil || string(got) != "0" {
+		t.Fatalf("Read = %q, %v; want %q", got, err, "0")
+	}
+	// Read applies B first: a value that only A accepts is rejected.
+	if _, err := c.Read(nil, []byte("0;2;1")); !errors.Is(err, transform.ErrInvalid) {
+		t.Fatalf("Read(wrong order) error = %v; want ErrInvalid", err)
+	}
+}
+
+func TestBase64URLStrict(t *testing.T) {
+	valid := string(transform.Base64URL.Write(nil, []byte{0xfb, 0xff, 0x01}))
+	if valid != "-_8B" {
+		t.Fatalf("Write = %q; want %q", valid, "-_8B")
+	}
+	for _, in := range []string{
+		"-_8B=",     // padding
+		"-_8B\n",    // line feed
+		"-_\r\n8B",  // CR LF inside
+		"+/8B",      // standard alphabet
+		"A",         // impossible length
+		"AB",        // non-zero trailing bits: 'B' leaves bits set
+		"-_8B -_8B", // space
+	} {
+		if _, err := transform.Base64URL.Read(nil, []byte(in)); !errors.Is(err, transform.ErrInvalid) {
+			t.Errorf("Read(%q) error = %v; want ErrInvalid", in, err)
+		}
+	}
+}
+
+func TestHexStrict(t *testing.T) {
+	for _, in := range []string{"ABCD", "abc", "zz", "ab cd", "ab\n"} {
+		if _, err := transform.Hex.Read(nil, []byte(in)); !errors.Is(err, transform.ErrInvalid) {
+			t.Errorf("Read(%q) error = %v; want ErrInvalid", in, err)
+		}
+	}
+}
+
+func TestDeflateLimits(t *testing.T) {
+	d := transform.NewDeflate(1000)
+	// A bomb: 10 MB of zeros compresses to ~10 KB.
+	var buf bytes.Buffer
+	w, _ := flate.NewWriter(&buf, flate.BestCompression)
+	w.Write(make([]byte, 10<<20))
+	w.Close()
+	if _, err := d.Read(nil, buf.Bytes()); !errors.Is(err, transform.ErrInvalid) || !strings.Contains(err.Error(), "exceeds the limit") {
+		t.Errorf("Read(bomb) error = %v; want the size limit", err)
+	}
+	exact := d.Write(nil, make([]byte, 1000))
+	if out, err := d.Read(nil, exact); err != nil || len(out) != 1000 {
+		t.Errorf("Read(1000 bytes at limit 1000) = %d bytes, %v; want success", len(out), err)
+	}
+	over := d.Write(nil, make([]byte, 1001))
+	if _, err := d.Read(nil, over); !errors.Is(err, transform.ErrInvalid) {
+		t.Errorf("Read(1001 bytes at limit 1000) error = %v; want ErrInvalid", err)
+	}
+	good := d.Write(nil, []byte("hello"))
+	if _, err := d.Read(nil, append(bytes.Clone(good), 0)); !errors.Is(err, transform.ErrInvalid) {
+		t.Errorf("Read(trailing byte) error = %v; want ErrInvalid", err)
+	}
+	if _, err := d.Read(nil, good[:len(good)-1]); !errors.Is(err, transform.ErrInvalid) {
+		t.Errorf("Read(truncated) error = %v; want ErrInvalid", err)
+	}
+}
+
+func TestConstructorErrors(t *testing.T) {
+	for name, f := range map[string]func() (transform.Transformer, error){
+		"xchacha short key": func() (transform.Transformer, error) { return transform.NewXChaCha20Poly1305(key16, nil) },
+		"chacha short key":  func() (transform.Transformer, error) { return transform.NewChaCha20Poly1305(key16, nil) },
+		"aes 24-byte key":   func() (transform.Transformer, error) { return transform.NewAESGCM(make([]byte, 24), nil) },
+		"aes empty key":     func() (transform.Transformer, error) { return transform.NewAESGCM(nil, nil) },
+		"hmac short key":    func() (transform.Transformer, error) { return transform.NewHMAC(transform.SHA256, key16[:15], nil) },
+		"hmac unknown hash": func() (transform.Transformer, error) { return transform.NewHMAC(0, key32, nil) },
+	} {
+		if tr, err := f(); err == nil || tr != nil {
+			t.Errorf("%s: got %v, %v; want an error", name, tr, err)
+		}
+	}
+}
+
+// TestHMACNoPrefixAmbiguity checks that the length prefix keeps purposes
+// apart even when one purpose is a prefix of another.
+func TestHMACNoPrefixAmbiguity(t *testing.T) {
+	a := must(transform.NewHMAC(transform.SHA256, key32, []byte("LOGIN")))
+	b := must(transform.NewHMAC(transform.SHA256, key32, []byte("LOGINX")))
+	tok := a.Write(nil, []byte("Xpayload"))
+	if _, err := b.Read(nil, tok); err == nil {
+		t.Fatal("a tag for purpose LOGIN + message Xpayload verified for purpose LOGINX")
+	}
+}
