@@ -167,4 +167,3 @@ func input(n int) []byte {
 	}
 	return b
 }
-
