@@ -1,0 +1,313 @@
+package keyring
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"time"
+)
+
+// FormatVersion is the version of the keyring file format that Marshal
+// writes and Parse reads.
+const FormatVersion = 1
+
+// MaxFileSize is the largest keyring file Parse and Load accept, in bytes.
+const MaxFileSize = 1 << 20
+
+// MaxKeys is the largest number of keys a keyring file may hold.
+const MaxKeys = 1000
+
+// fileFormat is the JSON form of a keyring file; see SPEC.md.
+type fileFormat struct {
+	Format  string    `json:"format"`
+	Version int       `json:"version"`
+	Keys    []fileKey `json:"keys"`
+}
+
+type fileKey struct {
+	ID         string     `json:"id"`
+	Algorithm  string     `json:"algorithm"`
+	State      string     `json:"state"`
+	Created    time.Time  `json:"created"`
+	Retired    *time.Time `json:"retired,omitempty"`
+	Destroyed  *time.Time `json:"destroyed,omitempty"`
+	Secret     string     `json:"secret,omitempty"`
+	SignSecret string     `json:"signSecret,omitempty"`
+	KtorLayout string     `json:"ktorLayout,omitempty"`
+}
+
+const formatName = "sesstool-keyring"
+
+var b64 = base64.RawURLEncoding.Strict()
+
+// Marshal returns the keyring file encoding of r. The result holds secrets:
+// write it only with [Create] or [Update], or to a file of mode 0600.
+func (r *Ring) Marshal() ([]byte, error) {
+	f := fileFormat{Format: formatName, Version: FormatVersion, Keys: make([]fileKey, 0, len(r.keys))}
+	for _, k := range r.keys {
+		fk := fileKey{
+			ID:         k.ID.String(),
+			Algorithm:  string(k.Algorithm),
+			State:      k.State.String(),
+			Created:    k.Created,
+			KtorLayout: string(k.KtorLayout),
+		}
+		if !k.Retired.IsZero() {
+			t := k.Retired
+			fk.Retired = &t
+		}
+		if !k.Destroyed.IsZero() {
+			t := k.Destroyed
+			fk.Destroyed = &t
+		}
+		if len(k.secret) > 0 {
+			fk.Secret = b64.EncodeToString(k.secret)
+		}
+		if len(k.signSecret) > 0 {
+			fk.SignSecret = b64.EncodeToString(k.signSecret)
+		}
+		f.Keys = append(f.Keys, fk)
+	}
+	out, err := json.MarshalIndent(f, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("keyring: failed to encode: %v", err)
+	}
+	return append(out, '\n'), nil
+}
+
+// Parse decodes a keyring file. It is strict: unknown fields, a wrong format
+// name or version, duplicate IDs, anything but exactly one primary key,
+// secrets of the wrong size and files over MaxFileSize are errors wrapping
+// ErrCorrupt. Errors never include secret material.
+func Parse(data []byte) (*Ring, error) {
+	if len(data) > MaxFileSize {
+		return nil, corruptf("file is %d bytes; the limit is %d", len(data), MaxFileSize)
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	var f fileFormat
+	if err := dec.Decode(&f); err != nil {
+		// encoding/json's messages quote types and offsets, not input text.
+		return nil, corruptf("%v", err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, corruptf("data after the keyring object")
+	}
+	if f.Format != formatName {
+		return nil, corruptf("format is %q; want %q", f.Format, formatName)
+	}
+	if f.Version != FormatVersion {
+		return nil, corruptf("version %d is not supported (this build reads version %d); upgrade sesstool", f.Version, FormatVersion)
+	}
+	if len(f.Keys) == 0 || len(f.Keys) > MaxKeys {
+		return nil, corruptf("%d keys; a keyring holds 1 to %d", len(f.Keys), MaxKeys)
+	}
+	r := &Ring{primary: -1}
+	seen := make(map[ID]bool, len(f.Keys))
+	for i, fk := range f.Keys {
+		k, err := fk.key()
+		if err != nil {
+			return nil, corruptf("key #%d: %v", i+1, err)
+		}
+		if seen[k.ID] {
+			return nil, corruptf("key ID %v appears twice", k.ID)
+		}
+		seen[k.ID] = true
+		if k.State == Primary {
+			if r.primary >= 0 {
+				return nil, corruptf("keys %v and %v are both primary; exactly one must be", r.keys[r.primary].ID, k.ID)
+			}
+			r.primary = len(r.keys)
+		}
+		r.keys = append(r.keys, k)
+	}
+	if r.primary < 0 {
+		return nil, corruptf("no primary key; exactly one must be")
+	}
+	return r, nil
+}
+
+func (fk fileKey) key() (Key, error) {
+	id, err := ParseID(fk.ID)
+	if err != nil {
+		return Key{}, err
+	}
+	k := Key{ID: id, Algorithm: Algorithm(fk.Algorithm), Created: fk.Created, KtorLayout: KtorLayout(fk.KtorLayout)}
+	for s, n := range stateNames {
+		if n == fk.State {
+			k.State = s
+		}
+	}
+	if k.State == 0 {
+		return Key{}, fmt.Errorf("key %v: unknown state %q", id, fk.State)
+	}
+	if fk.Created.IsZero() {
+		return Key{}, fmt.Errorf("key %v: no creation time", id)
+	}
+	if fk.Retired != nil {
+		k.Retired = *fk.Retired
+	}
+	if fk.Destroyed != nil {
+		k.Destroyed = *fk.Destroyed
+	}
+	switch {
+	case k.State == Retired && k.Retired.IsZero():
+		return Key{}, fmt.Errorf("key %v: retired without a retirement time", id)
+	case k.State == Destroyed && k.Destroyed.IsZero():
+		return Key{}, fmt.Errorf("key %v: destroyed without a destruction time", id)
+	case (k.State == Primary || k.State == Active) && !(k.Retired.IsZero() && k.Destroyed.IsZero()):
+		return Key{}, fmt.Errorf("key %v: %v but has a retirement or destruction time", id, k.State)
+	}
+	if fk.Secret != "" {
+		if k.secret, err = b64.DecodeString(fk.Secret); err != nil {
+			return Key{}, fmt.Errorf("key %v: secret is not unpadded base64url", id)
+		}
+	}
+	if fk.SignSecret != "" {
+		if k.signSecret, err = b64.DecodeString(fk.SignSecret); err != nil {
+			return Key{}, fmt.Errorf("key %v: signSecret is not unpadded base64url", id)
+		}
+	}
+	if err := k.validate(); err != nil {
+		return Key{}, err
+	}
+	return k, nil
+}
+
+func corruptf(format string, args ...any) error {
+	return fmt.Errorf("%w: "+format, append([]any{ErrCorrupt}, args...)...)
+}
+
+// Load reads and parses the keyring file at path. On Unix it refuses, with
+// an error wrapping ErrInsecure, a file that its group or other users can
+// read or write: fix it with chmod 600.
+func Load(path string) (*Ring, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("keyring: failed to open keyring: %w", err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("keyring: failed to open keyring: %w", err)
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, fmt.Errorf("%w: %s is not a regular file", ErrCorrupt, path)
+	}
+	if runtime.GOOS != "windows" && fi.Mode().Perm()&0o077 != 0 {
+		return nil, fmt.Errorf("%w: %s has mode %04o; run chmod 600 %s", ErrInsecure, path, fi.Mode().Perm(), path)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("keyring: failed to read keyring: %w", err)
+	}
+	r, err := Parse(data)
+	if err != nil {
+		return nil, fmt.Errorf("%w (file %s)", err, path)
+	}
+	return r, nil
+}
+
+// Create writes r to a new keyring file at path with mode 0600. It never
+// replaces an existing file: if path exists it returns an error wrapping
+// ErrExists. The file appears complete or not at all.
+func Create(path string, r *Ring) error {
+	unlock, err := lock(path)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	return writeFile(path, r, false)
+}
+
+// Update applies fn to the keyring file at path and writes the result back
+// atomically, holding an exclusive lock on path+".lock" from the read to the
+// rename, so concurrent updates from several processes serialize and none is
+// lost. If fn returns an error, the file is left as it was. Update returns
+// the ring it wrote.
+func Update(path string, fn func(*Ring) (*Ring, error)) (*Ring, error) {
+	unlock, err := lock(path)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	r, err := Load(path)
+	if err != nil {
+		return nil, err
+	}
+	r2, err := fn(r)
+	if err != nil {
+		return nil, err
+	}
+	if err := writeFile(path, r2, true); err != nil {
+		return nil, err
+	}
+	return r2, nil
+}
+
+// writeFile writes r to a temporary file next to path, syncs it, and then
+// renames it over path (replace) or links it to path (no replace), and syncs
+// the directory: a crash leaves either the old file or the new one.
+func writeFile(path string, r *Ring, replace bool) (err error) {
+	data, err := r.Marshal()
+	if err != nil {
+		return err
+	}
+	// Validate what we are about to write, so a bug can never store a file
+	// that Load rejects.
+	if _, err := Parse(data); err != nil {
+		return fmt.Errorf("keyring: refusing to write an invalid keyring: %v", err)
+	}
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("keyring: failed to write keyring: %w", err)
+	}
+	defer func() {
+		tmp.Close()
+		os.Remove(tmp.Name()) // after a rename or link this removes nothing or the extra name
+	}()
+	if err := tmp.Chmod(0o600); err != nil {
+		return fmt.Errorf("keyring: failed to write keyring: %w", err)
+	}
+	if _, err := tmp.Write(data); err != nil {
+		return fmt.Errorf("keyring: failed to write keyring: %w", err)
+	}
+	if err := tmp.Sync(); err != nil {
+		return fmt.Errorf("keyring: failed to write keyring: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("keyring: failed to write keyring: %w", err)
+	}
+	if replace {
+		err = os.Rename(tmp.Name(), path)
+	} else {
+		err = os.Link(tmp.Name(), path)
+		if errors.Is(err, fs.ErrExist) {
+			return fmt.Errorf("%w: %s (refusing to overwrite it; remove it first if you really mean to)", ErrExists, path)
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("keyring: failed to write keyring: %w", err)
+	}
+	return syncDir(dir)
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("keyring: failed to sync directory: %w", err)
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil && runtime.GOOS != "windows" {
+		return fmt.Errorf("keyring: failed to sync directory: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,473 @@
+// Package keyring holds the keys that seal and open tokens, with their
+// lifecycle: exactly one primary key mints, older keys keep verifying until
+// no token sealed under them can still be live, and then they are pruned.
+//
+// A [Ring] is immutable and safe for concurrent use: every change returns a
+// new Ring. [Load], [Create] and [Update] read and write the versioned JSON
+// file format specified in SPEC.md, atomically, with mode 0600 and under a
+// file lock, so several processes can rotate one keyring file safely.
+//
+// # Algorithms
+//
+// The algorithm belongs to the key and is never read from a token. Native
+// keys hold 32 random bytes, from which a per-algorithm subkey is derived with
+// HKDF-SHA256, so one secret can never be used by two algorithms.
+// [XChaCha20Poly1305] is the default; see [Algorithm] for the others.
+//
+// # Lifecycle
+//
+// A key is in one of four states:
+//
+//   - [Primary]: mints new tokens and verifies. Exactly one key is primary.
+//   - [Active]: verifies, and can be promoted. [Ring.Add] creates one, so a
+//     new key can reach every server before any server mints with it.
+//   - [Retired]: verifies the tokens minted before it was retired; never
+//     mints again. [Ring.Rotate] retires the old primary.
+//   - [Destroyed]: its secret is erased; tokens sealed under it are rejected.
+//
+// [Ring.Prune] removes retired keys once no token sealed under them can still
+// be live (retired longer ago than the maximum TTL plus leeway), and destroyed
+// keys.
+//
+// # Secrets
+//
+// Secrets leave this package only as keyed transformers ([Key.Transformer])
+// and in the file encoding ([Ring.Marshal]). [Key.String], %v, %+v, %#v and
+// every error message show key IDs, never key material.
+package keyring
+
+import (
+	"crypto/hkdf"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"iter"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/sesstool/sesstool/transform"
+)
+
+// Sentinel errors. Errors returned by this package wrap at most one of them.
+var (
+	// ErrNotFound means that no key has the requested ID.
+	ErrNotFound = errors.New("keyring: no such key")
+	// ErrState means that the requested change is not allowed in the key's
+	// current state, such as retiring the primary key.
+	ErrState = errors.New("keyring: operation not allowed in the key's state")
+	// ErrCorrupt means that a keyring file cannot be parsed or breaks an
+	// invariant of the format.
+	ErrCorrupt = errors.New("keyring: corrupt keyring file")
+	// ErrExists means that Create found a file at the path.
+	ErrExists = errors.New("keyring: keyring file already exists")
+	// ErrInsecure means that a keyring file can be read by users other than
+	// its owner.
+	ErrInsecure = errors.New("keyring: keyring file is readable by other users")
+)
+
+// ID identifies a key. It travels in clear in every token, so that Open
+// selects exactly one key without trying others. IDs are random and never
+// zero.
+type ID uint32
+
+// String returns the ID as 8 lowercase hexadecimal digits, e.g. "9f2c01ab".
+func (id ID) String() string { return fmt.Sprintf("%08x", uint32(id)) }
+
+// ParseID parses the 8-hex-digit form of an ID.
+func ParseID(s string) (ID, error) {
+	if len(s) != 8 {
+		return 0, fmt.Errorf("keyring: key ID %q must be 8 hexadecimal digits", s)
+	}
+	v, err := strconv.ParseUint(s, 16, 32)
+	if err != nil || v == 0 {
+		return 0, fmt.Errorf("keyring: key ID %q must be 8 hexadecimal digits, not all zero", s)
+	}
+	return ID(v), nil
+}
+
+// State is the lifecycle state of a key.
+type State uint8
+
+// The key states. See the package documentation.
+const (
+	Primary State = iota + 1
+	Active
+	Retired
+	Destroyed
+)
+
+var stateNames = map[State]string{Primary: "primary", Active: "active", Retired: "retired", Destroyed: "destroyed"}
+
+// String returns the state's lowercase name.
+func (s State) String() string {
+	if n, ok := stateNames[s]; ok {
+		return n
+	}
+	return fmt.Sprintf("State(%d)", uint8(s))
+}
+
+// Verifies reports whether keys in state s open tokens.
+func (s State) Verifies() bool { return s == Primary || s == Active || s == Retired }
+
+// Key is one key of a ring. Its secret is unexported and never printed.
+type Key struct {
+	ID        ID
+	Algorithm Algorithm
+	State     State
+	Created   time.Time
+	Retired   time.Time // when it stopped minting; zero unless Retired or Destroyed after retirement
+	Destroyed time.Time // when its secret was erased; zero unless Destroyed
+	// KtorLayout is the Ktor Encrypt layout policy of a KtorEncrypt key;
+	// empty for every other algorithm.
+	KtorLayout KtorLayout
+
+	secret     []byte
+	signSecret []byte // KtorEncrypt only
+}
+
+// String describes the key without its secret, e.g.
+// "9f2c01ab xchacha20poly1305 primary".
+func (k Key) String() string { return fmt.Sprintf("%v %v %v", k.ID, k.Algorithm, k.State) }
+
+// GoString is like String, so that %#v never prints the secret either.
+func (k Key) GoString() string { return "keyring.Key{" + k.String() + "}" }
+
+// Format implements fmt.Formatter so that every verb prints String.
+func (k Key) Format(f fmt.State, verb rune) {
+	if verb == 'v' && f.Flag('#') {
+		fmt.Fprint(f, k.GoString())
+		return
+	}
+	fmt.Fprint(f, k.String())
+}
+
+// Transformer returns the transformer that seals and opens under k, binding
+// ad as associated data. Native keys use an HKDF-SHA256 subkey with the
+// label "sesstool v1 " + algorithm name. It returns an error wrapping
+// ErrState for a destroyed key.
+func (k Key) Transformer(ad []byte) (transform.Transformer, error) {
+	if !k.State.Verifies() {
+		return nil, fmt.Errorf("%w: key %v is %v", ErrState, k.ID, k.State)
+	}
+	spec, ok := algorithms[k.Algorithm]
+	if !ok {
+		return nil, fmt.Errorf("keyring: key %v has unknown algorithm %q", k.ID, k.Algorithm)
+	}
+	return spec.transformer(k, ad)
+}
+
+// subkey derives the algorithm-specific key of a native key.
+func (k Key) subkey(n int) ([]byte, error) {
+	return hkdf.Key(sha256.New, k.secret, nil, "sesstool v1 "+string(k.Algorithm), n)
+}
+
+// Ring is an immutable set of keys with exactly one primary key.
+type Ring struct {
+	keys    []Key // in creation order
+	primary int   // index into keys
+}
+
+// Generate returns a ring holding one fresh primary key of algorithm alg,
+// created at now.
+func Generate(alg Algorithm, now time.Time) (*Ring, error) {
+	k, err := newKey(nil, alg, Primary, now)
+	if err != nil {
+		return nil, err
+	}
+	return &Ring{keys: []Key{k}}, nil
+}
+
+// newKey returns a fresh native key whose ID differs from every key of r.
+func newKey(r *Ring, alg Algorithm, s State, now time.Time) (Key, error) {
+	spec, ok := algorithms[alg]
+	if !ok || spec.secretSize == 0 {
+		return Key{}, fmt.Errorf("keyring: cannot generate a key for algorithm %q (generated keys: %v)", alg, GeneratedAlgorithms())
+	}
+	k := Key{Algorithm: alg, State: s, Created: now.UTC().Truncate(time.Second)}
+	k.ID = r.freshID()
+	k.secret = make([]byte, spec.secretSize)
+	rand.Read(k.secret)
+	return k, nil
+}
+
+func (r *Ring) freshID() ID {
+	var b [4]byte
+	for {
+		rand.Read(b[:])
+		id := ID(binary.BigEndian.Uint32(b[:]))
+		if _, taken := r.Lookup(id); id != 0 && !taken {
+			return id
+		}
+	}
+}
+
+// Primary returns the key that mints new tokens.
+func (r *Ring) Primary() Key { return r.keys[r.primary] }
+
+// Lookup returns the key with the given ID, in any state.
+func (r *Ring) Lookup(id ID) (Key, bool) {
+	if r == nil {
+		return Key{}, false
+	}
+	for _, k := range r.keys {
+		if k.ID == id {
+			return k, true
+		}
+	}
+	return Key{}, false
+}
+
+// Keys returns the keys in creation order, oldest first.
+func (r *Ring) Keys() iter.Seq[Key] { return slices.Values(r.keys) }
+
+// Len returns the number of keys, in every state.
+func (r *Ring) Len() int { return len(r.keys) }
+
+// String describes the ring without secrets.
+func (r *Ring) String() string {
+	return fmt.Sprintf("keyring(%d keys, primary %v)", len(r.keys), r.Primary().ID)
+}
+
+// GoString is like String.
+func (r *Ring) GoString() string { return r.String() }
+
+// clone returns a copy of r whose key slice can be changed.
+func (r *Ring) clone() *Ring {
+	return &Ring{keys: slices.Clone(r.keys), primary: r.primary}
+}
+
+func (r *Ring) index(id ID) (int, error) {
+	for i, k := range r.keys {
+		if k.ID == id {
+			return i, nil
+		}
+	}
+	return 0, fmt.Errorf("%w: %v (keys in this ring: %v)", ErrNotFound, id, r.ids())
+}
+
+func (r *Ring) ids() string {
+	s := ""
+	for i, k := range r.keys {
+		if i > 0 {
+			s += ", "
+		}
+		s += k.ID.String()
+	}
+	return s
+}
+
+// Rotate returns a ring in which a fresh key of algorithm alg is primary and
+// the old primary is retired at now: it mints no more, but keeps verifying
+// the tokens it sealed. It also returns the new key.
+//
+// When several servers share a keyring, prefer [Ring.Add] then, once every
+// server has the new key, [Ring.Promote].
+func (r *Ring) Rotate(alg Algorithm, now time.Time) (*Ring, Key, error) {
+	r2, k, err := r.Add(alg, now)
+	if err != nil {
+		return nil, Key{}, err
+	}
+	r3, err := r2.Promote(k.ID, now)
+	if err != nil {
+		return nil, Key{}, err
+	}
+	k, _ = r3.Lookup(k.ID)
+	return r3, k, nil
+}
+
+// Add returns a ring with a fresh active key of algorithm alg, which
+// verifies but does not mint until promoted, and the new key.
+func (r *Ring) Add(alg Algorithm, now time.Time) (*Ring, Key, error) {
+	k, err := newKey(r, alg, Active, now)
+	if err != nil {
+		return nil, Key{}, err
+	}
+	r2 := r.clone()
+	r2.keys = append(r2.keys, k)
+	return r2, k, nil
+}
+
+// Promote returns a ring in which the active key id is primary and the old
+// primary is retired at now.
+func (r *Ring) Promote(id ID, now time.Time) (*Ring, error) {
+	i, err := r.index(id)
+	if err != nil {
+		return nil, err
+	}
+	if s := r.keys[i].State; s != Active {
+		return nil, fmt.Errorf("%w: key %v is %v; only an active key can become primary", ErrState, id, s)
+	}
+	if a := r.keys[i].Algorithm; !a.Native() {
+		return nil, fmt.Errorf("%w: key %v is a %v key; only keys of sesstool's own format can be primary", ErrState, id, a)
+	}
+	r2 := r.clone()
+	old := &r2.keys[r2.primary]
+	old.State, old.Retired = Retired, now.UTC().Truncate(time.Second)
+	r2.keys[i].State = Primary
+	r2.primary = i
+	return r2, nil
+}
+
+// Retire returns a ring in which the active key id is retired at now. The
+// primary key cannot be retired: rotate first.
+func (r *Ring) Retire(id ID, now time.Time) (*Ring, error) {
+	i, err := r.index(id)
+	if err != nil {
+		return nil, err
+	}
+	switch s := r.keys[i].State; s {
+	case Primary:
+		return nil, fmt.Errorf("%w: key %v is the primary key; rotate to a new primary first", ErrState, id)
+	case Active:
+	default:
+		return nil, fmt.Errorf("%w: key %v is already %v", ErrState, id, s)
+	}
+	r2 := r.clone()
+	r2.keys[i].State, r2.keys[i].Retired = Retired, now.UTC().Truncate(time.Second)
+	return r2, nil
+}
+
+// Destroy returns a ring in which key id's secret is erased, so that every
+// token sealed under it is rejected from then on. The ID stays in the ring,
+// so errors can say the key was destroyed, until [Ring.Prune] removes it.
+// The primary key cannot be destroyed: rotate first.
+func (r *Ring) Destroy(id ID, now time.Time) (*Ring, error) {
+	i, err := r.index(id)
+	if err != nil {
+		return nil, err
+	}
+	switch s := r.keys[i].State; s {
+	case Primary:
+		return nil, fmt.Errorf("%w: key %v is the primary key; rotate to a new primary first", ErrState, id)
+	case Destroyed:
+		return nil, fmt.Errorf("%w: key %v is already destroyed", ErrState, id)
+	}
+	r2 := r.clone()
+	k := &r2.keys[i]
+	k.State, k.Destroyed = Destroyed, now.UTC().Truncate(time.Second)
+	k.secret, k.signSecret = nil, nil
+	return r2, nil
+}
+
+// Prune returns a ring without the keys that can no longer verify a live
+// token at now, and the IDs it removed: destroyed keys, and keys retired at
+// or before now − maxAge. maxAge must be the longest TTL any minter uses plus
+// its leeway (token.Options.MaxTTL + Leeway); a key retired more recently may
+// still have live tokens and is kept. Primary and active keys are never
+// pruned.
+func (r *Ring) Prune(now time.Time, maxAge time.Duration) (*Ring, []ID) {
+	r2 := &Ring{}
+	var removed []ID
+	for _, k := range r.keys {
+		if k.State == Destroyed || (k.State == Retired && !k.Retired.Add(maxAge).After(now)) {
+			removed = append(removed, k.ID)
+			continue
+		}
+		if k.State == Primary {
+			r2.primary = len(r2.keys)
+		}
+		r2.keys = append(r2.keys, k)
+	}
+	return r2, removed
+}
+
+// PruneDeadline returns when k becomes prunable under maxAge, and false for
+// keys that Prune never removes (primary and active).
+func PruneDeadline(k Key, maxAge time.Duration) (time.Time, bool) {
+	switch k.State {
+	case Retired:
+		return k.Retired.Add(maxAge), true
+	case Destroyed:
+		return k.Destroyed, true
+	}
+	return time.Time{}, false
+}
+
+// Material is foreign key material to import, such as a Ktor service's keys.
+type Material struct {
+	Algorithm Algorithm
+	// Secret is the key: for Ktor algorithms the raw JCE key bytes, for
+	// KtorEncrypt the AES key (16, 24 or 32 bytes); for native algorithms
+	// 32 bytes.
+	Secret []byte
+	// SignSecret is KtorEncrypt's HMAC key; empty for every other algorithm.
+	SignSecret []byte
+	// KtorLayout is KtorEncrypt's layout policy; empty means KtorLayout3.
+	KtorLayout KtorLayout
+}
+
+// Import returns a ring with m added as an active key created at now, and
+// the new key. The secrets are copied. Imported keys verify; a native one can
+// later be promoted to primary.
+func (r *Ring) Import(m Material, now time.Time) (*Ring, Key, error) {
+	k := Key{
+		ID:         r.freshID(),
+		Algorithm:  m.Algorithm,
+		State:      Active,
+		Created:    now.UTC().Truncate(time.Second),
+		KtorLayout: m.KtorLayout,
+		secret:     slices.Clone(m.Secret),
+		signSecret: slices.Clone(m.SignSecret),
+	}
+	if k.Algorithm == KtorEncrypt && k.KtorLayout == "" {
+		k.KtorLayout = KtorLayout3
+	}
+	if err := k.validate(); err != nil {
+		return nil, Key{}, err
+	}
+	if _, err := k.Transformer(nil); err != nil {
+		return nil, Key{}, fmt.Errorf("keyring: cannot use the imported key: %v", err)
+	}
+	r2 := r.clone()
+	r2.keys = append(r2.keys, k)
+	return r2, k, nil
+}
+
+// validate checks the key's fields against its algorithm.
+func (k Key) validate() error {
+	spec, ok := algorithms[k.Algorithm]
+	if !ok {
+		return fmt.Errorf("keyring: key %v: unknown algorithm %q (known: %s)", k.ID, k.Algorithm, strings.Join(names(Algorithms()), ", "))
+	}
+	if k.ID == 0 {
+		return fmt.Errorf("keyring: key ID 00000000 is reserved")
+	}
+	if _, ok := stateNames[k.State]; !ok {
+		return fmt.Errorf("keyring: key %v: unknown state", k.ID)
+	}
+	if k.State == Destroyed {
+		if len(k.secret) != 0 || len(k.signSecret) != 0 {
+			return fmt.Errorf("keyring: key %v is destroyed but still holds a secret", k.ID)
+		}
+		return nil
+	}
+	if n := len(k.secret); n < spec.minSecret || n > spec.maxSecret {
+		return fmt.Errorf("keyring: key %v: a %v secret must be %s bytes, not %d", k.ID, k.Algorithm, sizeRange(spec.minSecret, spec.maxSecret), n)
+	}
+	if spec.signSecret != (len(k.signSecret) > 0) {
+		if spec.signSecret {
+			return fmt.Errorf("keyring: key %v: a %v key needs a sign secret", k.ID, k.Algorithm)
+		}
+		return fmt.Errorf("keyring: key %v: a %v key has no sign secret", k.ID, k.Algorithm)
+	}
+	switch {
+	case k.Algorithm == KtorEncrypt && k.KtorLayout != KtorLayout2 && k.KtorLayout != KtorLayout3 && k.KtorLayout != KtorLayoutBoth:
+		return fmt.Errorf("keyring: key %v: Ktor layout %q must be 2, 3 or both", k.ID, k.KtorLayout)
+	case k.Algorithm != KtorEncrypt && k.KtorLayout != "":
+		return fmt.Errorf("keyring: key %v: only ktor-encrypt keys have a Ktor layout", k.ID)
+	case k.State == Primary && !k.Algorithm.Native():
+		return fmt.Errorf("keyring: key %v: a %v key cannot be primary", k.ID, k.Algorithm)
+	}
+	return nil
+}
+
+func sizeRange(lo, hi int) string {
+	if lo == hi {
+		return strconv.Itoa(lo)
+	}
+	return fmt.Sprintf("%d to %d", lo, hi)
+}
