@@ -3,6 +3,7 @@ package codec
 import (
 	"encoding/binary"
 	"fmt"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/fxamacker/cbor/v2"
@@ -103,9 +104,20 @@ func (cborCodec) Unmarshal(data []byte, v any) error {
 		return cborTooLarge(len(data))
 	}
 	if err := cborDec.Unmarshal(data, v); err != nil {
-		return fmt.Errorf("%w: %v", ErrInvalid, err)
+		return cborInvalid(err)
 	}
 	return nil
+}
+
+// cborInvalid wraps an error from fxamacker/cbor into ErrInvalid, keeping
+// its message, which starts with "cbor: " except for io.EOF and
+// io.ErrUnexpectedEOF, which get that prefix here.
+func cborInvalid(err error) error {
+	msg := err.Error()
+	if !strings.HasPrefix(msg, "cbor: ") {
+		msg = "cbor: " + msg
+	}
+	return fmt.Errorf("%w: %s", ErrInvalid, msg)
 }
 
 func cborTooLarge(n int) error {
@@ -121,7 +133,7 @@ func checkCBOR(data []byte) error {
 		return cborTooLarge(len(data))
 	}
 	if err := cborDec.Wellformed(data); err != nil {
-		return fmt.Errorf("%w: %v", ErrInvalid, err)
+		return cborInvalid(err)
 	}
 	if off := invalidCBORText(data); off >= 0 {
 		return fmt.Errorf("%w: cbor: invalid UTF-8 text string at offset %d", ErrInvalid, off)

@@ -44,7 +44,7 @@ func CBORToJSON(data []byte) ([]byte, error) {
 	}
 	var v any
 	if err := cborDec.Unmarshal(data, &v); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
+		return nil, cborInvalid(err)
 	}
 	jv, err := cborToJSONValue(v)
 	if err != nil {

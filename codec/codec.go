@@ -31,13 +31,13 @@
 //
 // [JSON] decodes with encoding/json after its own validator has run, and
 // inherits encoding/json's rules on how values fit the destination. The one
-// that matters: a JSON object key matches a struct field name or tag
-// case-insensitively when no exact match exists, so {"UID":"x"} fills the
-// field tagged "uid". This is acceptable here because sesstool authenticates
-// a payload before it decodes it: only a holder of the key can choose the
-// bytes, and the validator still rejects two keys that would fill one field
-// only when they are equal after unescaping ({"uid":1,"UID":2} fills the
-// field from the last one). [CBOR] matches field names case-sensitively.
+// that matters: when no struct field matches an object key exactly,
+// encoding/json matches it case-insensitively, so {"UID":"x"} fills the field
+// tagged "uid", and {"uid":"a","UID":"b"} passes the duplicate-key check
+// (the keys differ) and fills that field with "b". This is acceptable
+// because sesstool authenticates a payload before it decodes it: only a
+// holder of the key chooses the bytes, and Marshal never writes such keys.
+// [CBOR] matches field names case-sensitively.
 //
 // Unmarshal does not reset v first: fields absent from the input keep their
 // values, and a top-level null (JSON null, CBOR 0xf6) leaves v unchanged, as

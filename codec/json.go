@@ -12,8 +12,8 @@ import (
 // Marshal uses encoding/json and returns compact JSON without a trailing
 // newline. Unlike json.Marshal it does not escape <, > and & (so "<" stays
 // "<", not "\u003c"), because a session payload is never embedded in HTML;
-// it still escapes U+2028 and U+2029, and replaces invalid UTF-8 in Go
-// strings with U+FFFD, as encoding/json does.
+// it still escapes U+2028 and U+2029, and replaces each invalid UTF-8 byte
+// in a Go string with "\ufffd", as encoding/json does.
 //
 // Unmarshal first runs a validator that accepts exactly one RFC 8259 value
 // within the package limits, and rejects duplicate keys (compared after
