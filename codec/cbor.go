@@ -36,21 +36,25 @@ func (cborCodec) Name() string { return "cbor" }
 
 var (
 	// cborEnc is the one encoding mode: Core Deterministic Encoding.
-	cborEnc cbor.EncMode
+	cborEnc = mustEncMode(cbor.CoreDetEncOptions())
 	// cborDec is the one decoding mode, strict and bounded.
-	cborDec cbor.DecMode
+	cborDec = mustDecMode(cborDecOptions())
 )
 
-func init() {
-	var err error
-	cborEnc, err = cbor.CoreDetEncOptions().EncMode()
+func mustEncMode(o cbor.EncOptions) cbor.EncMode {
+	m, err := o.EncMode()
 	if err != nil {
 		panic("codec: cbor: bad encoding options: " + err.Error())
 	}
-	cborDec, err = cborDecOptions().DecMode()
+	return m
+}
+
+func mustDecMode(o cbor.DecOptions) cbor.DecMode {
+	m, err := o.DecMode()
 	if err != nil {
 		panic("codec: cbor: bad decoding options: " + err.Error())
 	}
+	return m
 }
 
 // cborDecOptions returns the decoding options of CBOR.
