@@ -1,0 +1,340 @@
+package token
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+	"unsafe"
+
+	"github.com/sesstool/sesstool/codec"
+	"github.com/sesstool/sesstool/keyring"
+	"github.com/sesstool/sesstool/transform"
+)
+
+// Options configure a Minter. The zero value is usable: purpose "", JSON
+// payloads, a 24-hour maximum TTL, no leeway, the system clock.
+type Options struct {
+	// Purpose is authenticated with every token, but not stored in it: a
+	// token minted for one purpose never opens for another. Use one purpose
+	// per kind of token, e.g. "LOGIN_SESSION" and "PASSWORD_RESET".
+	Purpose string
+	// Codec encodes payloads in Mint and decodes them in Open. Nil means
+	// codec.JSON. Minter and opener must agree: a token carries no codec
+	// name.
+	Codec codec.Codec
+	// MaxTTL is the longest lifetime Mint accepts and Open tolerates. Zero
+	// means DefaultMaxTTL. Prune retired keys only after MaxTTL + Leeway.
+	MaxTTL time.Duration
+	// Leeway is the clock skew Open tolerates around expiry, not-before and
+	// issue times. Zero means none; negative is an error.
+	Leeway time.Duration
+	// Now is the clock. Nil means time.Now.
+	Now func() time.Time
+	// MaxTokenSize is the longest token, in characters, that Mint produces
+	// and Open reads. Zero means DefaultMaxTokenSize.
+	MaxTokenSize int
+}
+
+// Minter mints and opens tokens under the keys of one ring, for one purpose.
+// It is immutable and safe for concurrent use. To reload keys, build a new
+// Minter and swap it in, e.g. with atomic.Pointer.
+type Minter struct {
+	opts    Options
+	primary *sealer
+	keys    map[uint32]*sealer // every key of the ring, by ID
+	bufs    sync.Pool          // of *[]byte scratch buffers
+}
+
+// sealer is one key, ready to use.
+type sealer struct {
+	key keyring.Key
+	t   transform.Transformer // nil if the key cannot open native tokens
+	why string                // why t is nil
+}
+
+// Claims describe an opened token.
+type Claims struct {
+	// KeyID is the key that verified the token.
+	KeyID keyring.ID
+	// Rewrap is true when KeyID is not the ring's primary key: re-mint the
+	// token (see Minter.Rewrap) so that the old key can be retired.
+	Rewrap    bool
+	IssuedAt  time.Time
+	ExpiresAt time.Time
+	NotBefore time.Time // zero when the token has none
+}
+
+// New returns a Minter that mints with r's primary key and opens tokens
+// sealed by any of r's keys that still verify. opts may be nil.
+func New(r *keyring.Ring, opts *Options) (*Minter, error) {
+	if r == nil {
+		return nil, errors.New("token: New needs a keyring")
+	}
+	m := &Minter{keys: make(map[uint32]*sealer, r.Len())}
+	if opts != nil {
+		m.opts = *opts
+	}
+	o := &m.opts
+	if o.Codec == nil {
+		o.Codec = codec.JSON
+	}
+	if o.MaxTTL == 0 {
+		o.MaxTTL = DefaultMaxTTL
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.MaxTokenSize == 0 {
+		o.MaxTokenSize = DefaultMaxTokenSize
+	}
+	switch {
+	case o.MaxTTL < time.Second:
+		return nil, fmt.Errorf("token: MaxTTL %v is shorter than one second", o.MaxTTL)
+	case o.Leeway < 0:
+		return nil, fmt.Errorf("token: Leeway %v is negative", o.Leeway)
+	case o.MaxTokenSize < 64:
+		return nil, fmt.Errorf("token: MaxTokenSize %d is too small to hold any token", o.MaxTokenSize)
+	}
+	for k := range r.Keys() {
+		s := &sealer{key: k}
+		switch {
+		case !k.Algorithm.Native():
+			s.why = fmt.Sprintf("key %v is a %v key, which does not seal sesstool tokens", k.ID, k.Algorithm)
+		case !k.State.Verifies():
+			s.why = fmt.Sprintf("key %v was destroyed on %s; tokens sealed under it can no longer be opened", k.ID, k.Destroyed.Format(time.DateOnly))
+		default:
+			ad := append(appendHeader(nil, uint32(k.ID)), o.Purpose...)
+			t, err := k.Transformer(ad)
+			if err != nil {
+				return nil, fmt.Errorf("token: failed to set up key %v: %v", k.ID, err)
+			}
+			s.t = t
+		}
+		m.keys[uint32(k.ID)] = s
+	}
+	m.primary = m.keys[uint32(r.Primary().ID)]
+	if m.primary.t == nil {
+		return nil, fmt.Errorf("token: the primary key cannot mint: %s", m.primary.why)
+	}
+	return m, nil
+}
+
+// Purpose returns the purpose the Minter binds.
+func (m *Minter) Purpose() string { return m.opts.Purpose }
+
+// Mint encodes v with the Minter's codec and seals it under the primary key,
+// valid for ttl from now. ttl must be at least one second and at most
+// Options.MaxTTL.
+func (m *Minter) Mint(v any, ttl time.Duration) (string, error) {
+	payload, err := m.opts.Codec.Marshal(v)
+	if err != nil {
+		return "", fmt.Errorf("token: failed to encode the payload with %s: %w", m.opts.Codec.Name(), err)
+	}
+	return m.Seal(payload, ttl)
+}
+
+// Seal is Mint for a payload that is already encoded.
+func (m *Minter) Seal(payload []byte, ttl time.Duration) (string, error) {
+	if ttl < time.Second || ttl > m.opts.MaxTTL {
+		return "", fmt.Errorf("token: TTL %v is outside 1s to MaxTTL (%v)", ttl, m.opts.MaxTTL)
+	}
+	now := m.opts.Now()
+	return m.SealWith(payload, Validity{ExpiresAt: now.Add(ttl)})
+}
+
+// Validity says when a token may be opened.
+type Validity struct {
+	// ExpiresAt is when the token stops opening. Required.
+	ExpiresAt time.Time
+	// NotBefore, if not zero, is when the token starts opening.
+	NotBefore time.Time
+}
+
+// SealWith seals an encoded payload under the primary key with an explicit
+// validity. The issue time is now; ExpiresAt must lie after it, at most
+// Options.MaxTTL ahead; NotBefore, if set, must lie in [now, ExpiresAt).
+// Times are stored in whole seconds, rounded down.
+func (m *Minter) SealWith(payload []byte, val Validity) (string, error) {
+	now := m.opts.Now()
+	e := envelope{payload: payload}
+	var ok bool
+	if e.iat, ok = toUnix(now); !ok {
+		return "", fmt.Errorf("token: the clock reads %v, outside years 1970 to 9999", now)
+	}
+	if e.exp, ok = toUnix(val.ExpiresAt); !ok || e.exp <= e.iat {
+		return "", fmt.Errorf("token: expiry %v must be at least one second after now (%v)", val.ExpiresAt, now)
+	}
+	if time.Duration(e.exp-e.iat)*time.Second > m.opts.MaxTTL {
+		return "", fmt.Errorf("token: expiry %v is more than MaxTTL (%v) ahead", val.ExpiresAt, m.opts.MaxTTL)
+	}
+	if !val.NotBefore.IsZero() {
+		e.hasNBF = true
+		if e.nbf, ok = toUnix(val.NotBefore); !ok || e.nbf < e.iat || e.nbf >= e.exp {
+			return "", fmt.Errorf("token: not-before time %v must lie between now and the expiry", val.NotBefore)
+		}
+	}
+	return m.seal(&e)
+}
+
+func (m *Minter) seal(e *envelope) (string, error) {
+	// One buffer holds the envelope, then the header and sealed envelope.
+	n := envelopeSize + 8 + len(e.payload)
+	bp := m.getBuf(2*n + HeaderSize + maxOverhead)
+	defer m.bufs.Put(bp)
+	env := appendEnvelope((*bp)[:0], e)
+	raw := m.primary.t.Write(appendHeader(env[len(env):], uint32(m.primary.key.ID)), env)
+	if n := b64len(len(raw)); n > m.opts.MaxTokenSize {
+		return "", fmt.Errorf("token: the token would be %d characters; the limit is %d: keep less data in the token, or keep it on the server", n, m.opts.MaxTokenSize)
+	}
+	out := transform.Base64URL.Write(make([]byte, 0, b64len(len(raw))), raw)
+	// out is never written again, so it can back the string directly.
+	return unsafe.String(unsafe.SliceData(out), len(out)), nil
+}
+
+func b64len(n int) int { return (n*8 + 5) / 6 }
+
+// maxOverhead bounds what a native transformer adds: a 24-byte nonce and a
+// 16-byte tag, or a 64-byte HMAC tag.
+const maxOverhead = 64
+
+// getBuf returns a pooled scratch buffer of capacity at least n. Callers
+// stay within that capacity, so a buffer never grows behind the pool's back.
+func (m *Minter) getBuf(n int) *[]byte {
+	bp, _ := m.bufs.Get().(*[]byte)
+	if bp == nil {
+		b := make([]byte, 0, max(n, 1024))
+		return &b
+	}
+	if cap(*bp) < n {
+		*bp = make([]byte, 0, n)
+	}
+	return bp
+}
+
+// Open authenticates tok, checks its validity, and decodes its payload into
+// v with the Minter's codec. v must be a non-nil pointer.
+//
+// Open checks, in order: the token's size, its base64url encoding, its header,
+// its key, its authentication tag (AEAD or HMAC, with the purpose), its
+// envelope, its validity times, and then decodes the payload. Every error is
+// an *Error wrapping ErrInvalid, ErrExpired or ErrNotYetValid; ErrExpired and
+// ErrNotYetValid are returned only for authentic tokens.
+func (m *Minter) Open(tok string, v any) (Claims, error) {
+	bp := m.getBuf(m.openBufSize(tok))
+	defer m.bufs.Put(bp)
+	e, c, err := m.open(tok, bp)
+	if err != nil {
+		return Claims{}, err
+	}
+	if err := m.opts.Codec.Unmarshal(e.payload, v); err != nil {
+		return Claims{}, reject(ErrInvalid, StagePayload, uint32(c.KeyID), "the payload does not decode with codec %s: %v", m.opts.Codec.Name(), err)
+	}
+	return c, nil
+}
+
+// Unseal is Open without the payload decoding: it returns a copy of the
+// payload bytes.
+func (m *Minter) Unseal(tok string) ([]byte, Claims, error) {
+	bp := m.getBuf(m.openBufSize(tok))
+	defer m.bufs.Put(bp)
+	e, c, err := m.open(tok, bp)
+	if err != nil {
+		return nil, Claims{}, err
+	}
+	return append([]byte(nil), e.payload...), c, nil
+}
+
+// Rewrap opens tok and seals its payload again under the primary key,
+// keeping its expiry and not-before times. Use it when Claims.Rewrap is
+// true, to move live sessions off a key before retiring it.
+func (m *Minter) Rewrap(tok string) (string, Claims, error) {
+	bp := m.getBuf(m.openBufSize(tok))
+	defer m.bufs.Put(bp)
+	e, c, err := m.open(tok, bp)
+	if err != nil {
+		return "", Claims{}, err
+	}
+	payload := append([]byte(nil), e.payload...)
+	val := Validity{ExpiresAt: c.ExpiresAt, NotBefore: c.NotBefore}
+	now := m.opts.Now()
+	if !val.NotBefore.IsZero() && val.NotBefore.Before(now) {
+		val.NotBefore = time.Time{} // already reached: a past not-before adds nothing
+	}
+	out, err := m.SealWith(payload, val)
+	if err != nil {
+		return "", Claims{}, err
+	}
+	return out, c, nil
+}
+
+// openBufSize is the scratch space open needs for tok: the decoded bytes,
+// then the opened envelope, each at most 3/4 of the token's length. Oversized
+// tokens are rejected before any use of the buffer, so it is bounded by
+// MaxTokenSize.
+func (m *Minter) openBufSize(tok string) int {
+	return 2 * (min(len(tok), m.opts.MaxTokenSize)*3/4 + 1)
+}
+
+// open runs every stage of Open but the payload decoding. The envelope's
+// payload aliases *bp.
+func (m *Minter) open(tok string, bp *[]byte) (envelope, Claims, error) {
+	var c Claims
+	if len(tok) == 0 {
+		return envelope{}, c, reject(ErrInvalid, StageSize, 0, "empty token")
+	}
+	if len(tok) > m.opts.MaxTokenSize {
+		return envelope{}, c, reject(ErrInvalid, StageSize, 0, "token is %d characters; the limit is %d", len(tok), m.opts.MaxTokenSize)
+	}
+	// The decoder only reads tok.
+	raw, err := transform.Base64URL.Read((*bp)[:0], unsafe.Slice(unsafe.StringData(tok), len(tok)))
+	if err != nil {
+		return envelope{}, c, reject(ErrInvalid, StageEncoding, 0, "not a sesstool token: %v", err)
+	}
+	if len(raw) < HeaderSize {
+		return envelope{}, c, reject(ErrInvalid, StageHeader, 0, "token is %d bytes after decoding; a header alone is %d", len(raw), HeaderSize)
+	}
+	if raw[0] != Version1 {
+		return envelope{}, c, reject(ErrInvalid, StageHeader, 0, "unknown format version %d (this build reads version %d)", raw[0], Version1)
+	}
+	id := binary.BigEndian.Uint32(raw[1:HeaderSize])
+	s := m.keys[id]
+	if s == nil {
+		return envelope{}, c, reject(ErrInvalid, StageKey, id, "unknown key %v: not in this keyring (it may have been pruned, or the token comes from another keyring)", keyring.ID(id))
+	}
+	if s.t == nil {
+		return envelope{}, c, reject(ErrInvalid, StageKey, id, "%s", s.why)
+	}
+	env, err := s.t.Read(raw[len(raw):], raw[HeaderSize:])
+	if err != nil {
+		return envelope{}, c, reject(ErrInvalid, StageAuthentication, id, "authentication failed under key %v: the token was altered, or minted for another purpose than %q", keyring.ID(id), m.opts.Purpose)
+	}
+	e, err := parseEnvelope(env)
+	if err != nil {
+		return envelope{}, c, reject(ErrInvalid, StageEnvelope, id, "%v", err)
+	}
+	c = Claims{
+		KeyID:     keyring.ID(id),
+		Rewrap:    s != m.primary,
+		IssuedAt:  time.Unix(e.iat, 0).UTC(),
+		ExpiresAt: time.Unix(e.exp, 0).UTC(),
+	}
+	if e.hasNBF {
+		c.NotBefore = time.Unix(e.nbf, 0).UTC()
+	}
+	if time.Duration(e.exp-e.iat)*time.Second > m.opts.MaxTTL {
+		return envelope{}, Claims{}, reject(ErrInvalid, StageEnvelope, id, "token lifetime %v exceeds MaxTTL %v", time.Duration(e.exp-e.iat)*time.Second, m.opts.MaxTTL)
+	}
+	now := m.opts.Now()
+	lw := m.opts.Leeway
+	switch {
+	case !now.Before(c.ExpiresAt.Add(lw)):
+		return envelope{}, Claims{}, reject(ErrExpired, StageValidity, id, "expired at %s", c.ExpiresAt.Format(time.RFC3339))
+	case e.hasNBF && now.Before(c.NotBefore.Add(-lw)):
+		return envelope{}, Claims{}, reject(ErrNotYetValid, StageValidity, id, "not valid before %s", c.NotBefore.Format(time.RFC3339))
+	case now.Before(c.IssuedAt.Add(-lw)):
+		return envelope{}, Claims{}, reject(ErrNotYetValid, StageValidity, id, "issued at %s, in the future: check the clocks", c.IssuedAt.Format(time.RFC3339))
+	}
+	return e, c, nil
+}
