@@ -308,7 +308,15 @@ func (v *validator) addKey(f *frame, k keySpan, at int) error {
 	}
 	seen := v.keys[f.keys:]
 	for _, o := range seen {
-		if keysEqual(v.data[o.start:o.end], o.esc, raw, k.esc) {
+		other := v.data[o.start:o.end]
+		if !o.esc && !k.esc {
+			// The fast path: plain keys are equal when their bytes are.
+			if string(other) == string(raw) {
+				return v.fail(jsonErrDupKey, at)
+			}
+			continue
+		}
+		if keysEqual(other, o.esc, raw, k.esc) {
 			return v.fail(jsonErrDupKey, at)
 		}
 	}
