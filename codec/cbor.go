@@ -18,12 +18,18 @@ import (
 // smallest encoding. Marshal fails, with an error wrapping [ErrInvalid], for
 // values that Unmarshal would reject: NaN, infinities, integers that need a
 // bignum tag, text with invalid UTF-8, and values past the package limits.
+// It does not notice a map[any]any whose distinct Go keys encode alike,
+// such as int(1) and uint(1); Unmarshal rejects that output as a duplicate
+// key.
 //
 // Unmarshal accepts exactly one well-formed, valid data item within the
 // package limits and rejects, besides trailing bytes, duplicate map keys and
 // unknown struct fields: every tag (so also bignums and time tags),
 // indefinite-length items, NaN and infinities, invalid UTF-8, undefined and
-// unassigned simple values. Struct field names match case-sensitively.
+// unassigned simple values. Struct field names match case-sensitively. It
+// does not insist on Core Deterministic Encoding: integers and lengths in
+// longer forms than needed, and unsorted map keys, are accepted, as
+// fxamacker/cbor has no option to reject them.
 // Decoded into an interface value, maps become map[any]any, unsigned
 // integers uint64, negative integers int64 (big.Int past int64), floats
 // float64 and byte strings []byte. Its errors keep fxamacker/cbor's message,

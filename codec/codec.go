@@ -15,10 +15,11 @@
 // undefined and unassigned simple values. [JSON] also rejects escaped lone
 // surrogates ("\ud800"), which encoding/json would silently turn into U+FFFD.
 //
-// Marshal is held to the same rules: it fails, with an error wrapping
-// [ErrInvalid], rather than return bytes that Unmarshal would reject (say a
-// slice with more than [MaxElements] members, or a NaN), so a token that can
-// be minted can also be opened.
+// Marshal checks its output against the same rules: it fails, with an error
+// wrapping [ErrInvalid], rather than return bytes that Unmarshal would
+// reject (say a slice with more than [MaxElements] members, or a NaN), so a
+// token that can be minted can also be opened. [CBOR] documents the one case
+// that its check misses.
 //
 // # Limits
 //

@@ -300,6 +300,18 @@ func TestMarshalErrors(t *testing.T) {
 	}
 }
 
+func TestCBORMarshalKeyCollision(t *testing.T) {
+	// The gap documented on CBOR: distinct Go keys that encode alike pass
+	// Marshal's check, and Unmarshal rejects the duplicate.
+	data, err := CBOR.Marshal(map[any]any{int(1): "a", uint(1): "b"})
+	if err != nil {
+		t.Fatalf("Marshal: %v", err)
+	}
+	if err := CBOR.Unmarshal(data, new(any)); !errors.Is(err, ErrInvalid) {
+		t.Errorf("Unmarshal(%x) = %v, want a duplicate key error", data, err)
+	}
+}
+
 func bigMap(n int) map[int]int {
 	m := make(map[int]int, n)
 	for i := range n {
@@ -822,4 +834,45 @@ func TestCBORToJSONRejects(t *testing.T) {
 			t.Errorf("%s: CBORToJSON(%.40x) = %s, %v; want an error wrapping ErrInvalid", tt.name, tt.in, got, err)
 		}
 	}
+}
+
+func TestConcurrentUse(t *testing.T) {
+	// The validator's state is pooled; run valid and invalid inputs side by
+	// side under the race detector.
+	inputs := []struct {
+		in []byte
+		ok bool
+	}{
+		{[]byte(workloadJSON), true},
+		{[]byte(`{"uid":"a","uid":"b"}`), false},
+		{[]byte(`{"uid":"a","name":"b"`), false},
+		{jsonObject(3 * linearKeys), false}, // unknown fields, after a map-mode object
+	}
+	done := make(chan error)
+	for g := range 8 {
+		go func() {
+			for i := range 200 {
+				tt := inputs[(g+i)%len(inputs)]
+				var s Session
+				err := JSON.Unmarshal(tt.in, &s)
+				if (err == nil) != tt.ok {
+					done <- errors.New("unexpected result for " + string(tt.in[:10]) + ": " + errString(err))
+					return
+				}
+			}
+			done <- nil
+		}()
+	}
+	for range 8 {
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+func errString(err error) string {
+	if err == nil {
+		return "<nil>"
+	}
+	return err.Error()
 }

@@ -33,7 +33,7 @@ const (
 // jsonError is the error that the validator returns. It wraps ErrInvalid.
 type jsonError struct {
 	kind   jsonErrKind
-	offset int  // byte offset in the input of the rejected item
+	offset int  // byte offset in the input of the rejected item; for jsonErrSize, the input's length
 	c      byte // the offending byte, for jsonErrSyntax, jsonErrTrailing and jsonErrControl
 }
 
