@@ -11,6 +11,8 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -82,13 +84,17 @@ func (r *Ring) Marshal() ([]byte, error) {
 	return append(out, '\n'), nil
 }
 
-// Parse decodes a keyring file. It is strict: unknown fields, a wrong format
+// Parse decodes a keyring file. It is strict: unknown, duplicate or
+// differently cased field names, line breaks in secrets, a wrong format
 // name or version, duplicate IDs, anything but exactly one primary key,
 // secrets of the wrong size and files over MaxFileSize are errors wrapping
 // ErrCorrupt. Errors never include secret material.
 func Parse(data []byte) (*Ring, error) {
 	if len(data) > MaxFileSize {
 		return nil, corruptf("file is %d bytes; the limit is %d", len(data), MaxFileSize)
+	}
+	if err := checkFieldNames(data); err != nil {
+		return nil, corruptf("%v", err)
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
@@ -164,14 +170,18 @@ func (fk fileKey) key() (Key, error) {
 		return Key{}, fmt.Errorf("key %v: destroyed without a destruction time", id)
 	case (k.State == Primary || k.State == Active) && !(k.Retired.IsZero() && k.Destroyed.IsZero()):
 		return Key{}, fmt.Errorf("key %v: %v but has a retirement or destruction time", id, k.State)
+	case k.State == Retired && !k.Destroyed.IsZero():
+		return Key{}, fmt.Errorf("key %v: retired but has a destruction time", id)
 	}
+	// The base64 decoder skips CR and LF even in Strict mode: reject them,
+	// so that a secret has one spelling.
 	if fk.Secret != "" {
-		if k.secret, err = b64.DecodeString(fk.Secret); err != nil {
+		if k.secret, err = b64.DecodeString(fk.Secret); err != nil || strings.ContainsAny(fk.Secret, "\r\n") {
 			return Key{}, fmt.Errorf("key %v: secret is not unpadded base64url", id)
 		}
 	}
 	if fk.SignSecret != "" {
-		if k.signSecret, err = b64.DecodeString(fk.SignSecret); err != nil {
+		if k.signSecret, err = b64.DecodeString(fk.SignSecret); err != nil || strings.ContainsAny(fk.SignSecret, "\r\n") {
 			return Key{}, fmt.Errorf("key %v: signSecret is not unpadded base64url", id)
 		}
 	}
@@ -179,6 +189,85 @@ func (fk fileKey) key() (Key, error) {
 		return Key{}, err
 	}
 	return k, nil
+}
+
+// Field names of the file format, for checkFieldNames.
+var (
+	fileFields    = []string{"format", "version", "keys"}
+	fileKeyFields = []string{"id", "algorithm", "state", "created", "retired", "destroyed", "secret", "signSecret", "ktorLayout"}
+)
+
+// errShape stops checkFieldNames where the input is not the object it
+// expects, and leaves that error to the decoder.
+var errShape = errors.New("unexpected JSON")
+
+// checkFieldNames rejects two things encoding/json accepts silently: a
+// field name that matches a field of the format only when case is ignored
+// (encoding/json folds case, even "\u212a" to "k"), and a field that
+// appears twice in one object (encoding/json keeps the last). It checks the
+// top-level object and each object of its "keys" array, and leaves every
+// other error to the decoder.
+func checkFieldNames(data []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	err := checkObject(dec, fileFields, func(name string) error {
+		if name != "keys" {
+			return skipValue(dec)
+		}
+		if t, err := dec.Token(); err != nil || t != json.Delim('[') {
+			return errShape
+		}
+		for dec.More() {
+			if err := checkObject(dec, fileKeyFields, func(string) error { return skipValue(dec) }); err != nil {
+				return err
+			}
+		}
+		if _, err := dec.Token(); err != nil {
+			return errShape
+		}
+		return nil
+	})
+	if err == errShape {
+		return nil
+	}
+	return err
+}
+
+// checkObject reads one object from dec, checks that its field names are
+// among names and distinct, and calls value to read each field's value.
+func checkObject(dec *json.Decoder, names []string, value func(name string) error) error {
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return errShape
+	}
+	var seen []string
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return errShape
+		}
+		name, _ := t.(string)
+		if !slices.Contains(names, name) {
+			return fmt.Errorf("json: unknown field %q", name)
+		}
+		if slices.Contains(seen, name) {
+			return fmt.Errorf("json: field %q appears twice", name)
+		}
+		seen = append(seen, name)
+		if err := value(name); err != nil {
+			return err
+		}
+	}
+	if _, err := dec.Token(); err != nil {
+		return errShape
+	}
+	return nil
+}
+
+func skipValue(dec *json.Decoder) error {
+	var v json.RawMessage
+	if err := dec.Decode(&v); err != nil {
+		return errShape
+	}
+	return nil
 }
 
 func corruptf(format string, args ...any) error {
