@@ -34,6 +34,11 @@ func NewMessageAuthentication(key []byte, h Hash) (transform.Transformer, error)
 	return &messageAuthentication{mac: p}, nil
 }
 
+var (
+	errNoSeparator       = fmt.Errorf("ktor: malformed signed value: no '/' before the tag: %w", transform.ErrInvalid)
+	errSignatureMismatch = fmt.Errorf("ktor: signed value failed authentication: %w", transform.ErrInvalid)
+)
+
 type messageAuthentication struct {
 	mac *macPool
 }
@@ -49,7 +54,7 @@ func (m *messageAuthentication) Write(dst, src []byte) []byte {
 func (m *messageAuthentication) Read(dst, src []byte) ([]byte, error) {
 	i := bytes.LastIndexByte(src, '/')
 	if i < 0 {
-		return dst, fmt.Errorf("ktor: signed value has no '/' separator: %w", transform.ErrInvalid)
+		return dst, errNoSeparator
 	}
 	value, sig := src[:i], src[i+1:]
 	s := m.mac.get()
@@ -57,7 +62,7 @@ func (m *messageAuthentication) Read(dst, src []byte) ([]byte, error) {
 	// ConstantTimeCompare returns 0 at once for a length mismatch, exactly
 	// like MessageDigest.isEqual; the length of a tag is not secret.
 	if subtle.ConstantTimeCompare(s.lowerHex(value), sig) != 1 {
-		return dst, fmt.Errorf("ktor: signature mismatch: %w", transform.ErrInvalid)
+		return dst, errSignatureMismatch
 	}
 	return append(dst, value...), nil
 }
