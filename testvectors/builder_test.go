@@ -72,12 +72,12 @@ func subkey(secret []byte, label string, n int) []byte {
 // sealParams says how to seal one body. The zero value of each deviation
 // is the SPEC's behaviour.
 type sealParams struct {
-	alg    string // the algorithm to seal with
-	key    []byte // the cipher or HMAC key (already derived, or not)
-	ad     []byte
-	nonce  []byte // AEADs only; its length must be the suite's
-	noLen  bool   // HMAC only: omit uvarint(len(ad)) from the MAC input
-	envelp []byte
+	alg   string // the algorithm to seal with
+	key   []byte // the cipher or HMAC key (already derived, or not)
+	ad    []byte
+	nonce []byte // AEADs only; its length must be the suite's
+	noLen bool   // HMAC only: omit uvarint(len(ad)) from the MAC input
+	env   []byte
 }
 
 // seal returns the body of SPEC.md §1.3.
@@ -89,8 +89,8 @@ func seal(p sealParams) []byte {
 			m.Write(binary.AppendUvarint(nil, uint64(len(p.ad))))
 		}
 		m.Write(p.ad)
-		m.Write(p.envelp)
-		return m.Sum(append([]byte(nil), p.envelp...))
+		m.Write(p.env)
+		return m.Sum(append([]byte(nil), p.env...))
 	}
 	var a cipher.AEAD
 	var err error
@@ -110,7 +110,7 @@ func seal(p sealParams) []byte {
 	if err != nil {
 		panic(err)
 	}
-	return a.Seal(append([]byte(nil), p.nonce...), p.nonce, p.envelp, p.ad)
+	return a.Seal(append([]byte(nil), p.nonce...), p.nonce, p.env, p.ad)
 }
 
 // envelope is SPEC.md §1.2's envelope.
@@ -316,12 +316,12 @@ func (b *caseBuilder) Seal() *caseBuilder {
 		env = b.rawEnv
 	}
 	body := seal(sealParams{
-		alg:    alg,
-		key:    cipherKey,
-		ad:     ad,
-		nonce:  fixedBytes(fmt.Sprintf("nonce %s %d", b.g.file.Algorithm, b.test.TcID), s.nonceLen),
-		noLen:  b.noLen,
-		envelp: env,
+		alg:   alg,
+		key:   cipherKey,
+		ad:    ad,
+		nonce: fixedBytes(fmt.Sprintf("nonce %s %d", b.g.file.Algorithm, b.test.TcID), s.nonceLen),
+		noLen: b.noLen,
+		env:   env,
 	})
 	b.raw = append(hdr, body...)
 	return b
@@ -332,9 +332,6 @@ func (b *caseBuilder) sealed() {
 		b.Seal()
 	}
 }
-
-// suite returns the suite of the group's file.
-func (b *caseBuilder) suite() suite { return suites[b.g.file.Algorithm] }
 
 // FlipBit flips bit (0–7, 0 the least significant) of byte i of header ||
 // body; a negative i counts from the end.
