@@ -311,6 +311,12 @@ func jsonCases(g *groupGen) {
 		UnixEnvelope(-1, 100).Expect("envelope")
 	g.newCase("authentic envelope with nbf -1", "TimestampOutOfRange", "NotBefore").
 		UnixEnvelope(0, 100).UnixNotBefore(-1).Expect("envelope")
+	g.newCase("valid token whose nbf equals its iat, the lower bound of [iat, exp)", "EnvelopeBoundary", "NotBefore").
+		NotBefore(now.Add(-10 * minute)).Valid()
+	g.newCase("iat 0 (1970-01-01T00:00:00Z) is in range: the authentic token is only expired", "EnvelopeBoundary", "Expired").
+		UnixEnvelope(0, 100).ExpectError("validity", "expired")
+	g.newCase("exp 9999-12-31T23:59:59Z is in range: the authentic token is only issued in the future", "EnvelopeBoundary", "IssuedInFuture").
+		UnixEnvelope(maxUnix-100, maxUnix).ExpectError("validity", "not-yet-valid")
 	env := envelope{iat: now.Add(-10 * minute).Unix(), exp: now.Add(50 * minute).Unix()}
 	g.newCase("authentic envelope of 16 bytes, one short of flags, iat and exp", "ShortEnvelope").
 		RawEnvelope(env.bytes()[:16]).Expect("envelope")

@@ -146,6 +146,7 @@ var notes = map[string]Note{
 	"NotBeforeOutOfRange": {"EDGE_CASE", "The envelope's nbf lies outside [iat, exp)."},
 	"TimestampOutOfRange": {"EDGE_CASE", "A timestamp lies outside [0, 253402300799] (years 1970 to 9999), while every other envelope rule holds."},
 	"ShortEnvelope":       {"EDGE_CASE", "The authenticated envelope is shorter than its fixed fields (17 bytes, or 25 with nbf)."},
+	"EnvelopeBoundary":    {"EDGE_CASE", "An envelope field lies exactly on an inclusive bound of SPEC.md §1.2 (a timestamp of 0 or 253402300799, nbf equal to iat), so the envelope is well-formed."},
 	"LifetimeOverMaxTTL":  {"EDGE_CASE", "exp - iat exceeds the group's maximum TTL."},
 	"LifetimeAtMaxTTL":    {"EDGE_CASE", "exp - iat equals the group's maximum TTL exactly, which is allowed."},
 	// Stage validity.
