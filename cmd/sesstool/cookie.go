@@ -1,0 +1,140 @@
+package main
+
+import (
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/sesstool/sesstool/token"
+)
+
+// candidate is one token found in the input: a bare token, or the value of
+// a cookie (name is then the cookie's name).
+type candidate struct {
+	name  string
+	value string
+}
+
+// setCookieAttrs are the attribute names that mark a pasted line as a
+// Set-Cookie value rather than a Cookie header value.
+var setCookieAttrs = []string{"path", "domain", "expires", "max-age", "secure", "httponly", "samesite", "partitioned"}
+
+// splitCookies finds the tokens in a pasted input, so that a cookie can be
+// pasted straight from a browser's developer tools:
+//
+//   - "Cookie: a=1; b=2" (any case) holds one candidate per cookie;
+//   - "Set-Cookie: a=1; Path=/; HttpOnly" holds one;
+//   - a bare token of a known format is itself the one candidate;
+//   - "a=1; b=2" and "a=1; Path=/" are read as the value of a Cookie or a
+//     Set-Cookie header (the latter when it has cookie attributes);
+//   - anything else is taken as a bare token, which will then fail to open.
+//
+// With name set, only the cookie of that name is kept.
+func splitCookies(cmd *cobra.Command, input, name string) ([]candidate, error) {
+	s := strings.TrimSpace(input)
+	var (
+		cs     []candidate
+		header string
+		err    error
+	)
+	lower := strings.ToLower(s)
+	switch {
+	case strings.HasPrefix(lower, "cookie:"):
+		header = "Cookie"
+		cs, err = parseCookieLine(s[len("cookie:"):])
+	case strings.HasPrefix(lower, "set-cookie:"):
+		header = "Set-Cookie"
+		cs, err = parseSetCookieLine(s[len("set-cookie:"):])
+	case detectFormat(s) != nil || !strings.Contains(s, "="):
+		cs = []candidate{{value: s}}
+	case isSetCookieValue(s):
+		header = "Set-Cookie"
+		cs, err = parseSetCookieLine(s)
+	default:
+		header = "Cookie"
+		cs, err = parseCookieLine(s)
+	}
+	if err != nil {
+		return nil, &usageError{err: fmt.Errorf("cannot read the input as a %s header: %v", header, err), cmd: cmd,
+			hint: "paste a token, a name=value pair, or a whole 'Cookie:' or 'Set-Cookie:' line"}
+	}
+	if name == "" {
+		return cs, nil
+	}
+	var names []string
+	for _, c := range cs {
+		if c.name == name {
+			return []candidate{c}, nil
+		}
+		names = append(names, c.name)
+	}
+	if len(names) == 0 || (len(names) == 1 && names[0] == "") {
+		return nil, &usageError{err: fmt.Errorf("--cookie %s: the input is a bare token, not a cookie", name), cmd: cmd}
+	}
+	return nil, &usageError{err: fmt.Errorf("no cookie named %q in the input (it has %s)", name, strings.Join(names, ", ")), cmd: cmd}
+}
+
+func isSetCookieValue(s string) bool {
+	parts := strings.Split(s, ";")
+	for _, p := range parts[1:] {
+		attr, _, _ := strings.Cut(strings.TrimSpace(p), "=")
+		if slices.Contains(setCookieAttrs, strings.ToLower(attr)) {
+			return true
+		}
+	}
+	return false
+}
+
+func parseCookieLine(s string) ([]candidate, error) {
+	cookies, err := http.ParseCookie(strings.TrimSpace(s))
+	if err != nil {
+		return nil, err
+	}
+	var cs []candidate
+	for _, c := range cookies {
+		cs = append(cs, candidate{name: c.Name, value: c.Value})
+	}
+	return cs, nil
+}
+
+func parseSetCookieLine(s string) ([]candidate, error) {
+	c, err := http.ParseSetCookie(strings.TrimSpace(s))
+	if err != nil {
+		return nil, err
+	}
+	return []candidate{{name: c.Name, value: c.Value}}, nil
+}
+
+// singleToken returns the one token of a single-token command's input:
+// the bare token, or the one cookie that holds a token of a known format.
+func singleToken(cmd *cobra.Command, input, name string) (candidate, error) {
+	cs, err := splitCookies(cmd, input, name)
+	if err != nil {
+		return candidate{}, err
+	}
+	if len(cs) == 1 {
+		return cs[0], nil
+	}
+	var known []candidate
+	for _, c := range cs {
+		if detectFormat(c.value) != nil {
+			known = append(known, c)
+		}
+	}
+	if len(known) == 1 {
+		return known[0], nil
+	}
+	var names []string
+	for _, c := range cs {
+		names = append(names, c.name)
+	}
+	if len(known) == 0 {
+		return candidate{}, rejectedf(token.ErrInvalid, token.StageEncoding,
+			"none of the input's cookies (%s) holds a token of a known format", strings.Join(names, ", "))
+	}
+	return candidate{}, &usageError{err: fmt.Errorf("the input holds several cookies with tokens (%s)", strings.Join(names, ", ")), cmd: cmd,
+		hint: "choose one with --cookie NAME, or look at them all with 'sesstool inspect'"}
+}

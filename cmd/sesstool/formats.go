@@ -1,0 +1,229 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/sesstool/sesstool/codec"
+	"github.com/sesstool/sesstool/keyring"
+	"github.com/sesstool/sesstool/token"
+)
+
+// A tokenFormat is one kind of token that inspect, open, verify, rewrap and
+// mint understand. sesstool's own format v1 is the only one today; another
+// (Ktor session cookies, say) plugs in by implementing this interface and
+// joining formats. Minting and rewrapping are optional: an opener that can
+// do them also implements tokenMinter or tokenRewrapper.
+type tokenFormat interface {
+	// name is the format's stable name, used in --json output.
+	name() string
+	// title is the format's name for people.
+	title() string
+	// detect reports whether tok has this format's syntax. It reads no key
+	// and proves nothing: it only routes the token.
+	detect(tok string) bool
+	// peek reads what the format shows without a key, for inspect. Nothing
+	// in the report is verified; ref is the time to compare expiry with.
+	peek(tok string, ref time.Time) report
+	// newOpener returns an opener that verifies tokens of this format under
+	// the ring's keys, or an error wrapping errNoKeys when the ring has no
+	// key for this format.
+	newOpener(r *keyring.Ring, o openOptions) (tokenOpener, error)
+}
+
+// A tokenOpener verifies tokens of one format. It must be safe for
+// concurrent use (batch mode shares one among all workers). Rejections wrap
+// token.ErrInvalid, token.ErrExpired or token.ErrNotYetValid.
+type tokenOpener interface {
+	open(tok string) (opened, error)
+}
+
+// A tokenMinter is a tokenOpener that can also mint. payload is validated
+// JSON; the opener encodes it with its codec.
+type tokenMinter interface {
+	mint(payload []byte, v token.Validity) (string, opened, error)
+}
+
+// A tokenRewrapper is a tokenOpener that can re-mint a valid token under the
+// primary key, keeping its payload and validity.
+type tokenRewrapper interface {
+	rewrap(tok string) (string, opened, error)
+}
+
+// errNoKeys is wrapped by newOpener when a ring holds no key for a format.
+var errNoKeys = errors.New("the keyring holds no key for this format")
+
+// formats lists the known token formats, in the order detection tries them.
+var formats = []tokenFormat{nativeFormat{}}
+
+// detectFormat returns the first format whose syntax tok has, or nil.
+func detectFormat(tok string) tokenFormat {
+	for _, f := range formats {
+		if f.detect(tok) {
+			return f
+		}
+	}
+	return nil
+}
+
+// openOptions configure how tokens are opened.
+type openOptions struct {
+	purpose string
+	codec   string // "json", "cbor", or "auto" (try json, then cbor)
+	maxTTL  time.Duration
+	leeway  time.Duration
+	now     func() time.Time
+}
+
+// opened describes a verified token.
+type opened struct {
+	format    tokenFormat
+	key       keyring.Key // the key that verified it
+	issued    time.Time
+	expires   time.Time
+	notBefore time.Time // zero when the token has none
+	rewrap    bool      // verified by a key other than the primary
+	payload   []byte    // as stored in the token
+	json      []byte    // the payload rendered as JSON, compact
+	codec     string    // the codec that decoded the payload
+}
+
+// openerSet opens tokens of every known format under one ring. It is safe
+// for concurrent use.
+type openerSet struct {
+	openers map[tokenFormat]tokenOpener
+	errs    map[tokenFormat]error
+}
+
+func newOpenerSet(r *keyring.Ring, o openOptions) (*openerSet, error) {
+	s := &openerSet{openers: map[tokenFormat]tokenOpener{}, errs: map[tokenFormat]error{}}
+	for _, f := range formats {
+		op, err := f.newOpener(r, o)
+		switch {
+		case errors.Is(err, errNoKeys):
+			s.errs[f] = err
+		case err != nil:
+			return nil, err
+		default:
+			s.openers[f] = op
+		}
+	}
+	return s, nil
+}
+
+// opener returns the opener for tok's format. A token of no known format
+// goes to the first (native) format, whose errors say what is wrong.
+func (s *openerSet) opener(tok string) (tokenOpener, tokenFormat, error) {
+	f := detectFormat(tok)
+	if f == nil {
+		f = formats[0]
+	}
+	if op := s.openers[f]; op != nil {
+		return op, f, nil
+	}
+	return nil, f, rejectedf(token.ErrInvalid, token.StageKey, "a %s token, and %v", f.title(), s.errs[f])
+}
+
+func (s *openerSet) open(tok string) (opened, error) {
+	op, _, err := s.opener(tok)
+	if err != nil {
+		return opened{}, err
+	}
+	return op.open(tok)
+}
+
+// payloadJSON renders a payload as compact JSON with the named codec
+// ("auto" tries JSON, then CBOR), and returns the codec that decoded it.
+func payloadJSON(payload []byte, codecName string) ([]byte, string, error) {
+	switch codecName {
+	case "json":
+		var raw json.RawMessage
+		if err := codec.JSON.Unmarshal(payload, &raw); err != nil {
+			return nil, "", err
+		}
+		var buf bytes.Buffer
+		if err := json.Compact(&buf, raw); err != nil {
+			return nil, "", err
+		}
+		return buf.Bytes(), "json", nil
+	case "cbor":
+		out, err := codec.CBORToJSON(payload)
+		return out, "cbor", err
+	}
+	if out, c, err := payloadJSON(payload, "json"); err == nil {
+		return out, c, nil
+	}
+	if out, c, err := payloadJSON(payload, "cbor"); err == nil {
+		return out, c, nil
+	}
+	return nil, "", fmt.Errorf("%d bytes that are neither JSON nor CBOR", len(payload))
+}
+
+// encodePayload encodes a validated JSON payload with the named codec: JSON
+// is compacted; CBOR is converted value by value.
+func encodePayload(js []byte, codecName string) ([]byte, error) {
+	if codecName != "cbor" {
+		var buf bytes.Buffer
+		if err := json.Compact(&buf, js); err != nil {
+			return nil, err
+		}
+		return buf.Bytes(), nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(js))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return nil, err
+	}
+	v, err := cborValue(v)
+	if err != nil {
+		return nil, err
+	}
+	return codec.CBOR.Marshal(v)
+}
+
+// cborValue turns the numbers of a JSON value (json.Number) into integers
+// where they are integers and fit in 64 bits, and into float64 otherwise.
+func cborValue(v any) (any, error) {
+	switch v := v.(type) {
+	case json.Number:
+		s := string(v)
+		if i, err := strconv.ParseInt(s, 10, 64); err == nil {
+			return i, nil
+		}
+		if u, err := strconv.ParseUint(s, 10, 64); err == nil {
+			return u, nil
+		}
+		if !bytes.ContainsAny([]byte(s), ".eE") {
+			return nil, fmt.Errorf("the integer %s does not fit in 64 bits, which CBOR payloads need", s)
+		}
+		f, err := strconv.ParseFloat(s, 64)
+		if err != nil {
+			return nil, fmt.Errorf("the number %s is out of range", s)
+		}
+		return f, nil
+	case []any:
+		for i := range v {
+			e, err := cborValue(v[i])
+			if err != nil {
+				return nil, err
+			}
+			v[i] = e
+		}
+		return v, nil
+	case map[string]any:
+		for k, e := range v {
+			e, err := cborValue(e)
+			if err != nil {
+				return nil, err
+			}
+			v[k] = e
+		}
+		return v, nil
+	}
+	return v, nil
+}

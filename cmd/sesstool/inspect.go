@@ -1,0 +1,291 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/sesstool/sesstool/token"
+)
+
+// report is what inspect shows about one token. Without a keyring nothing
+// in it is verified, and the output says so.
+type report struct {
+	Cookie           string          `json:"cookie,omitempty"`
+	Format           string          `json:"format"`
+	Verified         bool            `json:"verified"`
+	Status           string          `json:"status"` // not-verified, verified, rejected, malformed, unknown-format
+	Keyring          string          `json:"keyring,omitempty"`
+	Purpose          *string         `json:"purpose,omitempty"`
+	Version          int             `json:"version,omitempty"`
+	KeyID            string          `json:"keyId,omitempty"`
+	KeyState         string          `json:"keyState,omitempty"`
+	Algorithm        string          `json:"algorithm,omitempty"`
+	AlgorithmGuessed bool            `json:"algorithmGuessed,omitempty"`
+	Length           int             `json:"length"`
+	Size             int             `json:"size,omitempty"`
+	Issued           string          `json:"issued,omitempty"`
+	Expires          string          `json:"expires,omitempty"`
+	NotBefore        string          `json:"notBefore,omitempty"`
+	Rewrap           bool            `json:"rewrap,omitempty"`
+	Sealed           bool            `json:"sealed,omitempty"` // the payload is encrypted
+	PayloadCodec     string          `json:"payloadCodec,omitempty"`
+	Payload          json.RawMessage `json:"payload,omitempty"`
+	Reason           string          `json:"reason,omitempty"`
+	Error            string          `json:"error,omitempty"`
+
+	Title   string    `json:"-"` // the format's name for people
+	expires time.Time // for "in 59m" / "3h ago"
+}
+
+func newInspectCmd(a *app) *cobra.Command {
+	f := &openFlags{}
+	cmd := &cobra.Command{
+		Use:   "inspect [TOKEN | COOKIE | -]",
+		Short: "Show what a token holds, verified only with --keyring",
+		Long: `Inspect detects a token's format and shows what can be read from it: format
+version, key ID, algorithm where known, issue and expiry times and the
+payload where readable (pretty JSON; CBOR is shown as JSON).
+
+Without --keyring nothing is verified, and the report says so: anyone can
+forge a token's clear-text fields. The payload of a token sealed by an AEAD
+key (the default) is encrypted and unreadable without the keyring; a token
+sealed by an HMAC key shows its times and payload, unverified. With
+--keyring, inspect verifies and decrypts the token, and reports
+"verified" or why it was rejected (exit code 1). $SESSTOOL_KEYRING is not
+consulted: inspect needs no key unless you give one.
+
+The input may be a bare token, a "name=value" pair, or a whole "Cookie:"
+or "Set-Cookie:" line as copied from a browser's developer tools; every
+cookie of a Cookie line is inspected, or only the one named by --cookie.
+
+Formats known to this build: sesstool v1.`,
+		Example: `  sesstool inspect "$TOKEN"
+  sesstool inspect 'Cookie: theme=dark; session=AQ…'
+  sesstool inspect --keyring prod.json --purpose login --cookie session < cookie.txt
+  sesstool inspect --json "$TOKEN" | jq .expires`,
+		Args: usageArgs(cobra.MaximumNArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return a.inspect(cmd, args, f)
+		},
+	}
+	addKeyringFlag(cmd, false, &f.keyring)
+	addValidityFlags(cmd, f)
+	cmd.Flags().StringVar(&f.cookie, "cookie", "", "inspect only the cookie called `NAME`")
+	cmd.Flags().BoolVar(&f.json, "json", false, "print one JSON object per token")
+	return cmd
+}
+
+func (a *app) inspect(cmd *cobra.Command, args []string, f *openFlags) error {
+	if err := f.check(cmd, args); err != nil {
+		return err
+	}
+	if f.keyring == "" {
+		for _, name := range []string{"purpose", "leeway", "max-ttl"} {
+			if cmd.Flags().Changed(name) {
+				fmt.Fprintf(a.stderr, "sesstool: warning: --%s has no effect without --keyring: nothing is verified\n", name)
+			}
+		}
+	}
+	ref := f.options().now()
+	var set *openerSet
+	var ring keyringRef
+	if f.keyring != "" {
+		ring = keyringRef{path: f.keyring, source: "--keyring"}
+		r, err := a.loadRing(ring)
+		if err != nil {
+			return err
+		}
+		o := f.options()
+		o.codec = "auto"
+		if set, err = newOpenerSet(r, o); err != nil {
+			return err
+		}
+	}
+	input, err := a.readTokenInput(cmd, args)
+	if err != nil {
+		return err
+	}
+	cs, err := splitCookies(cmd, input, f.cookie)
+	if err != nil {
+		return err
+	}
+	var firstErr error
+	known := 0
+	for i, c := range cs {
+		rep, err := inspectOne(c, set, ring.path, f.purpose, ref)
+		if rep.Status != "unknown-format" {
+			known++
+		}
+		if err != nil && firstErr == nil {
+			firstErr = err
+		}
+		if f.json {
+			if err := writeJSON(a.stdout, rep); err != nil {
+				return err
+			}
+			continue
+		}
+		if i > 0 {
+			fmt.Fprintln(a.stdout)
+		}
+		if err := rep.render(a.stdout, ref); err != nil {
+			return err
+		}
+	}
+	if firstErr != nil {
+		return rejectionHint(firstErr, f)
+	}
+	if known == 0 {
+		what := "the input is not a token"
+		if len(cs) > 1 || cs[0].name != "" {
+			what = "no cookie in the input holds a token"
+		}
+		return rejectedf(token.ErrInvalid, token.StageEncoding, "%s of a known format (%s)", what, knownFormats())
+	}
+	return nil
+}
+
+func knownFormats() string {
+	var names []string
+	for _, f := range formats {
+		names = append(names, f.title())
+	}
+	return strings.Join(names, ", ")
+}
+
+// inspectOne reports on one candidate, verifying it when set is not nil. It
+// returns the rejection, if any.
+func inspectOne(c candidate, set *openerSet, keyringPath, purpose string, ref time.Time) (report, error) {
+	f := detectFormat(c.value)
+	if f == nil {
+		return report{Cookie: c.name, Format: "unknown", Status: "unknown-format", Length: len(c.value),
+			Error: "not a token of a known format (" + knownFormats() + ")"}, nil
+	}
+	rep := f.peek(c.value, ref)
+	rep.Cookie = c.name
+	if rep.Error != "" {
+		rep.Status = "malformed"
+		return rep, rejectedf(token.ErrInvalid, token.StageHeader, "%s", strings.TrimPrefix(rep.Error, token.ErrInvalid.Error()+": "))
+	}
+	if set == nil {
+		rep.Status = "not-verified"
+		return rep, nil
+	}
+	rep.Keyring, rep.Purpose = keyringPath, &purpose
+	res, err := set.open(c.value)
+	if err != nil {
+		rep.Status = "rejected"
+		rep.Reason, _, _ = rejectInfo(err)
+		rep.Error = err.Error()
+		return rep, err
+	}
+	rep.Status, rep.Verified = "verified", true
+	rep.Algorithm, rep.AlgorithmGuessed = string(res.key.Algorithm), false
+	rep.KeyState = res.key.State.String()
+	rep.Issued, rep.Expires, rep.NotBefore = rfc3339(res.issued), rfc3339(res.expires), rfc3339(res.notBefore)
+	rep.expires = res.expires
+	rep.Rewrap = res.rewrap
+	rep.Sealed = false
+	rep.Payload, rep.PayloadCodec = res.json, res.codec
+	return rep, nil
+}
+
+// render writes the report for people.
+func (rep report) render(w io.Writer, ref time.Time) error {
+	var b strings.Builder
+	line := func(label, format string, args ...any) {
+		fmt.Fprintf(&b, "%-11s %s\n", label+":", fmt.Sprintf(format, args...))
+	}
+	unverified, note := "", ""
+	if !rep.Verified {
+		unverified, note = ", not verified", "not verified"
+	}
+	if rep.Cookie != "" {
+		line("cookie", "%s", rep.Cookie)
+	}
+	switch rep.Status {
+	case "unknown-format":
+		line("format", "unknown: %s", strings.TrimPrefix(rep.Error, "not a token of a known format "))
+		line("length", "%d characters", rep.Length)
+		_, err := io.WriteString(w, b.String())
+		return err
+	case "malformed":
+		line("format", "%s", rep.Title)
+		line("status", "MALFORMED: %s", rep.Error)
+		_, err := io.WriteString(w, b.String())
+		return err
+	}
+	line("format", "%s (version %d)", rep.Title, rep.Version)
+	switch rep.Status {
+	case "not-verified":
+		line("status", "NOT VERIFIED (no keyring given): anyone can forge what follows")
+	case "verified":
+		line("status", "verified by key %s of %s, purpose %q", rep.KeyID, rep.Keyring, *rep.Purpose)
+	case "rejected":
+		line("status", "REJECTED: %s", rep.Error)
+	}
+	keyNote := ""
+	switch {
+	case rep.KeyState != "" && rep.Rewrap:
+		keyNote = fmt.Sprintf(" (%s: not the primary key; 'sesstool rewrap' moves the token to it)", rep.KeyState)
+	case rep.KeyState != "":
+		keyNote = " (" + rep.KeyState + ")"
+	}
+	line("key id", "%s%s", rep.KeyID, keyNote)
+	switch {
+	case rep.Algorithm != "" && rep.AlgorithmGuessed:
+		line("algorithm", "%s (guessed from the layout, not verified)", rep.Algorithm)
+	case rep.Algorithm != "":
+		line("algorithm", "%s", rep.Algorithm)
+	default:
+		line("algorithm", "not in the token: each key has its own (give --keyring)")
+	}
+	line("size", "%d characters, %d bytes decoded", rep.Length, rep.Size)
+	if rep.Sealed || rep.Issued == "" {
+		line("times", "encrypted with the payload: readable only with the keyring")
+		line("payload", "encrypted: readable only with the keyring (give --keyring)")
+		_, err := io.WriteString(w, b.String())
+		return err
+	}
+	line("issued", "%s%s", rep.Issued, parenthesize(note))
+	expNote := relative(rep.expires, ref)
+	if !rep.expires.After(ref) {
+		expNote = "expired " + expNote
+	}
+	line("expires", "%s (%s%s)", rep.Expires, expNote, unverified)
+	if rep.NotBefore != "" {
+		line("not before", "%s%s", rep.NotBefore, parenthesize(note))
+	}
+	if rep.Payload == nil {
+		line("payload", "neither JSON nor CBOR")
+	} else {
+		codecNote := rep.PayloadCodec
+		if rep.PayloadCodec == "cbor" {
+			codecNote = "cbor, shown as JSON"
+		}
+		line("payload", "(%s%s)", codecNote, unverified)
+		var pretty bytes.Buffer
+		if err := json.Indent(&pretty, rep.Payload, "", "  "); err != nil {
+			return errors.New("failed to format the payload")
+		}
+		b.Write(pretty.Bytes())
+		b.WriteByte('\n')
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// parenthesize returns " (s)", or "" for an empty s.
+func parenthesize(s string) string {
+	if s == "" {
+		return ""
+	}
+	return " (" + s + ")"
+}

@@ -1,0 +1,183 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/sesstool/sesstool/keyring"
+)
+
+// keysFlags are the flags shared by the keys subcommands.
+type keysFlags struct {
+	keyring string
+}
+
+func newKeysCmd(a *app) *cobra.Command {
+	kf := &keysFlags{}
+	cmd := &cobra.Command{
+		Use:   "keys",
+		Short: "Manage the keyring: init, rotate, add, promote, list, retire, destroy, prune, import",
+		Long: `The keys commands manage a keyring file. Exactly one key is primary and
+mints new tokens; active keys verify and wait to be promoted; retired keys
+verify the tokens they sealed until those expire; destroyed keys verify
+nothing.
+
+Every change is written atomically (a new file renamed over the old), with
+mode 0600, under an exclusive lock, so concurrent runs never lose a change.
+sesstool refuses a keyring that other users can read, and warns when its
+directory is writable by every user. No command ever prints a secret.
+
+Rotation on one server: "keys rotate". With several servers sharing a
+keyring, rotate in two phases, so that no server sees a token from a key it
+does not have yet:
+  1. "keys add" creates an active key, and prints its ID; distribute the
+     keyring to every server;
+  2. "keys promote ID" makes it primary and retires the old primary;
+     distribute again;
+  3. "keys prune", run on a schedule, removes retired keys once no token
+     they sealed can still be live.`,
+		Args: cobra.ArbitraryArgs,
+		RunE: groupRun,
+	}
+	addKeyringFlag(cmd, true, &kf.keyring)
+	cmd.AddCommand(
+		newKeysInitCmd(a, kf),
+		newKeysRotateCmd(a, kf),
+		newKeysAddCmd(a, kf),
+		newKeysPromoteCmd(a, kf),
+		newKeysListCmd(a, kf),
+		newKeysRetireCmd(a, kf),
+		newKeysDestroyCmd(a, kf),
+		newKeysPruneCmd(a, kf),
+		newKeysImportCmd(a, kf),
+	)
+	return cmd
+}
+
+// keyJSON is the --json form of a key. It never holds a secret.
+type keyJSON struct {
+	ID         string `json:"id"`
+	Algorithm  string `json:"algorithm"`
+	State      string `json:"state"`
+	Created    string `json:"created"`
+	Retired    string `json:"retired,omitempty"`
+	Destroyed  string `json:"destroyed,omitempty"`
+	KtorLayout string `json:"ktorLayout,omitempty"`
+}
+
+func newKeyJSON(k keyring.Key) keyJSON {
+	return keyJSON{
+		ID:         k.ID.String(),
+		Algorithm:  string(k.Algorithm),
+		State:      k.State.String(),
+		Created:    rfc3339(k.Created),
+		Retired:    rfc3339(k.Retired),
+		Destroyed:  rfc3339(k.Destroyed),
+		KtorLayout: string(k.KtorLayout),
+	}
+}
+
+// printKey prints a key: its ID alone, or its JSON form.
+func (a *app) printKey(k keyring.Key, asJSON bool) error {
+	if asJSON {
+		return writeJSON(a.stdout, newKeyJSON(k))
+	}
+	return writeLine(a.stdout, k.ID.String())
+}
+
+// notef tells a person at a terminal what happened; scripts get the data
+// on stdout and the exit code.
+func (a *app) notef(format string, args ...any) {
+	if a.stderrTTY {
+		fmt.Fprintf(a.stderr, "sesstool: "+format+"\n", args...)
+	}
+}
+
+// unsupportedAlgorithms are algorithm names that keyring.ParseAlgorithm
+// does not know yet, but that sesstool will import once it does.
+var unsupportedAlgorithms = []keyring.Algorithm{keyring.KtorHMACSHA256, keyring.KtorHMACSHA384, keyring.KtorHMACSHA512, keyring.KtorEncrypt}
+
+// parseAlg parses --alg; empty means keyring.Default. With generated set,
+// only algorithms whose keys sesstool can generate are accepted.
+func parseAlg(cmd *cobra.Command, s string, generated bool) (keyring.Algorithm, error) {
+	if s == "" {
+		return keyring.Default, nil
+	}
+	alg, err := keyring.ParseAlgorithm(s)
+	if err != nil {
+		if slices.Contains(unsupportedAlgorithms, keyring.Algorithm(strings.ToLower(s))) {
+			return "", &usageError{err: fmt.Errorf("algorithm %s is not supported by this build", s), cmd: cmd,
+				hint: "supported: " + algNames(keyring.Algorithms())}
+		}
+		return "", &usageError{err: err, cmd: cmd}
+	}
+	if generated && !slices.Contains(keyring.GeneratedAlgorithms(), alg) {
+		return "", &usageError{err: fmt.Errorf("keys of algorithm %s cannot be generated", alg), cmd: cmd,
+			hint: "import them with 'sesstool keys import --alg " + string(alg) + "'"}
+	}
+	return alg, nil
+}
+
+func algNames(as []keyring.Algorithm) string {
+	return strings.Join(names(as), ", ")
+}
+
+func names(as []keyring.Algorithm) []string {
+	s := make([]string, len(as))
+	for i, a := range as {
+		s[i] = string(a)
+	}
+	return s
+}
+
+// addAlgFlag adds --alg with completion of the algorithms that apply.
+func addAlgFlag(cmd *cobra.Command, v *string, generated bool) {
+	list := keyring.Algorithms()
+	usage := "the key's `ALGORITHM` (default " + string(keyring.Default) + "; see completion for the list)"
+	if generated {
+		list = keyring.GeneratedAlgorithms()
+		usage = "the new key's `ALGORITHM`: " + algNames(list) + " (default " + string(keyring.Default) + ")"
+	}
+	cmd.Flags().StringVar(v, "alg", "", usage)
+	_ = cmd.RegisterFlagCompletionFunc("alg", cobra.FixedCompletions(names(list), cobra.ShellCompDirectiveNoFileComp))
+}
+
+// parseKeyID parses a key ID argument.
+func parseKeyID(cmd *cobra.Command, s string) (keyring.ID, error) {
+	id, err := keyring.ParseID(strings.ToLower(s))
+	if err != nil {
+		return 0, &usageError{err: err, cmd: cmd, hint: "'sesstool keys list' shows the key IDs"}
+	}
+	return id, nil
+}
+
+// completeKeyIDs completes key IDs from the keyring, when it can be read.
+func (a *app) completeKeyIDs(kf *keysFlags, states ...keyring.State) cobra.CompletionFunc {
+	return func(cmd *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+		if len(args) > 0 {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		ref, err := a.resolveKeyring(kf.keyring)
+		if err != nil {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		r, err := keyring.Load(ref.path)
+		if err != nil {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		var out []cobra.Completion
+		for k := range r.Keys() {
+			if slices.Contains(states, k.State) {
+				out = append(out, cobra.CompletionWithDesc(k.ID.String(), string(k.Algorithm)+" "+k.State.String()))
+			}
+		}
+		return out, cobra.ShellCompDirectiveNoFileComp
+	}
+}
+
+// errUnchanged is returned by an update function that has nothing to write.
+var errUnchanged = errors.New("unchanged")

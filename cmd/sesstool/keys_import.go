@@ -1,0 +1,194 @@
+package main
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"runtime"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/sesstool/sesstool/keyring"
+)
+
+func newKeysImportCmd(a *app, kf *keysFlags) *cobra.Command {
+	var (
+		alg, from, layout string
+		asJSON            bool
+	)
+	cmd := &cobra.Command{
+		Use:   "import [--from FILE]",
+		Short: "Import key material from stdin or a file (never from the command line)",
+		Long: `Import adds foreign key material to the keyring as an active key, and prints
+the new key's ID. Promote it to make it mint ("keys promote ID"), if its
+algorithm can mint sesstool tokens.
+
+The material is read from --from FILE, or from stdin: never from the
+command line, where ps and shell history would see it. On a terminal it is
+read without echo. It is the secret in hexadecimal (either case) or in
+base64url (unpadded, as the keyring file stores it; padded and standard
+base64 are accepted too); text that is only hex digits is read as hex.
+Surrounding white space is ignored.
+
+Native algorithms take a 32-byte secret. Ktor algorithms (ktor-hmac-sha256,
+ktor-hmac-sha384, ktor-hmac-sha512, and ktor-encrypt, whose material is the
+encryption key and the sign key separated by white space, with
+--ktor-layout 2, 3 or both) are accepted once the keyring supports them;
+this build reports them as not supported.`,
+		Example: `  sesstool keys import < key.hex
+  sesstool keys import --alg aes256gcm --from /run/secrets/session-key
+  printf '%s %s' "$ENC_HEX" "$SIGN_HEX" | sesstool keys import --alg ktor-encrypt --ktor-layout both`,
+		Args: usageArgs(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			al, err := parseAlg(cmd, alg, false)
+			if err != nil {
+				return err
+			}
+			if layout != "" && al != keyring.KtorEncrypt {
+				return usagef(cmd, "--ktor-layout applies only to --alg %s", keyring.KtorEncrypt)
+			}
+			ref, err := a.resolveKeyring(kf.keyring)
+			if err != nil {
+				return err
+			}
+			// Fail on a missing keyring before asking for a secret.
+			if _, err := os.Stat(ref.path); err != nil {
+				return keyringError(ref, err)
+			}
+			text, err := a.readMaterial(cmd, from, al)
+			if err != nil {
+				return err
+			}
+			defer clear(text)
+			m, err := parseMaterial(text, al, keyring.KtorLayout(layout))
+			if err != nil {
+				return &usageError{err: err, cmd: cmd}
+			}
+			defer clear(m.Secret)
+			defer clear(m.SignSecret)
+			var k keyring.Key
+			_, err = a.updateRing(ref, func(r *keyring.Ring) (*keyring.Ring, error) {
+				r2, nk, err := r.Import(m, now())
+				if err != nil {
+					return nil, &usageError{err: err}
+				}
+				k = nk
+				return r2, nil
+			})
+			if err != nil {
+				return err
+			}
+			a.notef("imported key %s (%s) as active", k.ID, k.Algorithm)
+			return a.printKey(k, asJSON)
+		},
+	}
+	addAlgFlag(cmd, &alg, false)
+	fs := cmd.Flags()
+	fs.StringVar(&from, "from", "", "read the key material from `FILE` instead of stdin")
+	_ = cmd.MarkFlagFilename("from")
+	fs.Var(&enumValue{v: &layout, allowed: []string{"2", "3", "both"}}, "ktor-layout", "ktor-encrypt only: the Ktor layout to accept, 2, 3 or both (default 3)")
+	_ = cmd.RegisterFlagCompletionFunc("ktor-layout", cobra.FixedCompletions([]string{"2", "3", "both"}, cobra.ShellCompDirectiveNoFileComp))
+	fs.BoolVar(&asJSON, "json", false, "print the new key as a JSON object")
+	return cmd
+}
+
+// readMaterial reads the key material from the file or stdin, without echo
+// on a terminal.
+func (a *app) readMaterial(cmd *cobra.Command, from string, alg keyring.Algorithm) ([]byte, error) {
+	if from != "" {
+		f, err := os.Open(from)
+		if err != nil {
+			return nil, fmt.Errorf("failed to read the key material: %w", err)
+		}
+		defer f.Close()
+		if fi, err := f.Stat(); err == nil && runtime.GOOS != "windows" && fi.Mode().Perm()&0o077 != 0 {
+			fmt.Fprintf(a.stderr, "sesstool: warning: %s is readable by other users; delete it once the key is imported\n", from)
+		}
+		return a.readSecret(f, from)
+	}
+	if a.stdinTTY && a.stdinFile != nil {
+		what := "the key (hex or base64url)"
+		if alg == keyring.KtorEncrypt {
+			what = "the encryption key and the sign key, in hex, separated by a space"
+		}
+		fmt.Fprintf(a.stderr, "sesstool: paste %s, then press Enter: ", what)
+		b, err := term.ReadPassword(int(a.stdinFile.Fd()))
+		fmt.Fprintln(a.stderr)
+		if err != nil {
+			return nil, fmt.Errorf("failed to read the key material from the terminal: %w", err)
+		}
+		return b, nil
+	}
+	return a.readSecret(a.stdin, "stdin")
+}
+
+func (a *app) readSecret(r interface{ Read([]byte) (int, error) }, what string) ([]byte, error) {
+	b, err := readAll(r, maxSecretInput, "the key material on "+what)
+	if _, ok := errors.AsType[errTooLarge](err); ok {
+		return nil, &usageError{err: err}
+	}
+	return b, err
+}
+
+// parseMaterial decodes key material for alg. Its errors never quote the
+// material.
+func parseMaterial(text []byte, alg keyring.Algorithm, layout keyring.KtorLayout) (keyring.Material, error) {
+	fields := bytes.Fields(text)
+	want := 1
+	if alg == keyring.KtorEncrypt {
+		want = 2
+	}
+	switch {
+	case len(fields) == 0:
+		return keyring.Material{}, errors.New("no key material: the input is empty")
+	case len(fields) != want && want == 1:
+		return keyring.Material{}, fmt.Errorf("the key material has %d words; a %s key is one", len(fields), alg)
+	case len(fields) != want:
+		return keyring.Material{}, fmt.Errorf("the key material has %d words; a %s key is two, the encryption key then the sign key", len(fields), alg)
+	}
+	m := keyring.Material{Algorithm: alg, KtorLayout: layout}
+	var err error
+	if m.Secret, err = decodeSecret(fields[0]); err != nil {
+		return keyring.Material{}, err
+	}
+	if want == 2 {
+		if m.SignSecret, err = decodeSecret(fields[1]); err != nil {
+			clear(m.Secret)
+			return keyring.Material{}, fmt.Errorf("sign key: %v", err)
+		}
+	}
+	return m, nil
+}
+
+// decodeSecret decodes hex (when the text is only hex digits, of even
+// length) or base64 (URL or standard alphabet, padded or not).
+func decodeSecret(s []byte) ([]byte, error) {
+	if len(s)%2 == 0 && isHex(s) {
+		out := make([]byte, len(s)/2)
+		if _, err := hex.Decode(out, s); err == nil {
+			return out, nil
+		}
+	}
+	trimmed := bytes.TrimRight(s, "=")
+	for _, enc := range []*base64.Encoding{base64.RawURLEncoding, base64.RawStdEncoding} {
+		out := make([]byte, enc.DecodedLen(len(trimmed)))
+		if n, err := enc.Decode(out, trimmed); err == nil {
+			return out[:n], nil
+		}
+		clear(out)
+	}
+	return nil, errors.New("the key material is neither hexadecimal nor base64")
+}
+
+func isHex(s []byte) bool {
+	for _, c := range s {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+			return false
+		}
+	}
+	return len(s) > 0
+}

@@ -1,0 +1,196 @@
+package main
+
+import (
+	"encoding/binary"
+	"fmt"
+	"time"
+
+	"github.com/sesstool/sesstool/keyring"
+	"github.com/sesstool/sesstool/token"
+	"github.com/sesstool/sesstool/transform"
+)
+
+// nativeFormat is sesstool's own token format, version 1: base64url of
+// version (1 byte) || key ID (4 bytes) || the envelope sealed under the key.
+// The envelope is flags (1) || issued (8) || expires (8) || [not before (8)]
+// || payload; AEAD keys encrypt it, HMAC keys leave it readable and append a
+// tag.
+type nativeFormat struct{}
+
+func (nativeFormat) name() string  { return "sesstool-v1" }
+func (nativeFormat) title() string { return "sesstool v1" }
+
+// detect checks the syntax cheaply: base64url characters only, starting
+// with the encoding of the version byte 0x01 ("A" then one of Q–Z, a–f).
+func (nativeFormat) detect(tok string) bool {
+	if len(tok) < 7 || len(tok) > maxTokenInput || tok[0] != 'A' {
+		return false
+	}
+	if c := tok[1]; !('Q' <= c && c <= 'Z' || 'a' <= c && c <= 'f') {
+		return false
+	}
+	for i := 0; i < len(tok); i++ {
+		c := tok[i]
+		if !('A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// hmacGuesses are the native HMAC algorithms with their tag sizes, tried by
+// peek to read a token whose envelope is in clear.
+var hmacGuesses = []struct {
+	alg keyring.Algorithm
+	tag int
+}{
+	{keyring.HMACSHA256, 32},
+	{keyring.HMACSHA384, 48},
+	{keyring.HMACSHA512, 64},
+}
+
+// peek decodes the header. The envelope of a token sealed by an HMAC key is
+// in clear: peek reads it when the bytes between the header and a tag of an
+// HMAC size parse as an envelope whose payload is JSON or CBOR. For AEAD
+// tokens those bytes are a random nonce and ciphertext, which essentially
+// never parse (the flags byte and four timestamp bytes must be zero and the
+// times in order), so a match means HMAC. None of it is verified.
+func (f nativeFormat) peek(tok string, ref time.Time) report {
+	rep := report{Format: f.name(), Title: f.title(), Length: len(tok)}
+	h, err := token.Inspect(tok)
+	if err != nil {
+		rep.Error = err.Error()
+		return rep
+	}
+	rep.Version = int(h.Version)
+	rep.KeyID = h.KeyID.String()
+	rep.Size = h.Size
+	raw, err := transform.Base64URL.Read(nil, []byte(tok))
+	if err != nil {
+		return rep // not reached: Inspect decoded it
+	}
+	for _, g := range hmacGuesses {
+		if len(raw) < token.HeaderSize+g.tag {
+			continue
+		}
+		env, ok := parseEnvelope(raw[token.HeaderSize : len(raw)-g.tag])
+		if !ok {
+			continue
+		}
+		js, c, err := payloadJSON(env.payload, "auto")
+		if err != nil {
+			continue
+		}
+		rep.Algorithm, rep.AlgorithmGuessed = string(g.alg), true
+		rep.Issued, rep.Expires, rep.NotBefore = rfc3339(env.iat), rfc3339(env.exp), rfc3339(env.nbf)
+		rep.expires = env.exp
+		rep.Payload, rep.PayloadCodec = js, c
+		return rep
+	}
+	rep.Sealed = true
+	return rep
+}
+
+// envelope is a decoded envelope, for display.
+type envelope struct {
+	iat, exp, nbf time.Time
+	payload       []byte
+}
+
+// parseEnvelope decodes b as a format v1 envelope, with the format's
+// checks: known flags, timestamps within years 1970 to 9999, and
+// issued < expires, issued <= not before < expires.
+func parseEnvelope(b []byte) (envelope, bool) {
+	const maxUnix = 253402300799
+	if len(b) < 17 || b[0]&^1 != 0 {
+		return envelope{}, false
+	}
+	iat, exp := binary.BigEndian.Uint64(b[1:]), binary.BigEndian.Uint64(b[9:])
+	nbf, rest := uint64(0), b[17:]
+	if b[0] == 1 {
+		if len(rest) < 8 {
+			return envelope{}, false
+		}
+		nbf, rest = binary.BigEndian.Uint64(rest), rest[8:]
+		if nbf < iat || nbf >= exp {
+			return envelope{}, false
+		}
+	}
+	if iat > maxUnix || exp > maxUnix || exp <= iat {
+		return envelope{}, false
+	}
+	e := envelope{iat: unix(iat), exp: unix(exp), payload: rest}
+	if b[0] == 1 {
+		e.nbf = unix(nbf)
+	}
+	return e, true
+}
+
+func unix(s uint64) time.Time { return time.Unix(int64(s), 0).UTC() }
+
+// newOpener builds a token.Minter over the ring. Every ring has a native
+// primary key, so errNoKeys never happens for this format.
+func (f nativeFormat) newOpener(r *keyring.Ring, o openOptions) (tokenOpener, error) {
+	m, err := token.New(r, &token.Options{Purpose: o.purpose, MaxTTL: o.maxTTL, Leeway: o.leeway, Now: o.now})
+	if err != nil {
+		return nil, err
+	}
+	return &nativeOpener{f: f, m: m, ring: r, codec: o.codec, now: o.now}, nil
+}
+
+type nativeOpener struct {
+	f     nativeFormat
+	m     *token.Minter
+	ring  *keyring.Ring
+	codec string
+	now   func() time.Time
+}
+
+func (o *nativeOpener) opened(c token.Claims) opened {
+	k, _ := o.ring.Lookup(c.KeyID)
+	return opened{format: o.f, key: k, issued: c.IssuedAt, expires: c.ExpiresAt, notBefore: c.NotBefore, rewrap: c.Rewrap}
+}
+
+func (o *nativeOpener) open(tok string) (opened, error) {
+	payload, c, err := o.m.Unseal(tok)
+	if err != nil {
+		return opened{}, err
+	}
+	res := o.opened(c)
+	res.payload = payload
+	res.json, res.codec, err = payloadJSON(payload, o.codec)
+	if err != nil && o.codec == "auto" {
+		return res, nil // inspect shows what it can
+	}
+	if err != nil {
+		return opened{}, &rejection{kind: token.ErrInvalid, stage: token.StagePayload, keyID: uint32(c.KeyID),
+			reason: fmt.Sprintf("the payload does not decode with codec %s: %v", o.codec, err)}
+	}
+	return res, nil
+}
+
+func (o *nativeOpener) mint(payload []byte, v token.Validity) (string, opened, error) {
+	data, err := encodePayload(payload, o.codec)
+	if err != nil {
+		return "", opened{}, fmt.Errorf("the payload cannot be encoded as %s: %v", o.codec, err)
+	}
+	iat := o.now()
+	tok, err := o.m.SealWith(data, v)
+	if err != nil {
+		return "", opened{}, err
+	}
+	res := opened{format: o.f, key: o.ring.Primary(), payload: data,
+		issued: unix(uint64(iat.Unix())), expires: unix(uint64(v.ExpiresAt.Unix()))}
+	if !v.NotBefore.IsZero() {
+		res.notBefore = unix(uint64(v.NotBefore.Unix()))
+	}
+	return tok, res, nil
+}
+
+func (o *nativeOpener) rewrap(tok string) (string, opened, error) {
+	out, c, err := o.m.Rewrap(tok)
+	if err != nil {
+		return "", opened{}, err
+	}
+	return out, o.opened(c), nil
+}

@@ -1,0 +1,330 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/sesstool/sesstool/codec"
+	"github.com/sesstool/sesstool/keyring"
+	"github.com/sesstool/sesstool/token"
+)
+
+// enumValue is a string flag that accepts one of a fixed set of values, so
+// that a wrong value is a usage error at parse time.
+type enumValue struct {
+	v       *string
+	allowed []string
+}
+
+func (e *enumValue) String() string { return *e.v }
+func (e *enumValue) Type() string   { return "string" }
+func (e *enumValue) Set(s string) error {
+	for _, a := range e.allowed {
+		if s == a {
+			*e.v = s
+			return nil
+		}
+	}
+	return fmt.Errorf("must be one of %s", strings.Join(e.allowed, ", "))
+}
+
+// addCodecFlag adds --codec with completion.
+func addCodecFlag(cmd *cobra.Command, v *string, usage string) {
+	*v = codec.JSON.Name()
+	cmd.Flags().Var(&enumValue{v: v, allowed: codec.Names()}, "codec", usage)
+	_ = cmd.RegisterFlagCompletionFunc("codec", cobra.FixedCompletions(codec.Names(), cobra.ShellCompDirectiveNoFileComp))
+}
+
+// openFlags are the flags of the commands that open tokens.
+type openFlags struct {
+	keyring string
+	purpose string
+	codec   string
+	at      timeValue
+	leeway  durationValue
+	maxTTL  durationValue
+	json    bool
+	batch   bool
+	cookie  string
+	workers int
+	quiet   bool
+}
+
+// addValidityFlags adds the flags that say how to check a token.
+func addValidityFlags(cmd *cobra.Command, f *openFlags) {
+	fs := cmd.Flags()
+	fs.StringVar(&f.purpose, "purpose", "", "the `PURPOSE` the token was minted for; a token never opens for another")
+	addLeewayMaxTTL(cmd, f)
+	fs.Var(&f.at, "at", "evaluate expiry at `TIME` instead of now: RFC 3339, Unix seconds, or +/- a duration from now")
+}
+
+// addLeewayMaxTTL adds --leeway and --max-ttl.
+func addLeewayMaxTTL(cmd *cobra.Command, f *openFlags) {
+	fs := cmd.Flags()
+	f.maxTTL = durationValue(token.DefaultMaxTTL)
+	fs.Var(&f.leeway, "leeway", "clock skew to tolerate around the token's times, e.g. 30s")
+	fs.Var(&f.maxTTL, "max-ttl", "reject tokens whose lifetime is longer than this (as configured when minting)")
+}
+
+func addOpenFlags(cmd *cobra.Command, f *openFlags, batchWhat string) {
+	addKeyringFlag(cmd, false, &f.keyring)
+	addValidityFlags(cmd, f)
+	fs := cmd.Flags()
+	addCodecFlag(cmd, &f.codec, "the codec the payload was minted with: json or cbor (a token does not say which)")
+	fs.StringVar(&f.cookie, "cookie", "", "when the input is a cookie header with several cookies, use the one called `NAME`")
+	fs.BoolVar(&f.batch, "batch", false, "read one token per line from stdin and write one JSON result per line ("+batchWhat+")")
+	fs.IntVar(&f.workers, "workers", 0, "batch: number of parallel workers (default GOMAXPROCS)")
+	_ = fs.MarkHidden("workers")
+}
+
+// options returns the open options the flags describe.
+func (f *openFlags) options() openOptions {
+	base := now()
+	clock := now
+	if at := f.at.get(base); !at.IsZero() {
+		clock = func() time.Time { return at }
+	}
+	return openOptions{purpose: f.purpose, codec: f.codec, maxTTL: time.Duration(f.maxTTL), leeway: time.Duration(f.leeway), now: clock}
+}
+
+// check validates flag combinations before any work is done.
+func (f *openFlags) check(cmd *cobra.Command, args []string) error {
+	if time.Duration(f.leeway) < 0 {
+		return usagef(cmd, "--leeway must not be negative")
+	}
+	if time.Duration(f.maxTTL) < time.Second {
+		return usagef(cmd, "--max-ttl must be at least 1s")
+	}
+	if f.batch {
+		if len(args) > 0 {
+			return &usageError{err: errors.New("--batch reads the tokens from stdin and takes no argument"), cmd: cmd}
+		}
+		if f.cookie != "" {
+			return &usageError{err: errors.New("--cookie cannot be used with --batch, which reads bare tokens"), cmd: cmd}
+		}
+		if f.workers < 0 {
+			return usagef(cmd, "--workers must not be negative")
+		}
+	}
+	return nil
+}
+
+// openSetup loads the keyring and builds the openers.
+func (a *app) openSetup(f *openFlags) (*keyring.Ring, *openerSet, error) {
+	ref, err := a.resolveKeyring(f.keyring)
+	if err != nil {
+		return nil, nil, err
+	}
+	r, err := a.loadRing(ref)
+	if err != nil {
+		return nil, nil, err
+	}
+	set, err := newOpenerSet(r, f.options())
+	if err != nil {
+		return nil, nil, err
+	}
+	return r, set, nil
+}
+
+// openOne reads the single token of cmd and opens it.
+func (a *app) openOne(cmd *cobra.Command, args []string, f *openFlags) (opened, error) {
+	_, set, err := a.openSetup(f)
+	if err != nil {
+		return opened{}, err
+	}
+	input, err := a.readTokenInput(cmd, args)
+	if err != nil {
+		return opened{}, err
+	}
+	c, err := singleToken(cmd, input, f.cookie)
+	if err != nil {
+		return opened{}, err
+	}
+	res, err := set.open(c.value)
+	if err != nil {
+		return opened{}, rejectionHint(err, f)
+	}
+	return res, nil
+}
+
+// rejectionHint adds what to try to a token rejection.
+func rejectionHint(err error, f *openFlags) error {
+	_, stage, _ := rejectInfo(err)
+	switch stage {
+	case token.StageAuthentication.String():
+		return withHint(err, "check --purpose (now %q) and --keyring: a token opens only with the keyring and purpose it was minted with", f.purpose)
+	case token.StagePayload.String():
+		other := "cbor"
+		if f.codec == "cbor" {
+			other = "json"
+		}
+		return withHint(err, "if the token was minted with --codec %s, open it with --codec %s", other, other)
+	}
+	return err
+}
+
+// openJSON is the --json form of an opened token.
+type openJSON struct {
+	Format    string          `json:"format"`
+	KeyID     string          `json:"keyId"`
+	Algorithm string          `json:"algorithm"`
+	Issued    string          `json:"issued"`
+	Expires   string          `json:"expires"`
+	NotBefore string          `json:"notBefore,omitempty"`
+	Rewrap    bool            `json:"rewrap"`
+	Codec     string          `json:"codec,omitempty"`
+	Payload   json.RawMessage `json:"payload,omitempty"`
+}
+
+func newOpenJSON(res opened, withPayload bool) *openJSON {
+	j := &openJSON{
+		Format:    res.format.name(),
+		KeyID:     res.key.ID.String(),
+		Algorithm: string(res.key.Algorithm),
+		Issued:    rfc3339(res.issued),
+		Expires:   rfc3339(res.expires),
+		NotBefore: rfc3339(res.notBefore),
+		Rewrap:    res.rewrap,
+	}
+	if withPayload {
+		j.Codec, j.Payload = res.codec, res.json
+	}
+	return j
+}
+
+func newOpenCmd(a *app) *cobra.Command {
+	f := &openFlags{}
+	cmd := &cobra.Command{
+		Use:   "open [TOKEN | -]",
+		Short: "Verify a token and print its payload as JSON",
+		Long: `Open verifies a token under the keyring, checks its expiry, and prints its
+payload as JSON (a CBOR payload is converted). With --json it prints the
+claims too: format, key ID, algorithm, issued, expires, not-before, and
+whether the token should be rewrapped because an older key verified it.
+
+The token is the argument, or stdin when the argument is "-" or absent. A
+pasted cookie works too: "name=value", or a whole "Cookie:" or "Set-Cookie:"
+line (choose among several cookies with --cookie).
+
+A rejected token exits with code 1 and one line on stderr that says why.`,
+		Example: `  sesstool open --purpose login "$TOKEN"
+  sesstool open --purpose login --json < tok
+  sesstool open --codec cbor --at 2026-03-01T12:00:00Z "$TOKEN"
+  sesstool open --batch --purpose login < tokens.txt > results.jsonl`,
+		Args: usageArgs(cobra.MaximumNArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := f.check(cmd, args); err != nil {
+				return err
+			}
+			if f.batch {
+				return a.runBatch(f, true)
+			}
+			res, err := a.openOne(cmd, args, f)
+			if err != nil {
+				return err
+			}
+			if f.json {
+				return writeJSON(a.stdout, newOpenJSON(res, true))
+			}
+			return writeLine(a.stdout, string(res.json))
+		},
+	}
+	addOpenFlags(cmd, f, "with the payload")
+	cmd.Flags().BoolVar(&f.json, "json", false, "print the payload with the token's claims as one JSON object")
+	return cmd
+}
+
+// verifyJSON is verify's --json output for a valid token.
+type verifyJSON struct {
+	OK bool `json:"ok"`
+	*openJSON
+}
+
+// rejectJSON is the --json output for a rejected token.
+type rejectJSON struct {
+	OK     bool   `json:"ok"`
+	Reason string `json:"reason"`
+	Stage  string `json:"stage,omitempty"`
+	KeyID  string `json:"keyId,omitempty"`
+	Error  string `json:"error"`
+}
+
+func newRejectJSON(err error) rejectJSON {
+	reason, stage, id := rejectInfo(err)
+	v := rejectJSON{Reason: reason, Stage: stage, Error: err.Error()}
+	if id != 0 {
+		v.KeyID = keyring.ID(id).String()
+	}
+	return v
+}
+
+func newVerifyCmd(a *app) *cobra.Command {
+	f := &openFlags{}
+	cmd := &cobra.Command{
+		Use:   "verify [TOKEN | -]",
+		Short: "Check a token, setting only the exit code",
+		Long: `Verify checks a token as open does, payload included, and prints nothing:
+exit code 0 means valid, 1 rejected (the reason is on stderr unless
+--quiet), 2 a usage error and 3 an environment error such as a missing
+keyring. With --json it prints one result object, valid or not.
+
+With --batch it reads one token per line from stdin, verifies them in
+parallel on all cores, and writes one JSON result per line, in input
+order: {"line":N,"ok":true,"keyId":…,"expires":…} or
+{"line":N,"ok":false,"reason":"expired|invalid|not-yet-valid","stage":…,"error":…}.
+Lines are numbered from 1; blank lines are skipped (but counted), CR and
+surrounding spaces are trimmed, and a line longer than 64 KiB is a rejected
+line. A summary goes to stderr, with a progress bar when stderr is a
+terminal. The exit code is 0 when every token is valid and 1 otherwise.
+Memory use does not grow with the input.`,
+		Example: `  sesstool verify --purpose login "$TOKEN" && echo valid
+  sesstool verify --quiet --at +1h "$TOKEN" || echo "expires within the hour"
+  sesstool verify --batch --purpose login < tokens.txt > results.jsonl`,
+		Args: usageArgs(cobra.MaximumNArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := f.check(cmd, args); err != nil {
+				return err
+			}
+			if f.batch {
+				return a.runBatch(f, false)
+			}
+			res, err := a.openOne(cmd, args, f)
+			if err != nil && exitCode(err) == exitRejected {
+				if f.json {
+					if werr := writeJSON(a.stdout, newRejectJSON(err)); werr != nil {
+						return werr
+					}
+				}
+				if f.quiet {
+					return &silentError{code: exitRejected}
+				}
+				return err
+			}
+			if err != nil {
+				return err
+			}
+			if f.json {
+				return writeJSON(a.stdout, verifyJSON{OK: true, openJSON: newOpenJSON(res, false)})
+			}
+			return nil
+		},
+	}
+	addOpenFlags(cmd, f, "without the payload")
+	cmd.Flags().BoolVar(&f.json, "json", false, "print the result as one JSON object, valid or not")
+	cmd.Flags().BoolVarP(&f.quiet, "quiet", "q", false, "print nothing on stderr when the token is rejected")
+	return cmd
+}
+
+// workers returns the number of batch workers.
+func (f *openFlags) workerCount() int {
+	if f.workers > 0 {
+		return f.workers
+	}
+	return runtime.GOMAXPROCS(0)
+}

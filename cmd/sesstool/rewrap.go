@@ -1,0 +1,81 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+)
+
+// rewrapJSON is rewrap's --json output.
+type rewrapJSON struct {
+	Token         string `json:"token"`
+	Format        string `json:"format"`
+	KeyID         string `json:"keyId"`
+	PreviousKeyID string `json:"previousKeyId"`
+	Expires       string `json:"expires"`
+	NotBefore     string `json:"notBefore,omitempty"`
+}
+
+func newRewrapCmd(a *app) *cobra.Command {
+	f := &openFlags{}
+	cmd := &cobra.Command{
+		Use:   "rewrap [TOKEN | -]",
+		Short: "Re-mint a valid token under the primary key, keeping payload and expiry",
+		Long: `Rewrap opens a token and seals its payload again under the keyring's
+primary key, keeping its expiry (and its not-before time, if still ahead),
+and prints the new token. Use it to move live tokens off a key before
+retiring or destroying it. The token must be valid: an invalid or expired
+token is rejected with exit code 1.`,
+		Example: `  sesstool rewrap --purpose login "$OLD" > new
+  sesstool rewrap --purpose login --json < tok`,
+		Args: usageArgs(cobra.MaximumNArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := f.check(cmd, args); err != nil {
+				return err
+			}
+			_, set, err := a.openSetup(f)
+			if err != nil {
+				return err
+			}
+			input, err := a.readTokenInput(cmd, args)
+			if err != nil {
+				return err
+			}
+			c, err := singleToken(cmd, input, f.cookie)
+			if err != nil {
+				return err
+			}
+			op, format, err := set.opener(c.value)
+			if err != nil {
+				return err
+			}
+			rw, ok := op.(tokenRewrapper)
+			if !ok {
+				return fmt.Errorf("%s tokens cannot be rewrapped by this build", format.title())
+			}
+			tok, old, err := rw.rewrap(c.value)
+			if err != nil {
+				return rejectionHint(err, f)
+			}
+			if !f.json {
+				return writeLine(a.stdout, tok)
+			}
+			nt, err := set.open(tok)
+			if err != nil {
+				return fmt.Errorf("the rewrapped token does not open: %v", err)
+			}
+			return writeJSON(a.stdout, rewrapJSON{
+				Token: tok, Format: format.name(), KeyID: nt.key.ID.String(), PreviousKeyID: old.key.ID.String(),
+				Expires: rfc3339(nt.expires), NotBefore: rfc3339(nt.notBefore),
+			})
+		},
+	}
+	addKeyringFlag(cmd, false, &f.keyring)
+	fs := cmd.Flags()
+	fs.StringVar(&f.purpose, "purpose", "", "the `PURPOSE` the token was minted for; the new token keeps it")
+	addLeewayMaxTTL(cmd, f)
+	fs.StringVar(&f.cookie, "cookie", "", "when the input is a cookie header with several cookies, use the one called `NAME`")
+	fs.BoolVar(&f.json, "json", false, "print the new token with its key IDs and times as one JSON object")
+	f.codec = "auto"
+	return cmd
+}
