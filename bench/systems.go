@@ -260,7 +260,8 @@ func fernetSystem() System {
 // library's setters, plus exp; Open parses with NewParser (its NotExpired
 // rule preloaded, built once) and reads the claims back with Get, the
 // library's documented accessors. (Going through ClaimsJSON and one
-// json.Unmarshal instead was measured and is slower.)
+// json.Unmarshal instead costs more: about 101k against 72k instructions
+// per Mint, 132k against 106k per Open, under callgrind.)
 func pasetoSystem() System {
 	key := must(paseto.V4SymmetricKeyFromBytes(Key1))
 	implicit := []byte(Purpose)
