@@ -103,6 +103,8 @@ func generateKeyringFiles() *KeyringFiles {
 	invalid("no primary key", file(active, retired), "PrimaryCount")
 	invalid("unknown top-level field \"comment\"", strings.Replace(file(primary), `"format"`, `"comment": "hello",`+"\n  "+`"format"`, 1), "UnknownField")
 	invalid("unknown key field \"note\"", strings.Replace(file(primary), `"id"`, `"note": "hello",`+"\n      "+`"id"`, 1), "UnknownField")
+	invalid("top-level field name in another case: \"Version\"", strings.Replace(file(primary), `"version"`, `"Version"`, 1), "UnknownField")
+	invalid("key field name in another case: \"Secret\"", strings.Replace(file(primary), `"secret"`, `"Secret"`, 1), "UnknownField")
 	invalid("version 2", strings.Replace(file(primary), `"version": 1`, `"version": 2`, 1), "Version")
 	invalid("version 0", strings.Replace(file(primary), `"version": 1`, `"version": 0`, 1), "Version")
 	invalid("version missing", strings.Replace(file(primary), `"version": 1,`, ``, 1), "Version")
@@ -115,6 +117,7 @@ func generateKeyringFiles() *KeyringFiles {
 	invalid("secret of 33 bytes", file(edit(primary, func(k *fileKey) { k.Secret = secret("long", 33) })), "SecretLength")
 	invalid("primary key without a secret", file(edit(primary, func(k *fileKey) { k.Secret = "" })), "SecretLength", "StateFields")
 	invalid("secret with '=' padding", file(edit(primary, func(k *fileKey) { k.Secret += "=" })), "SecretBase64")
+	invalid("secret with a line break (JSON \\n) after 20 characters", strings.Replace(file(primary), primary.Secret, primary.Secret[:20]+`\n`+primary.Secret[20:], 1), "SecretBase64")
 	ff := b64.EncodeToString(bytes.Repeat([]byte{0xff}, 32)) // "___…8"
 	invalid("secret in the standard base64 alphabet ('/' for '_')", file(edit(primary, func(k *fileKey) { k.Secret = strings.ReplaceAll(ff, "_", "/") })), "SecretBase64")
 	invalid("destroyed key that still holds a secret", file(edit(destroyed, func(k *fileKey) { k.Secret = secret("destroyed", 32) }), primary), "StateFields")
