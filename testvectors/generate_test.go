@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"testing/cryptotest"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.json from the generator")
@@ -18,15 +19,20 @@ var update = flag.Bool("update", false, "rewrite testdata/*.json from the genera
 // write. With -update it rewrites the files instead.
 //
 // The generator uses no randomness at all: secrets and nonces come from
-// fixedBytes, so it needs no testing/cryptotest.SetGlobalRandom, and its
-// output cannot change with the way Go's crypto packages consume
-// randomness.
+// fixedBytes, so its output cannot change with the way Go's crypto packages
+// consume randomness. To hold it to that, it runs twice under
+// testing/cryptotest.SetGlobalRandom with two different seeds, which makes
+// crypto/rand (and so any random nonce) differ between the runs, and the
+// two outputs must be equal.
 func TestGenerate(t *testing.T) {
-	files := map[string][]byte{}
-	for _, alg := range algorithms {
-		files["v1_"+alg+".json"] = encodeFile(t, generateTokenFile(alg))
+	cryptotest.SetGlobalRandom(t, 1)
+	files := generateAll(t)
+	cryptotest.SetGlobalRandom(t, 2)
+	for name, data := range generateAll(t) {
+		if !bytes.Equal(data, files[name]) {
+			t.Fatalf("%s depends on crypto/rand: the generator must derive every byte from fixed inputs", name)
+		}
 	}
-	files["keyring_files.json"] = encodeFile(t, generateKeyringFiles())
 
 	for _, name := range slices.Sorted(mapKeys(files)) {
 		path := filepath.Join("testdata", name)
@@ -58,6 +64,16 @@ func TestGenerate(t *testing.T) {
 			t.Errorf("%s is not written by the generator: remove it, or generate it", path)
 		}
 	}
+}
+
+// generateAll returns every vector file, by name.
+func generateAll(t *testing.T) map[string][]byte {
+	files := map[string][]byte{}
+	for _, alg := range algorithms {
+		files["v1_"+alg+".json"] = encodeFile(t, generateTokenFile(alg))
+	}
+	files["keyring_files.json"] = encodeFile(t, generateKeyringFiles())
+	return files
 }
 
 func mapKeys[V any](m map[string]V) func(func(string) bool) {
