@@ -88,7 +88,8 @@ func (r *Ring) Marshal() ([]byte, error) {
 // differently cased field names, line breaks in secrets, a wrong format
 // name or version, duplicate IDs, anything but exactly one primary key,
 // secrets of the wrong size and files over MaxFileSize are errors wrapping
-// ErrCorrupt. Errors never include secret material.
+// ErrCorrupt. Errors never include secret material, nor quote the file's
+// text, in which a secret may have been misplaced.
 func Parse(data []byte) (*Ring, error) {
 	if len(data) > MaxFileSize {
 		return nil, corruptf("file is %d bytes; the limit is %d", len(data), MaxFileSize)
@@ -100,14 +101,20 @@ func Parse(data []byte) (*Ring, error) {
 	dec.DisallowUnknownFields()
 	var f fileFormat
 	if err := dec.Decode(&f); err != nil {
-		// encoding/json's messages quote types and offsets, not input text.
+		// encoding/json's messages quote types, offsets and at most one
+		// character of input text, except time.Time's, which quote the
+		// whole string, so perhaps a secret pasted into a time.
+		var te *time.ParseError
+		if errors.As(err, &te) {
+			return nil, corruptf("a time is not in RFC 3339 form")
+		}
 		return nil, corruptf("%v", err)
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return nil, corruptf("data after the keyring object")
 	}
 	if f.Format != formatName {
-		return nil, corruptf("format is %q; want %q", f.Format, formatName)
+		return nil, corruptf("format is not %q", formatName)
 	}
 	if f.Version != FormatVersion {
 		return nil, corruptf("version %d is not supported (this build reads version %d); upgrade sesstool", f.Version, FormatVersion)
@@ -141,9 +148,10 @@ func Parse(data []byte) (*Ring, error) {
 }
 
 func (fk fileKey) key() (Key, error) {
+	// Errors never quote the file's text, which might be a misplaced secret.
 	id, err := ParseID(fk.ID)
 	if err != nil {
-		return Key{}, err
+		return Key{}, errors.New("id must be 8 hexadecimal digits, not all zero")
 	}
 	k := Key{ID: id, Algorithm: Algorithm(fk.Algorithm), Created: fk.Created, KtorLayout: KtorLayout(fk.KtorLayout)}
 	for s, n := range stateNames {
@@ -152,7 +160,7 @@ func (fk fileKey) key() (Key, error) {
 		}
 	}
 	if k.State == 0 {
-		return Key{}, fmt.Errorf("key %v: unknown state %q", id, fk.State)
+		return Key{}, fmt.Errorf("key %v: unknown state (the states are primary, active, retired and destroyed)", id)
 	}
 	if fk.Created.IsZero() {
 		return Key{}, fmt.Errorf("key %v: no creation time", id)
@@ -162,6 +170,13 @@ func (fk fileKey) key() (Key, error) {
 	}
 	if fk.Destroyed != nil {
 		k.Destroyed = *fk.Destroyed
+	}
+	// time.Time parses offsets up to ±24:59 but writes at most ±23:59: a
+	// time it cannot write back would make the file impossible to Update.
+	for _, t := range []time.Time{k.Created, k.Retired, k.Destroyed} {
+		if _, err := t.MarshalJSON(); err != nil {
+			return Key{}, fmt.Errorf("key %v: a time cannot be written back: %v", id, err)
+		}
 	}
 	switch {
 	case k.State == Retired && k.Retired.IsZero():
@@ -184,6 +199,9 @@ func (fk fileKey) key() (Key, error) {
 		if k.signSecret, err = b64.DecodeString(fk.SignSecret); err != nil || strings.ContainsAny(fk.SignSecret, "\r\n") {
 			return Key{}, fmt.Errorf("key %v: signSecret is not unpadded base64url", id)
 		}
+	}
+	if _, ok := algorithms[k.Algorithm]; !ok {
+		return Key{}, fmt.Errorf("key %v: unknown algorithm (known: %s)", id, strings.Join(names(Algorithms()), ", "))
 	}
 	if err := k.validate(); err != nil {
 		return Key{}, err
@@ -209,7 +227,7 @@ var errShape = errors.New("unexpected JSON")
 // other error to the decoder.
 func checkFieldNames(data []byte) error {
 	dec := json.NewDecoder(bytes.NewReader(data))
-	err := checkObject(dec, fileFields, func(name string) error {
+	err := checkObject(dec, "the keyring object", fileFields, func(name string) error {
 		if name != "keys" {
 			return skipValue(dec)
 		}
@@ -217,7 +235,7 @@ func checkFieldNames(data []byte) error {
 			return errShape
 		}
 		for dec.More() {
-			if err := checkObject(dec, fileKeyFields, func(string) error { return skipValue(dec) }); err != nil {
+			if err := checkObject(dec, "a key object", fileKeyFields, func(string) error { return skipValue(dec) }); err != nil {
 				return err
 			}
 		}
@@ -233,8 +251,9 @@ func checkFieldNames(data []byte) error {
 }
 
 // checkObject reads one object from dec, checks that its field names are
-// among names and distinct, and calls value to read each field's value.
-func checkObject(dec *json.Decoder, names []string, value func(name string) error) error {
+// among names and distinct, and calls value to read each field's value. Its
+// errors never quote an unknown name, which might be a misplaced secret.
+func checkObject(dec *json.Decoder, what string, names []string, value func(name string) error) error {
 	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
 		return errShape
 	}
@@ -246,7 +265,7 @@ func checkObject(dec *json.Decoder, names []string, value func(name string) erro
 		}
 		name, _ := t.(string)
 		if !slices.Contains(names, name) {
-			return fmt.Errorf("json: unknown field %q", name)
+			return fmt.Errorf("json: unknown field in %s (its fields are %s)", what, strings.Join(names, ", "))
 		}
 		if slices.Contains(seen, name) {
 			return fmt.Errorf("json: field %q appears twice", name)

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# fuzz/run.sh [DURATION] — runs every fuzz target in the module for DURATION
+# each (default 10s), one after another, and stops at the first failure.
+# A failing input is written by `go test` under PKG/testdata/fuzz/TARGET/:
+# fix the bug, then commit that file as a regression seed.
+#
+# Usage: fuzz/run.sh 5s        # CI smoke run
+#        fuzz/run.sh 10m       # a long run (see FUZZING.md)
+#        FUZZ_FILTER=Ktor fuzz/run.sh 1m   # only targets whose name matches
+set -euo pipefail
+cd "$(dirname "$0")/.."
+duration=${1:-10s}
+filter=${FUZZ_FILTER:-.}
+targets=0
+failed=()
+while IFS= read -r pkg; do
+  dir=${pkg#github.com/sesstool/sesstool}
+  dir=.${dir}
+  for name in $(grep -ho '^func Fuzz[A-Za-z0-9_]*' "$dir"/*_test.go 2>/dev/null | sed 's/^func //' | sort -u); do
+    [[ $name =~ $filter ]] || continue
+    targets=$((targets + 1))
+    echo "== $dir $name ($duration)"
+    if ! go test -run='^$' -fuzz="^${name}\$" -fuzztime="$duration" "$dir" 2>&1 | tail -n 4; then
+      failed+=("$dir $name")
+    fi
+  done
+done < <(go list ./...)
+echo "fuzz: ${targets} targets run for ${duration} each, ${#failed[@]} failed"
+if ((${#failed[@]})); then
+  printf 'FAILED: %s\n' "${failed[@]}"
+  exit 1
+fi
