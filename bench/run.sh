@@ -1,0 +1,199 @@
+#!/usr/bin/env bash
+# run.sh — compare sesstool with its peers and floors on the one workload.
+#
+# Usage: bench/run.sh [wall|callgrind|profile]
+#
+#   wall       (default) interleaved wall-clock run: ROUNDS rounds, each running
+#              every system's Mint and Open once for BENCHTIME, in a new random
+#              order per round, appended to one file; then benchstat and a
+#              markdown table of medians and per-round ratios.
+#   callgrind  instruction counts under valgrind --tool=callgrind, which repeat
+#              exactly: each benchmark at HI and LO iterations, per-op count =
+#              (Ir(HI) - Ir(LO)) / (HI - LO).
+#   profile    CPU and allocation profiles of sesstool's Mint and Open (default
+#              suite + CBOR, aes256gcm + JSON), as pprof -top listings, plus a
+#              callgrind inclusive listing of each.
+#
+# Output goes to bench/results/<UTC date>-<mode>.{txt,md} (and -raw.txt for
+# wall). Settings, from the environment: ROUNDS (10), BENCHTIME (200ms), LO
+# (100), HI (2000), JOBS (parallel valgrind runs, 2), ONLY (an extended regexp;
+# run only the systems whose names match it), PROFTIME (profile: 3s).
+#
+# Needs Go (the bench module's go.mod pins benchstat as a tool) and, for
+# callgrind and profile, valgrind: on Debian or Ubuntu,
+#   apt-get update && apt-get install -y valgrind
+set -euo pipefail
+
+mode=${1:-wall}
+case $mode in
+wall | callgrind | profile) ;;
+-h | --help | help)
+	sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'
+	exit 0
+	;;
+*)
+	echo "run.sh: unknown mode '$mode' (want wall, callgrind or profile)" >&2
+	exit 2
+	;;
+esac
+
+ROUNDS=${ROUNDS:-10}
+BENCHTIME=${BENCHTIME:-200ms}
+LO=${LO:-100}
+HI=${HI:-2000}
+JOBS=${JOBS:-2}
+ONLY=${ONLY:-.}
+PROFTIME=${PROFTIME:-3s}
+
+here=$(cd "$(dirname "$0")" && pwd)
+cd "$here"
+mkdir -p results
+stamp=$(date -u +%Y-%m-%d)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+if [[ $mode != wall ]] && ! command -v valgrind >/dev/null; then
+	echo "run.sh: valgrind is not installed; the $mode mode needs it." >&2
+	echo "run.sh: on Debian or Ubuntu: apt-get update && apt-get install -y valgrind" >&2
+	exit 1
+fi
+
+echo "run.sh: building the test binary and benchtable" >&2
+go test -c -o "$work/bench.test" .
+go build -o "$work/benchtable" ./cmd/benchtable
+mapfile -t names < <("$work/benchtable" names | grep -E -- "$ONLY")
+if ((${#names[@]} == 0)); then
+	echo "run.sh: no system matches ONLY='$ONLY'" >&2
+	exit 2
+fi
+
+header() {
+	echo "# sesstool bench: $mode"
+	echo "# date: $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
+	echo "# cpu (lscpu): $(lscpu | sed -n 's/^Model name:[[:space:]]*//p' | head -1)"
+	echo "# cpu (/proc/cpuinfo): $(sed -n 's/^model name[[:space:]]*:[[:space:]]*//p' /proc/cpuinfo | head -1)"
+	echo "# cores: $(nproc); load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+	echo "# $(go version)"
+	echo "# commit: $(git -C "$here" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$here/.." diff --quiet HEAD -- token keyring codec transform 2>/dev/null || echo ' (token/keyring/codec/transform have uncommitted changes)')"
+	echo "# systems: ${#names[@]}"
+}
+
+case $mode in
+wall)
+	raw=results/$stamp-wall-raw.txt
+	header >"$raw"
+	echo "# rounds: $ROUNDS; benchtime: $BENCHTIME; GOMAXPROCS: default" >>"$raw"
+	for ((r = 1; r <= ROUNDS; r++)); do
+		echo "run.sh: round $r of $ROUNDS" >&2
+		echo "# round $r" >>"$raw"
+		for n in $(printf '%s\n' "${names[@]}" | shuf); do
+			"$work/bench.test" -test.run '^$' -test.bench "^Benchmark(Mint|Open)\$/^$n\$" \
+				-test.benchtime "$BENCHTIME" | grep -E '^(Benchmark|goos|goarch|pkg|cpu)' >>"$raw"
+		done
+	done
+	{
+		header
+		echo "# rounds: $ROUNDS; benchtime: $BENCHTIME; raw results: $(basename "$raw")"
+		echo
+		echo "## benchstat"
+		echo
+		go tool benchstat "$raw"
+		echo
+		echo "## table"
+		echo
+		"$work/benchtable" wall "$raw"
+	} >"results/$stamp-wall.txt"
+	{
+		header
+		echo
+		"$work/benchtable" wall "$raw"
+	} >"results/$stamp-wall.md"
+	cat "results/$stamp-wall.md"
+	;;
+
+callgrind)
+	cg=$work/cg
+	mkdir -p "$cg"
+	# Go under valgrind 3.19: runtime.cputicks uses RDTSCP, which this
+	# valgrind does not decode (cpu.rdtscp=off makes it use RDTSC), and
+	# callgrind asserts on the signals of Go's asynchronous preemption
+	# (asyncpreemptoff=1). Neither changes the code being measured.
+	# golang.org/x/sys/cpu prints a harmless warning about cpu.rdtscp.
+	run_one() {
+		local op=$1 n=$2 iters=$3 base
+		base="$cg/$op.$n.${iters}x"
+		GOMAXPROCS=1 GODEBUG=cpu.rdtscp=off,asyncpreemptoff=1 \
+			valgrind --tool=callgrind --callgrind-out-file="$base.cg" \
+			"$work/bench.test" -test.run '^$' -test.bench "^Benchmark$op\$/^$n\$" \
+			-test.benchtime "${iters}x" >"$base.txt" 2>"$base.err" || echo "run.sh: $op/$n at ${iters}x failed; see $base.err" >&2
+	}
+	export -f run_one
+	export cg work
+	for n in "${names[@]}"; do
+		for op in Mint Open; do
+			for it in "$HI" "$LO"; do
+				echo "$op $n $it"
+			done
+		done
+	done | xargs -P "$JOBS" -L 1 bash -c 'run_one "$@"' _
+	{
+		header
+		echo "# valgrind: $(valgrind --version); GOMAXPROCS=1; GODEBUG=cpu.rdtscp=off,asyncpreemptoff=1; LO=${LO}x HI=${HI}x"
+		echo
+		echo "## instruction totals per run (Ir)"
+		echo
+		for f in "$cg"/*.cg; do
+			printf '%s\t%s\n' "$(basename "$f" .cg)" "$(sed -n 's/^totals:[[:space:]]*//p; s/^summary:[[:space:]]*//p' "$f" | head -1)"
+		done
+		echo
+		echo "## table"
+		echo
+		"$work/benchtable" callgrind "$cg" "$LO" "$HI"
+	} >"results/$stamp-callgrind.txt"
+	{
+		header
+		echo "# valgrind: $(valgrind --version); GOMAXPROCS=1; LO=${LO}x HI=${HI}x"
+		echo
+		"$work/benchtable" callgrind "$cg" "$LO" "$HI"
+	} >"results/$stamp-callgrind.md"
+	cat "results/$stamp-callgrind.md"
+	;;
+
+profile)
+	out=results/$stamp-profile.txt
+	header >"$out"
+	for n in sesstool-xchacha-cbor sesstool-aes256gcm-json; do
+		for op in Mint Open; do
+			echo "run.sh: profiling $op/$n" >&2
+			p=$work/$op.$n
+			"$work/bench.test" -test.run '^$' -test.bench "^Benchmark$op\$/^$n\$" -test.benchtime "$PROFTIME" \
+				-test.cpuprofile "$p.cpu" -test.memprofile "$p.mem" -test.memprofilerate 1 >"$p.txt"
+			{
+				echo
+				echo "################ $op/$n"
+				grep '^Benchmark' "$p.txt"
+				echo
+				echo "## CPU, flat (pprof -top)"
+				go tool pprof -top -nodecount 40 "$work/bench.test" "$p.cpu" 2>/dev/null
+				echo
+				echo "## CPU, cumulative (pprof -top -cum)"
+				go tool pprof -top -cum -nodecount 45 "$work/bench.test" "$p.cpu" 2>/dev/null
+				echo
+				echo "## allocations, objects (pprof -top -sample_index=alloc_objects)"
+				go tool pprof -top -sample_index=alloc_objects -nodecount 25 "$work/bench.test" "$p.mem" 2>/dev/null
+				echo
+				echo "## allocations, bytes (pprof -top -sample_index=alloc_space)"
+				go tool pprof -top -sample_index=alloc_space -nodecount 25 "$work/bench.test" "$p.mem" 2>/dev/null
+				echo
+				echo "## callgrind, inclusive instructions, ${HI}x (callgrind_annotate --inclusive=yes)"
+				GOMAXPROCS=1 GODEBUG=cpu.rdtscp=off,asyncpreemptoff=1 \
+					valgrind --tool=callgrind --callgrind-out-file="$p.cg" \
+					"$work/bench.test" -test.run '^$' -test.bench "^Benchmark$op\$/^$n\$" \
+					-test.benchtime "${HI}x" >/dev/null 2>&1
+				callgrind_annotate --inclusive=yes --threshold=99 "$p.cg" 2>/dev/null | head -80
+			} >>"$out"
+		done
+	done
+	echo "run.sh: wrote $out" >&2
+	;;
+esac
