@@ -149,9 +149,10 @@ func Parse(data []byte) (*Ring, error) {
 
 func (fk fileKey) key() (Key, error) {
 	// Errors never quote the file's text, which might be a misplaced secret.
+	// SPEC.md: an id is 8 lowercase hex digits; ParseID also takes upper case.
 	id, err := ParseID(fk.ID)
-	if err != nil {
-		return Key{}, errors.New("id must be 8 hexadecimal digits, not all zero")
+	if err != nil || fk.ID != id.String() {
+		return Key{}, errors.New("id must be 8 lowercase hexadecimal digits, not all zero")
 	}
 	k := Key{ID: id, Algorithm: Algorithm(fk.Algorithm), Created: fk.Created, KtorLayout: KtorLayout(fk.KtorLayout)}
 	for s, n := range stateNames {

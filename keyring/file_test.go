@@ -103,6 +103,8 @@ func corruptFiles() []corruptFile {
 		{"duplicate IDs", fileOf(primaryKey, replaceOnce(activeKey, `"0000000b"`, `"0000000a"`))},
 		{"duplicate IDs in other case", fileOf(replaceOnce(primaryKey, `"0000000a"`, `"abcdef01"`), replaceOnce(activeKey, `"0000000b"`, `"ABCDEF01"`))},
 		{"ID 00000000", withKey(`"0000000a"`, `"00000000"`)},
+		{"ID in upper case", withKey(`"0000000a"`, `"ABCDEF01"`)}, // SPEC.md: 8 lowercase hex digits
+		{"ID in mixed case", withKey(`"0000000a"`, `"abcdeF01"`)},
 		{"ID with a non-hex digit", withKey(`"0000000a"`, `"0000000g"`)},
 		{"ID of 7 digits", withKey(`"0000000a"`, `"000000a"`)},
 		{"ID of 9 digits", withKey(`"0000000a"`, `"00000000a"`)},
@@ -148,6 +150,8 @@ func corruptFiles() []corruptFile {
 		{"zero creation time", withKey(`"2030-01-01T00:00:00Z"`, `"0001-01-01T00:00:00Z"`)},
 		{"creation time not RFC 3339", withKey(`"2030-01-01T00:00:00Z"`, `"2030-01-01 00:00:00"`)},
 		{"creation time a number", withKey(`"2030-01-01T00:00:00Z"`, `1893456000`)},
+		{"creation time with offset +24:00", withKey(`"2030-01-01T00:00:00Z"`, `"2030-01-01T00:00:00+24:00"`)},
+		{"retirement time with offset -24:30", fileOf(primaryKey, replaceOnce(retiredKey, `"2029-06-01T00:00:00Z"`, `"2029-06-01T00:00:00-24:30"`))},
 		{"trailing data", validFile + "x"},
 		{"trailing object", validFile + "{}"},
 		{"two keyrings", validFile + validFile},
@@ -166,6 +170,19 @@ func corruptFiles() []corruptFile {
 		{"duplicate field at top", replaceOnce(validFile, `"version": 1`, `"version": 2, "version": 1`)},
 		{"duplicate field in a key", withKey(`"state": "primary"`, `"state": "retired", "state": "primary"`)},
 		{"duplicate secret in a key", withKey(`"secret": "SECRET"`, `"secret": "`+b64(testSecret[:31])+`", "secret": "SECRET"`)},
+		// A secret pasted into the wrong place: errors never quote the
+		// file's text.
+		{"secret as the format name", replaceOnce(validFile, `"sesstool-keyring"`, `"`+testSecretB64+`"`)},
+		{"secret as the version", replaceOnce(validFile, `"version": 1`, `"version": "`+testSecretB64+`"`)},
+		{"secret as an ID", withKey(`"0000000a"`, `"`+testSecretB64+`"`)},
+		{"secret as a state", withKey(`"primary"`, `"`+testSecretB64+`"`)},
+		{"secret as an algorithm", withKey(`"xchacha20poly1305"`, `"`+testSecretB64+`"`)},
+		{"secret as the creation time", withKey(`"2030-01-01T00:00:00Z"`, `"`+testSecretB64+`"`)},
+		{"secret as the retirement time", fileOf(primaryKey, replaceOnce(retiredKey, `"2029-06-01T00:00:00Z"`, `"`+testSecretB64+`"`))},
+		{"secret as a Ktor layout", withKey(`"secret": "SECRET"`, `"secret": "SECRET", "ktorLayout": "SECRET"`)},
+		{"secret as a field name at top", replaceOnce(validFile, `"version": 1`, `"version": 1, "`+testSecretB64+`": 1`)},
+		{"secret as a field name in a key", withKey(`"secret": "SECRET"`, `"SECRET": "SECRET"`)},
+		{"secret as a field name, truncated", expand(`{"SECRET"`)},
 	}
 }
 
@@ -209,8 +226,10 @@ func TestParseAccepts(t *testing.T) {
 		{"exactly 1 MiB", validFile + strings.Repeat(" ", keyring.MaxFileSize-len(validFile))},
 		{"key fields in another order", fileOf(`{"secret": "SECRET", "created": "2030-01-01T00:00:00Z", "state": "primary", "algorithm": "xchacha20poly1305", "id": "0000000a"}`)},
 		{"escaped field name", replaceOnce(validFile, `"format"`, `"\u0066ormat"`)},
-		{"ID in upper case", fileOf(replaceOnce(primaryKey, `"0000000a"`, `"ABCDEF01"`))},
 		{"time with an offset", fileOf(replaceOnce(primaryKey, `"2030-01-01T00:00:00Z"`, `"2030-01-01T01:00:00+01:00"`))},
+		{"time with offset +23:59", fileOf(replaceOnce(primaryKey, `"2030-01-01T00:00:00Z"`, `"2030-01-01T00:00:00+23:59"`))},
+		{"time in year 0 with an offset", fileOf(replaceOnce(primaryKey, `"2030-01-01T00:00:00Z"`, `"0000-01-01T00:00:00+01:00"`))},
+		{"time in year 9999 with an offset", fileOf(replaceOnce(primaryKey, `"2030-01-01T00:00:00Z"`, `"9999-12-31T23:59:59-23:59"`))},
 		{"time with nanoseconds", fileOf(replaceOnce(primaryKey, `"2030-01-01T00:00:00Z"`, `"2030-01-01T00:00:00.123456789Z"`))},
 		{"destroyed without ever being retired", fileOf(primaryKey, replaceOnce(destroyedKey, `"retired": "2029-06-01T00:00:00Z", `, ``))},
 	}
