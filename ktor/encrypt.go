@@ -162,11 +162,43 @@ type encrypt struct {
 	bufs  sync.Pool // *scratch
 }
 
-// scratch holds a cookie's IV and binary ciphertext between calls, so that
-// Write and Read do not allocate them.
+// scratch holds a cookie's IV, its binary ciphertext and CBC modes
+// between calls, so that Write and Read do not allocate them.
 type scratch struct {
-	iv  [IVSize]byte
-	buf []byte
+	iv       [IVSize]byte
+	buf      []byte
+	enc, dec cbcMode // nil until first use
+}
+
+// cbcMode is a CBC BlockMode whose IV can be reset, as the standard
+// library's AES CBC modes can (crypto/tls relies on the same method).
+// Creating a mode copies the AES key schedule, about 500 bytes; reusing
+// one avoids that allocation on every cookie.
+type cbcMode interface {
+	cipher.BlockMode
+	SetIV([]byte)
+}
+
+// encrypter returns a CBC encrypter for s.iv, reusing s's.
+func (e *encrypt) encrypter(s *scratch) cipher.BlockMode {
+	if s.enc != nil {
+		s.enc.SetIV(s.iv[:])
+		return s.enc
+	}
+	m := cipher.NewCBCEncrypter(e.block, s.iv[:])
+	s.enc, _ = m.(cbcMode)
+	return m
+}
+
+// decrypter returns a CBC decrypter for s.iv, reusing s's.
+func (e *encrypt) decrypter(s *scratch) cipher.BlockMode {
+	if s.dec != nil {
+		s.dec.SetIV(s.iv[:])
+		return s.dec
+	}
+	m := cipher.NewCBCDecrypter(e.block, s.iv[:])
+	s.dec, _ = m.(cbcMode)
+	return m
 }
 
 // maxPooledBuf bounds the buffers kept in the pool, so that one huge value
@@ -220,7 +252,7 @@ func (e *encrypt) Write(dst, src []byte) []byte {
 	for i := len(src); i < n; i++ {
 		ct[i] = pad
 	}
-	cipher.NewCBCEncrypter(e.block, s.iv[:]).CryptBlocks(ct, ct)
+	e.encrypter(s).CryptBlocks(ct, ct)
 
 	m := e.mac.get()
 	defer e.mac.put(m)
@@ -270,7 +302,7 @@ func (e *encrypt) Read(dst, src []byte) ([]byte, error) {
 	if e.read&Layout3 != 0 && subtle.ConstantTimeCompare(m.lowerHex(buf), tagHex) == 1 {
 		// The ciphertext is authentic. The padding can still be wrong if
 		// the unauthenticated IV was changed and the value is one block.
-		cipher.NewCBCDecrypter(e.block, s.iv[:]).CryptBlocks(buf, buf)
+		e.decrypter(s).CryptBlocks(buf, buf)
 		n, ok := unpad(buf)
 		if ok != 1 {
 			return dst, errAuthFailed
@@ -278,7 +310,7 @@ func (e *encrypt) Read(dst, src []byte) ([]byte, error) {
 		return append(dst, buf[:n]...), nil
 	}
 	if e.read&Layout2 != 0 {
-		cipher.NewCBCDecrypter(e.block, s.iv[:]).CryptBlocks(buf, buf)
+		e.decrypter(s).CryptBlocks(buf, buf)
 		n, ok := unpad(buf)
 		// Compute and compare the tag whatever the padding said, then
 		// combine both results without branching on either.
