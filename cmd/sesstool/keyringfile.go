@@ -131,9 +131,9 @@ func keyringError(ref keyringRef, err error) error {
 		return withHint(err, "restore the keyring from a backup; sesstool itself never writes a broken keyring")
 	case errors.Is(err, fs.ErrNotExist):
 		dir := filepath.Dir(ref.path)
-		if _, derr := os.Stat(dir); derr != nil {
-			return withHint(fmt.Errorf("%s does not exist: no directory %s", ref.describe(), dir),
-				"check the path, or create the directory (mkdir -m 700) and then run '%s'", ref.initHint())
+		if _, derr := os.Stat(dir); derr != nil && !ref.isDefault {
+			return withHint(fmt.Errorf("the directory %s of the %s does not exist", dir, ref.describe()),
+				"check the path, or create the directory with mkdir -m 700 %s", dir)
 		}
 		return withHint(fmt.Errorf("%s does not exist", ref.describe()),
 			"create it with '%s', or choose another with --keyring FILE or $%s", ref.initHint(), keyringEnv)

@@ -1,0 +1,140 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+var updateScripts = flag.Bool("update", false, "rewrite the testscript files' golden output")
+
+// testNowEnv sets the clock of sesstool when it runs under testscript. Only
+// this file reads it.
+const testNowEnv = "SESSTOOL_TEST_NOW"
+
+func TestMain(m *testing.M) {
+	// The race detector sleeps a second at every exit by default, which
+	// would make each exec of a script a second slower.
+	if os.Getenv("GORACE") == "" {
+		os.Setenv("GORACE", "atexit_sleep_ms=0")
+	}
+	testscript.Main(m, map[string]func(){
+		"sesstool": func() {
+			applyTestHooks()
+			os.Exit(Main())
+		},
+	})
+}
+
+// applyTestHooks sets the test-only package variables from the environment
+// of a testscript command. Production code never reads these variables.
+func applyTestHooks() {
+	if s := os.Getenv(testNowEnv); s != "" {
+		t, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "test hook: bad %s %q: %v\n", testNowEnv, s, err)
+			os.Exit(99)
+		}
+		testOnlyNow = func() time.Time { return t }
+	}
+}
+
+func TestScript(t *testing.T) {
+	testscript.Run(t, testscript.Params{
+		Dir:                 "testdata",
+		RequireExplicitExec: true,
+		RequireUniqueNames:  true,
+		UpdateScripts:       *updateScripts,
+		Setup: func(env *testscript.Env) error {
+			// A fixed clock by default (scripts may change it), and a
+			// config directory inside the script's work directory, so
+			// that the default keyring never touches the real home.
+			env.Setenv(testNowEnv, "2026-01-01T00:00:00Z")
+			env.Setenv("XDG_CONFIG_HOME", filepath.Join(env.WorkDir, "config"))
+			return nil
+		},
+		Condition: func(cond string) (bool, error) {
+			if cond == "root" {
+				return os.Geteuid() == 0, nil
+			}
+			return false, fmt.Errorf("unknown condition %q", cond)
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"exits":    cmdExits,
+			"fmode":    cmdFmode,
+			"envfile":  cmdEnvfile,
+			"dirempty": cmdDirempty,
+		},
+	})
+}
+
+// cmdExits runs a program and checks its exit code: exits CODE PROG ARGS...
+// Its stdout and stderr are kept for the stdout and stderr commands.
+func cmdExits(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: exits CODE program [args...]")
+	}
+	want, err := strconv.Atoi(args[0])
+	if err != nil {
+		ts.Fatalf("exits: bad code %q", args[0])
+	}
+	got := 0
+	if err := ts.Exec(args[1], args[2:]...); err != nil {
+		ee, ok := errors.AsType[*exec.ExitError](err)
+		if !ok {
+			ts.Fatalf("exits: %v", err)
+		}
+		got = ee.ExitCode()
+	}
+	if got != want {
+		ts.Fatalf("exit code %d, want %d", got, want)
+	}
+}
+
+// cmdFmode checks a file's permission bits: fmode 0600 FILE.
+func cmdFmode(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: fmode PERM FILE")
+	}
+	want, err := strconv.ParseUint(args[0], 8, 32)
+	if err != nil {
+		ts.Fatalf("fmode: bad mode %q", args[0])
+	}
+	fi, err := os.Stat(ts.MkAbs(args[1]))
+	ts.Check(err)
+	got := fi.Mode().Perm()
+	if (got == os.FileMode(want)) == neg {
+		ts.Fatalf("%s has mode %04o; want %s%04o", args[1], got, map[bool]string{true: "not ", false: ""}[neg], want)
+	}
+}
+
+// cmdEnvfile sets an environment variable to a file's contents, trimmed:
+// envfile NAME FILE. Scripts use it to pass a key ID or a token printed by
+// one command as an argument of the next.
+func cmdEnvfile(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: envfile NAME FILE")
+	}
+	ts.Setenv(args[0], strings.TrimSpace(ts.ReadFile(args[1])))
+}
+
+// cmdDirempty checks that a directory is empty: dirempty DIR.
+func cmdDirempty(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: dirempty DIR")
+	}
+	es, err := os.ReadDir(ts.MkAbs(args[0]))
+	ts.Check(err)
+	if (len(es) == 0) == neg {
+		ts.Fatalf("%s has %d entries", args[0], len(es))
+	}
+}
