@@ -185,7 +185,7 @@ func parseValue(s string, depth int) (node, error) {
 			}
 			n, err := parseValue(s[3:], depth+1)
 			if err != nil {
-				return node{}, fmt.Errorf("Optional: %w", err)
+				return node{}, fmt.Errorf("in Optional: %w", err)
 			}
 			return node{kind: nOptional, items: []node{n}}, nil
 		}
@@ -240,19 +240,19 @@ func splitItems(s string, depth int) ([]string, error) {
 func parseCollection(kind nodeKind, s string, depth int) (node, error) {
 	elems, err := splitItems(s, depth)
 	if err != nil {
-		return node{}, fmt.Errorf("%v: %w", kind, err)
+		return node{}, fmt.Errorf("in %v: %w", kind, err)
 	}
 	n := node{kind: kind, items: make([]node, len(elems))}
 	for i, e := range elems {
 		if e == "" {
-			return node{}, fmt.Errorf("%v element %d is empty", kind, i)
+			return node{}, fmt.Errorf("element %d of %v is empty", i, kind)
 		}
 		e, err := percentDecode(e, false)
 		if err != nil {
-			return node{}, fmt.Errorf("%v element %d: %v", kind, i, err)
+			return node{}, fmt.Errorf("element %d of %v: %v", i, kind, err)
 		}
 		if n.items[i], err = parseValue(e, depth+1); err != nil {
-			return node{}, fmt.Errorf("%v element %d: %w", kind, i, err)
+			return node{}, fmt.Errorf("element %d of %v: %w", i, kind, err)
 		}
 	}
 	return n, nil
@@ -261,23 +261,23 @@ func parseCollection(kind nodeKind, s string, depth int) (node, error) {
 func parseMap(s string, depth int) (node, error) {
 	entries, err := splitItems(s, depth)
 	if err != nil {
-		return node{}, fmt.Errorf("Map: %w", err)
+		return node{}, fmt.Errorf("in Map: %w", err)
 	}
 	n := node{kind: nMap, items: make([]node, 0, 2*len(entries))}
 	for i, e := range entries {
 		// Ktor splits at the first '=', so a key with '=' cannot be read.
 		k, v, ok := strings.Cut(e, "=")
 		if !ok {
-			return node{}, fmt.Errorf("Map entry %d has no '='", i)
+			return node{}, fmt.Errorf("entry %d of Map has no '='", i)
 		}
 		for _, part := range []string{k, v} {
 			part, err := percentDecode(part, false)
 			if err != nil {
-				return node{}, fmt.Errorf("Map entry %d: %v", i, err)
+				return node{}, fmt.Errorf("entry %d of Map: %v", i, err)
 			}
 			pn, err := parseValue(part, depth+1)
 			if err != nil {
-				return node{}, fmt.Errorf("Map entry %d: %w", i, err)
+				return node{}, fmt.Errorf("entry %d of Map: %w", i, err)
 			}
 			n.items = append(n.items, pn)
 		}
