@@ -69,11 +69,11 @@ func (r *Ring) Marshal() ([]byte, error) {
 			t := k.Destroyed
 			fk.Destroyed = &t
 		}
-		if len(k.secret) > 0 {
-			fk.Secret = b64.EncodeToString(k.secret)
+		if len(k.secret()) > 0 {
+			fk.Secret = b64.EncodeToString(k.secret())
 		}
-		if len(k.signSecret) > 0 {
-			fk.SignSecret = b64.EncodeToString(k.signSecret)
+		if len(k.signSecret()) > 0 {
+			fk.SignSecret = b64.EncodeToString(k.signSecret())
 		}
 		f.Keys = append(f.Keys, fk)
 	}
@@ -191,15 +191,19 @@ func (fk fileKey) key() (Key, error) {
 	}
 	// The base64 decoder skips CR and LF even in Strict mode: reject them,
 	// so that a secret has one spelling.
+	var secret, signSecret []byte
 	if fk.Secret != "" {
-		if k.secret, err = b64.DecodeString(fk.Secret); err != nil || strings.ContainsAny(fk.Secret, "\r\n") {
+		if secret, err = b64.DecodeString(fk.Secret); err != nil || strings.ContainsAny(fk.Secret, "\r\n") {
 			return Key{}, fmt.Errorf("key %v: secret is not unpadded base64url", id)
 		}
 	}
 	if fk.SignSecret != "" {
-		if k.signSecret, err = b64.DecodeString(fk.SignSecret); err != nil || strings.ContainsAny(fk.SignSecret, "\r\n") {
+		if signSecret, err = b64.DecodeString(fk.SignSecret); err != nil || strings.ContainsAny(fk.SignSecret, "\r\n") {
 			return Key{}, fmt.Errorf("key %v: signSecret is not unpadded base64url", id)
 		}
+	}
+	if secret != nil || signSecret != nil {
+		k.mat = newMaterial(secret, signSecret)
 	}
 	if _, ok := algorithms[k.Algorithm]; !ok {
 		return Key{}, fmt.Errorf("key %v: unknown algorithm (known: %s)", id, strings.Join(names(Algorithms()), ", "))

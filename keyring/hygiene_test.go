@@ -89,11 +89,8 @@ func TestFindSecret(t *testing.T) {
 var formats = []string{"%v", "%+v", "%#v", "%s", "%q", "%x", "%X", "%d", "%T %v"}
 
 // transformerFormats are the verbs under which the transformers of
-// Key.Transformer hide their keys. %s and %q are missing: under them fmt
-// prints the cipher key inside package transform's ChaCha20-Poly1305
-// transformers (fmt's bad-verb path shows the pointed-to cipher). Add them
-// back once package transform's transformers implement fmt.Formatter.
-var transformerFormats = []string{"%v", "%+v", "%#v", "%x", "%X", "%d"}
+// Key.Transformer hide their keys.
+var transformerFormats = []string{"%v", "%+v", "%#v", "%s", "%q", "%x", "%X", "%d"}
 
 func TestFormatHidesSecrets(t *testing.T) {
 	r, all := mixedRing(t)
@@ -120,18 +117,21 @@ func TestFormatHidesSecrets(t *testing.T) {
 		t.Fatalf("mixedRing gave %d secrets; want one per key", len(all))
 	}
 	args := map[string]any{
-		"*Ring":          r,
-		"Ring":           *r,
-		"[]*Ring":        []*keyring.Ring{r},
-		"struct{*Ring}":  struct{ R *keyring.Ring }{r},
-		"struct{Ring}":   struct{ R keyring.Ring }{*r},
-		"[]Key":          keys,
-		"struct{[]Key}":  struct{ K []keyring.Key }{keys},
-		"map[ID]Key":     map[keyring.ID]keyring.Key{keys[0].ID: keys[0]},
-		"Ring.String":    r.String(),
-		"Ring.GoString":  r.GoString(),
-		"Primary":        r.Primary(),
-		"Primary.String": r.Primary().String(),
+		"*Ring":         r,
+		"Ring":          *r,
+		"[]*Ring":       []*keyring.Ring{r},
+		"struct{*Ring}": struct{ R *keyring.Ring }{r},
+		"struct{Ring}":  struct{ R keyring.Ring }{*r},
+		"[]Key":         keys,
+		"struct{[]Key}": struct{ K []keyring.Key }{keys},
+		// fmt reaches unexported fields by reflection, without Format.
+		"struct{unexported Key}":  struct{ k keyring.Key }{keys[0]},
+		"struct{unexported Ring}": struct{ r keyring.Ring }{*r},
+		"map[ID]Key":              map[keyring.ID]keyring.Key{keys[0].ID: keys[0]},
+		"Ring.String":             r.String(),
+		"Ring.GoString":           r.GoString(),
+		"Primary":                 r.Primary(),
+		"Primary.String":          r.Primary().String(),
 	}
 	for i, k := range keys {
 		args[fmt.Sprintf("Key #%d (%v)", i, k.State)] = k

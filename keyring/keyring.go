@@ -125,8 +125,37 @@ type Key struct {
 	// empty for every other algorithm.
 	KtorLayout KtorLayout
 
+	// The secrets sit two pointers deep. Where fmt reaches a Key through an
+	// unexported field, Format cannot run, and fmt prints the first pointer's
+	// target (even under a bad verb such as %s) but only the address of the
+	// second.
+	mat *material
+}
+
+// material holds a key's secrets, behind one more pointer; see Key.mat.
+type material struct{ b *materialBytes }
+
+type materialBytes struct {
 	secret     []byte
 	signSecret []byte // KtorEncrypt only
+}
+
+func newMaterial(secret, signSecret []byte) *material {
+	return &material{&materialBytes{secret: secret, signSecret: signSecret}}
+}
+
+func (k Key) secret() []byte {
+	if k.mat == nil {
+		return nil
+	}
+	return k.mat.b.secret
+}
+
+func (k Key) signSecret() []byte {
+	if k.mat == nil {
+		return nil
+	}
+	return k.mat.b.signSecret
 }
 
 // String describes the key without its secret, e.g.
@@ -162,7 +191,7 @@ func (k Key) Transformer(ad []byte) (transform.Transformer, error) {
 
 // subkey derives the algorithm-specific key of a native key.
 func (k Key) subkey(n int) ([]byte, error) {
-	return hkdf.Key(sha256.New, k.secret, nil, "sesstool v1 "+string(k.Algorithm), n)
+	return hkdf.Key(sha256.New, k.secret(), nil, "sesstool v1 "+string(k.Algorithm), n)
 }
 
 // Ring is an immutable set of keys with exactly one primary key.
@@ -189,8 +218,9 @@ func newKey(r *Ring, alg Algorithm, s State, now time.Time) (Key, error) {
 	}
 	k := Key{Algorithm: alg, State: s, Created: now.UTC().Truncate(time.Second)}
 	k.ID = r.freshID()
-	k.secret = make([]byte, spec.secretSize)
-	rand.Read(k.secret)
+	secret := make([]byte, spec.secretSize)
+	rand.Read(secret)
+	k.mat = newMaterial(secret, nil)
 	return k, nil
 }
 
@@ -358,7 +388,7 @@ func (r *Ring) Destroy(id ID, now time.Time) (*Ring, error) {
 	r2 := r.clone()
 	k := &r2.keys[i]
 	k.State, k.Destroyed = Destroyed, now.UTC().Truncate(time.Second)
-	k.secret, k.signSecret = nil, nil
+	k.mat = nil
 	return r2, nil
 }
 
@@ -419,8 +449,7 @@ func (r *Ring) Import(m Material, now time.Time) (*Ring, Key, error) {
 		State:      Active,
 		Created:    now.UTC().Truncate(time.Second),
 		KtorLayout: m.KtorLayout,
-		secret:     slices.Clone(m.Secret),
-		signSecret: slices.Clone(m.SignSecret),
+		mat:        newMaterial(slices.Clone(m.Secret), slices.Clone(m.SignSecret)),
 	}
 	if k.Algorithm == KtorEncrypt && k.KtorLayout == "" {
 		k.KtorLayout = KtorLayout3
@@ -449,15 +478,15 @@ func (k Key) validate() error {
 		return fmt.Errorf("keyring: key %v: unknown state", k.ID)
 	}
 	if k.State == Destroyed {
-		if len(k.secret) != 0 || len(k.signSecret) != 0 {
+		if len(k.secret()) != 0 || len(k.signSecret()) != 0 {
 			return fmt.Errorf("keyring: key %v is destroyed but still holds a secret", k.ID)
 		}
 		return nil
 	}
-	if n := len(k.secret); n < spec.minSecret || n > spec.maxSecret {
+	if n := len(k.secret()); n < spec.minSecret || n > spec.maxSecret {
 		return fmt.Errorf("keyring: key %v: a %v secret must be %s bytes, not %d", k.ID, k.Algorithm, sizeRange(spec.minSecret, spec.maxSecret), n)
 	}
-	if spec.signSecret != (len(k.signSecret) > 0) {
+	if spec.signSecret != (len(k.signSecret()) > 0) {
 		if spec.signSecret {
 			return fmt.Errorf("keyring: key %v: a %v key needs a sign secret", k.ID, k.Algorithm)
 		}

@@ -21,7 +21,7 @@ func NewXChaCha20Poly1305(key, ad []byte) (Transformer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("transform: XChaCha20-Poly1305 key is %d bytes; it must be %d", len(key), chacha20poly1305.KeySize)
 	}
-	return newAEAD(a, ad), nil
+	return newAEAD("XChaCha20-Poly1305", a, ad), nil
 }
 
 // NewChaCha20Poly1305 returns a Transformer that encrypts and authenticates
@@ -38,7 +38,7 @@ func NewChaCha20Poly1305(key, ad []byte) (Transformer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("transform: ChaCha20-Poly1305 key is %d bytes; it must be %d", len(key), chacha20poly1305.KeySize)
 	}
-	return newAEAD(a, ad), nil
+	return newAEAD("ChaCha20-Poly1305", a, ad), nil
 }
 
 // NewAESGCM returns a Transformer that encrypts and authenticates with
@@ -61,18 +61,22 @@ func NewAESGCM(key, ad []byte) (Transformer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("transform: failed to set up AES-GCM: %v", err)
 	}
-	return newAEAD(a, ad), nil
+	return newAEAD(fmt.Sprintf("AES-%d-GCM", 8*len(key)), a, ad), nil
 }
 
 // aeadTransformer prepends a fresh random nonce to every sealed message.
 type aeadTransformer struct {
+	name string
 	aead cipher.AEAD
 	ad   []byte
 }
 
-func newAEAD(a cipher.AEAD, ad []byte) *aeadTransformer {
-	return &aeadTransformer{aead: a, ad: append([]byte(nil), ad...)}
+func newAEAD(name string, a cipher.AEAD, ad []byte) *aeadTransformer {
+	return &aeadTransformer{name: name, aead: a, ad: append([]byte(nil), ad...)}
 }
+
+// Format prints the algorithm's name under every verb, never the key.
+func (t *aeadTransformer) Format(f fmt.State, verb rune) { fmt.Fprintf(f, "transform.%s", t.name) }
 
 func (t *aeadTransformer) Write(dst, src []byte) []byte {
 	ns := t.aead.NonceSize()

@@ -91,16 +91,20 @@ func NewHMAC(h Hash, key, ad []byte) (Transformer, error) {
 		prefix = append(prefix, ad...)
 	}
 	key = append([]byte(nil), key...)
-	t := &hmacTransformer{size: h.Size(), prefix: prefix}
+	t := &hmacTransformer{hash: h, size: h.Size(), prefix: prefix}
 	t.pool.New = func() any { return hmac.New(h.New, key) }
 	return t, nil
 }
 
 type hmacTransformer struct {
+	hash   Hash
 	size   int
 	prefix []byte
 	pool   sync.Pool // of hash.Hash, keyed, reset before use
 }
+
+// Format prints the algorithm's name under every verb, never the key.
+func (t *hmacTransformer) Format(f fmt.State, verb rune) { fmt.Fprintf(f, "transform.HMAC-%v", t.hash) }
 
 // tag appends the tag of msg to dst.
 func (t *hmacTransformer) tag(dst, msg []byte) []byte {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/flate"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -216,5 +217,24 @@ func TestHMACNoPrefixAmbiguity(t *testing.T) {
 	tok := a.Write(nil, []byte("Xpayload"))
 	if _, err := b.Read(nil, tok); err == nil {
 		t.Fatal("a tag for purpose LOGIN + message Xpayload verified for purpose LOGINX")
+	}
+}
+
+// TestFormatHidesKeys: keyed transformers print their algorithm, never key
+// bytes, under every verb.
+func TestFormatHidesKeys(t *testing.T) {
+	key := []byte("0123456789abcdef0123456789ABCDEF")
+	for _, tr := range []transform.Transformer{
+		must(transform.NewXChaCha20Poly1305(key, nil)),
+		must(transform.NewChaCha20Poly1305(key, nil)),
+		must(transform.NewAESGCM(key, nil)),
+		must(transform.NewHMAC(transform.SHA256, key, nil)),
+	} {
+		for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x", "%d"} {
+			out := fmt.Sprintf(verb, tr)
+			if !strings.HasPrefix(out, "transform.") || strings.Contains(out, "0123456789") || strings.Contains(out, "3031323334") {
+				t.Errorf("Sprintf(%q, transformer) = %q; want the algorithm name only", verb, out)
+			}
+		}
 	}
 }
