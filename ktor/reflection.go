@@ -101,6 +101,9 @@ var Reflection codec.Codec = reflectionCodec{name: "ktor-reflection", sorted: tr
 // "kotlinx-backward-compatible". It differs from [Reflection] only in
 // writing properties in struct field order instead of sorted by name, and
 // sets as #cl (kotlinx describes a Set as a list). Decoding is identical.
+// Ktor's kotlinx encoder mishandles a null or an object inside a list or
+// map (it writes it as a property of the enclosing object instead); this
+// codec writes those as [Reflection] does.
 var KotlinxBackwardCompatible codec.Codec = reflectionCodec{name: "kotlinx-backward-compatible"}
 
 type reflectionCodec struct {
@@ -157,6 +160,11 @@ func structInfoOf(t reflect.Type) *structInfo {
 		si.byName[name] = len(si.declared)
 		si.declared = append(si.declared, propInfo{name: name, index: i})
 	}
+	if si.err == nil && len(si.declared) == 0 && t.NumField() > 0 && !hasSkipTag(t) {
+		// Only unexported fields: time.Time, big.Int and the like, which
+		// would silently encode as an empty object.
+		si.err = fmt.Errorf("unsupported type %v: no exported fields", t)
+	}
 	si.sorted = slices.Clone(si.declared)
 	slices.SortFunc(si.sorted, func(a, b propInfo) int { return compareUTF16(a.name, b.name) })
 	actual, _ := structInfos.LoadOrStore(t, si)
@@ -181,6 +189,17 @@ func propertyName(f reflect.StructField) (string, bool) {
 	}
 	r, n := utf8.DecodeRuneInString(f.Name)
 	return string(unicode.ToLower(r)) + f.Name[n:], true
+}
+
+// hasSkipTag reports whether a field of t is skipped by a "-" tag, which
+// makes a struct without properties intentional.
+func hasSkipTag(t reflect.Type) bool {
+	for i := range t.NumField() {
+		if _, ok := propertyName(t.Field(i)); !ok && t.Field(i).IsExported() {
+			return true
+		}
+	}
+	return false
 }
 
 // compareUTF16 compares two strings as Java's String.compareTo does, by

@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/sesstool/sesstool/codec"
 )
@@ -387,6 +388,7 @@ func TestReflectionMarshalErrors(t *testing.T) {
 			B int32 `json:"x"`
 		}{}},
 		{"embedded", embedded{}},
+		{"struct with only unexported fields", struct{ T time.Time }{time.Now()}},
 		{"too large", struct{ S string }{strings.Repeat("é", MaxReflectionSize)}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
