@@ -212,7 +212,7 @@ func (rep report) render(w io.Writer, ref time.Time) error {
 	}
 	switch rep.Status {
 	case "unknown-format":
-		line("format", "unknown: %s", strings.TrimPrefix(rep.Error, "not a token of a known format "))
+		line("format", "unknown: %s", rep.Error)
 		line("length", "%d characters", rep.Length)
 		_, err := io.WriteString(w, b.String())
 		return err

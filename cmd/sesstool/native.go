@@ -23,7 +23,7 @@ func (nativeFormat) title() string { return "sesstool v1" }
 // detect checks the syntax cheaply: base64url characters only, starting
 // with the encoding of the version byte 0x01 ("A" then one of Q–Z, a–f).
 func (nativeFormat) detect(tok string) bool {
-	if len(tok) < 7 || len(tok) > maxTokenInput || tok[0] != 'A' {
+	if len(tok) < 2 || len(tok) > maxTokenInput || tok[0] != 'A' {
 		return false
 	}
 	if c := tok[1]; !('Q' <= c && c <= 'Z' || 'a' <= c && c <= 'f') {

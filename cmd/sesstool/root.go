@@ -247,6 +247,9 @@ func groupRun(cmd *cobra.Command, args []string) error {
 		return cmd.Help()
 	}
 	err := &usageError{err: fmt.Errorf("unknown command %q for %q", args[0], cmd.CommandPath()), cmd: cmd}
+	if cmd.SuggestionsMinimumDistance <= 0 {
+		cmd.SuggestionsMinimumDistance = 2
+	}
 	if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
 		err.hint = "did you mean " + strings.Join(s, " or ") + "?"
 	}
@@ -284,5 +287,11 @@ func newRootCmd(a *app) *cobra.Command {
 	)
 	// Completion is cobra's; create it now so that the reference docs list it.
 	root.InitDefaultCompletionCmd()
+	for _, c := range root.Commands() {
+		if c.Name() == "completion" {
+			// "sesstool completion tcsh" is a usage error, not help.
+			c.Args, c.RunE = cobra.ArbitraryArgs, groupRun
+		}
+	}
 	return root
 }

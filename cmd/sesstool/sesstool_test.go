@@ -73,6 +73,8 @@ func TestScript(t *testing.T) {
 			"fmode":    cmdFmode,
 			"envfile":  cmdEnvfile,
 			"dirempty": cmdDirempty,
+			"mkbig":    cmdMkbig,
+			"mkbinary": cmdMkbinary,
 		},
 	})
 }
@@ -137,4 +139,32 @@ func cmdDirempty(ts *testscript.TestScript, neg bool, args []string) {
 	if (len(es) == 0) == neg {
 		ts.Fatalf("%s has %d entries", args[0], len(es))
 	}
+}
+
+// cmdMkbig writes a file of SIZE "A"s, and a second line if given:
+// mkbig FILE SIZE [LINE]. Scripts use it for input past sesstool's limits,
+// which a txtar file cannot hold readably.
+func cmdMkbig(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 || len(args) > 3 {
+		ts.Fatalf("usage: mkbig FILE SIZE [LINE]")
+	}
+	n, err := strconv.Atoi(args[1])
+	ts.Check(err)
+	data := strings.Repeat("A", n)
+	if len(args) == 3 {
+		data += "\n" + args[2] + "\n"
+	}
+	ts.Check(os.WriteFile(ts.MkAbs(args[0]), []byte(data), 0o644))
+}
+
+// cmdMkbinary writes a file holding every byte value: mkbinary FILE.
+func cmdMkbinary(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: mkbinary FILE")
+	}
+	data := make([]byte, 256)
+	for i := range data {
+		data[i] = byte(i)
+	}
+	ts.Check(os.WriteFile(ts.MkAbs(args[0]), data, 0o644))
 }
