@@ -115,9 +115,6 @@ func Main() int {
 func (a *app) run(args []string) int {
 	root := newRootCmd(a)
 	root.SetArgs(args)
-	root.SetIn(a.stdin)
-	root.SetOut(a.stdout)
-	root.SetErr(a.stderr)
 	err := root.Execute()
 	return a.report(err)
 }
@@ -285,7 +282,13 @@ func newRootCmd(a *app) *cobra.Command {
 		newDemoCmd(a),
 		newVersionCmd(a),
 	)
-	// Completion is cobra's; create it now so that the reference docs list it.
+	// Completion is cobra's; create it now so that the reference docs list
+	// it. Its commands capture the output stream when created.
+	if a.stdout != nil {
+		root.SetIn(a.stdin)
+		root.SetOut(a.stdout)
+		root.SetErr(a.stderr)
+	}
 	root.InitDefaultCompletionCmd()
 	for _, c := range root.Commands() {
 		if c.Name() == "completion" {
