@@ -12,6 +12,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/sesstool/sesstool/internal/transformtest"
 	"github.com/sesstool/sesstool/transform"
 )
 
@@ -84,11 +85,18 @@ func TestEncryptRoundTrip(t *testing.T) {
 		for _, h := range []Hash{HmacSHA256, HmacSHA384, HmacSHA512} {
 			for _, l := range []Layout{Layout3, Layout2} {
 				t.Run(strings.Join([]string{"AES", string(rune('0' + keySize/8)), h.String(), l.String()}, "-"), func(t *testing.T) {
-					tr, err := NewEncrypt(bytes.Repeat([]byte{7}, keySize), []byte("sign"), &EncryptOptions{Write: l, Sign: h})
-					if err != nil {
-						t.Fatal(err)
+					newEnc := func() transform.Transformer {
+						tr, err := NewEncrypt(bytes.Repeat([]byte{7}, keySize), []byte("sign"), &EncryptOptions{Write: l, Sign: h})
+						if err != nil {
+							t.Fatal(err)
+						}
+						return tr
 					}
-					checkTransformer(t, tr)
+					// Not Authenticated in transformtest's sense: hex case is
+					// free in the IV and ciphertext, and Layout3 does not
+					// cover the IV. flipEveryBit checks the rest.
+					transformtest.Run(t, transformtest.Config{New: newEnc})
+					tr := newEnc()
 					out := tr.Write(nil, []byte("payload"))
 					// "iv(32)/ct(32):tag"
 					if want := 2*IVSize + 1 + 32 + 1 + 2*h.Size(); len(out) != want {
@@ -157,7 +165,14 @@ func TestEncryptIVTamper(t *testing.T) {
 	if got, err := safe.Read(nil, tamper(safe.Write(nil, []byte(plaintext)), 0)); !errors.Is(err, transform.ErrInvalid) {
 		t.Errorf("Chain(Encrypt, MessageAuthentication).Read(IV-tampered) = %q, %v; want transform.ErrInvalid", got, err)
 	}
-	checkTransformer(t, safe)
+	transformtest.Run(t, transformtest.Config{
+		New: func() transform.Transformer { return safe },
+		Others: func() []transform.Transformer {
+			other, _ := NewMessageAuthentication([]byte("other key"), HmacSHA256)
+			return []transform.Transformer{enc3, transform.Chain(enc3, other), transform.Chain(enc2, mac)}
+		},
+		Authenticated: true,
+	})
 	// Over the chain, even a change of hex case is rejected: the outer MAC
 	// covers the inner value's exact bytes.
 	flipEveryBit(t, safe, safe.Write(nil, []byte("x")), 0, 0)

@@ -41,43 +41,6 @@ func fixedIV(iv []byte) func([]byte) {
 	return func(dst []byte) { copy(dst, iv) }
 }
 
-// checkTransformer runs the properties every transform.Transformer must
-// have, in the manner of crypto/internal/cryptotest.TestAEAD.
-func checkTransformer(t *testing.T, tr transform.Transformer) {
-	t.Helper()
-	for _, n := range []int{0, 1, 15, 16, 17, 255, 4096} {
-		src := bytes.Repeat([]byte{'x'}, n)
-		for i := range src {
-			src[i] = byte('a' + i%26)
-		}
-		orig := bytes.Clone(src)
-		prefix := []byte("prefix")
-		out := tr.Write(bytes.Clone(prefix), src)
-		if !bytes.Equal(src, orig) {
-			t.Fatalf("len %d: Write modified its input", n)
-		}
-		if !bytes.HasPrefix(out, prefix) {
-			t.Fatalf("len %d: Write did not preserve dst", n)
-		}
-		wire := bytes.Clone(out[len(prefix):])
-		got, err := tr.Read(bytes.Clone(prefix), wire)
-		if err != nil {
-			t.Fatalf("len %d: Read(Write(x)) error = %v", n, err)
-		}
-		if !bytes.HasPrefix(got, prefix) || !bytes.Equal(got[len(prefix):], src) {
-			t.Fatalf("len %d: Read(Write(x)) = %q; want prefix + %q", n, got, src)
-		}
-		if !bytes.Equal(wire, out[len(prefix):]) {
-			t.Fatalf("len %d: Read modified its input", n)
-		}
-		for _, bad := range [][]byte{nil, {}, wire[:len(wire)-1], append(bytes.Clone(wire), '0')} {
-			if _, err := tr.Read(nil, bad); !errors.Is(err, transform.ErrInvalid) {
-				t.Fatalf("len %d: Read(%q) error = %v; want transform.ErrInvalid", n, bad, err)
-			}
-		}
-	}
-}
-
 // flipEveryBit checks that Read rejects wire with any single bit flipped
 // at byte offsets from..len(wire)-1, except for flips that only change the
 // case of a hex letter before offset anyCase, where hex is

@@ -7,17 +7,29 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/sesstool/sesstool/internal/transformtest"
 	"github.com/sesstool/sesstool/transform"
 )
 
 func TestMessageAuthentication(t *testing.T) {
 	for _, h := range []Hash{HmacSHA256, HmacSHA384, HmacSHA512} {
 		t.Run(h.String(), func(t *testing.T) {
-			tr, err := NewMessageAuthentication([]byte("key"), h)
-			if err != nil {
-				t.Fatal(err)
+			newMAC := func(key string, h Hash) transform.Transformer {
+				tr, err := NewMessageAuthentication([]byte(key), h)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return tr
 			}
-			checkTransformer(t, tr)
+			transformtest.Run(t, transformtest.Config{
+				New: func() transform.Transformer { return newMAC("key", h) },
+				Others: func() []transform.Transformer {
+					return []transform.Transformer{newMAC("kez", h), newMAC("key", (h+1)%3)}
+				},
+				Authenticated: true,
+				Deterministic: true,
+			})
+			tr := newMAC("key", h)
 			out := tr.Write(nil, []byte("a/b"))
 			tag := out[len("a/b/"):]
 			if len(tag) != 2*h.Size() || strings.ToLower(string(tag)) != string(tag) {
