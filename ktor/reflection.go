@@ -63,11 +63,12 @@ const (
 // encodeURLQueryComponent: it keeps RFC 3986 reserved characters,
 // including '&' and '=', unencoded. So, exactly as with Ktor, a list
 // element or map value that contains '&', a map key that contains '=' or
-// '&', and a nested object with more than one property inside a
-// collection cannot be read back: the bytes are Ktor's, bug included.
-// Types that have no Kotlin counterpart here (complex numbers, channels,
-// functions) are an error, as are cycles deeper than MaxReflectionDepth
-// and output longer than MaxReflectionSize.
+// '&', and, inside a collection, an object with more than one property or
+// a collection with more than one element cannot be read back: the bytes
+// are Ktor's, bug included. Types that have no Kotlin counterpart here
+// (complex numbers, channels, functions, structs without exported fields
+// such as time.Time) are an error, as are cycles deeper than
+// MaxReflectionDepth and output longer than MaxReflectionSize.
 //
 // Kotlin Char (#ch), BigDecimal (#bd), BigInteger (#bi) and Optional
 // (#op, #om) values are never written, and sealed classes (the $type
