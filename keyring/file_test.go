@@ -144,7 +144,7 @@ func corruptFiles() []corruptFile {
 		{"no state", withKey(`"state": "primary", `, ``)},
 		{"unknown algorithm", withKey(`"xchacha20poly1305"`, `"rot13"`)},
 		{"algorithm in upper case", withKey(`"xchacha20poly1305"`, `"XChaCha20Poly1305"`)},
-		{"unregistered Ktor algorithm", fileOf(primaryKey, replaceOnce(activeKey, `"aes256gcm"`, `"ktor-hmac-sha256"`))},
+		{"Ktor encrypt key without a sign secret", fileOf(primaryKey, replaceOnce(activeKey, `"aes256gcm"`, `"ktor-encrypt"`))},
 		{"no algorithm", withKey(`"algorithm": "xchacha20poly1305", `, ``)},
 		{"no creation time", withKey(`"created": "2030-01-01T00:00:00Z", `, ``)},
 		{"zero creation time", withKey(`"2030-01-01T00:00:00Z"`, `"0001-01-01T00:00:00Z"`)},

@@ -181,7 +181,9 @@ func TestErrorsHideSecrets(t *testing.T) {
 		collect(keyring.Generate(a, now))
 		collect3(r.Rotate(a, now))
 		collect3(r.Add(a, now))
-		collect(keyring.ParseAlgorithm(string(a)))
+		if a != keyring.KtorEncrypt { // a known algorithm, which keys can only be imported for
+			collect(keyring.ParseAlgorithm(string(a)))
+		}
 	}
 	for _, m := range []keyring.Material{
 		{Algorithm: keyring.Default, Secret: material[:31]},
@@ -189,8 +191,8 @@ func TestErrorsHideSecrets(t *testing.T) {
 		{Algorithm: keyring.AES128GCM, Secret: material[:32], SignSecret: material[:32]},
 		{Algorithm: keyring.HMACSHA512, Secret: material[:64]},
 		{Algorithm: keyring.HMACSHA512, Secret: material[:32], KtorLayout: keyring.KtorLayoutBoth},
-		{Algorithm: keyring.KtorHMACSHA256, Secret: material[:32]},
-		{Algorithm: keyring.KtorEncrypt, Secret: material[:32], SignSecret: material[:32]},
+		{Algorithm: keyring.KtorHMACSHA256, Secret: material[:32], SignSecret: material[:32]},
+		{Algorithm: keyring.KtorEncrypt, Secret: material[:32]},
 		{Algorithm: "rot13", Secret: material[:32]},
 	} {
 		collect3(r.Import(m, now))
