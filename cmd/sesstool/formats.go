@@ -74,9 +74,12 @@ func detectFormat(tok string) tokenFormat {
 type openOptions struct {
 	purpose string
 	codec   string // "json", "cbor", or "auto" (try json, then cbor)
-	maxTTL  time.Duration
-	leeway  time.Duration
-	now     func() time.Time
+	// validateOnly: check that the payload decodes, but do not render it
+	// as JSON (opened.json stays nil). For verify.
+	validateOnly bool
+	maxTTL       time.Duration
+	leeway       time.Duration
+	now          func() time.Time
 }
 
 // opened describes a verified token.
@@ -118,9 +121,11 @@ func newOpenerSet(r *keyring.Ring, o openOptions) (*openerSet, error) {
 // opener returns the opener for tok's format. A token of no known format
 // goes to the first (native) format, whose errors say what is wrong.
 func (s *openerSet) opener(tok string) (tokenOpener, tokenFormat, error) {
-	f := detectFormat(tok)
-	if f == nil {
-		f = formats[0]
+	f := formats[0]
+	if len(formats) > 1 {
+		if d := detectFormat(tok); d != nil {
+			f = d
+		}
 	}
 	if op := s.openers[f]; op != nil {
 		return op, f, nil
@@ -161,6 +166,16 @@ func payloadJSON(payload []byte, codecName string) ([]byte, string, error) {
 		return out, c, nil
 	}
 	return nil, "", fmt.Errorf("%d bytes that are neither JSON nor CBOR", len(payload))
+}
+
+// validatePayload checks that a payload decodes with the named codec.
+func validatePayload(payload []byte, codecName string) error {
+	var raw json.RawMessage
+	if codecName == "cbor" {
+		var v any
+		return codec.CBOR.Unmarshal(payload, &v)
+	}
+	return codec.JSON.Unmarshal(payload, &raw)
 }
 
 // encodePayload encodes a validated JSON payload with the named codec: JSON

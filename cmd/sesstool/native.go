@@ -29,14 +29,21 @@ func (nativeFormat) detect(tok string) bool {
 	if c := tok[1]; !('Q' <= c && c <= 'Z' || 'a' <= c && c <= 'f') {
 		return false
 	}
-	for i := 0; i < len(tok); i++ {
-		c := tok[i]
-		if !('A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
+	for i := 2; i < len(tok); i++ {
+		if !base64URLChar[tok[i]] {
 			return false
 		}
 	}
 	return true
 }
+
+// base64URLChar reports the characters of the base64url alphabet.
+var base64URLChar = func() (t [256]bool) {
+	for _, c := range "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_" {
+		t[c] = true
+	}
+	return t
+}()
 
 // hmacGuesses are the native HMAC algorithms with their tag sizes, tried by
 // peek to read a token whose envelope is in clear.
@@ -135,15 +142,16 @@ func (f nativeFormat) newOpener(r *keyring.Ring, o openOptions) (tokenOpener, er
 	if err != nil {
 		return nil, err
 	}
-	return &nativeOpener{f: f, m: m, ring: r, codec: o.codec, now: o.now}, nil
+	return &nativeOpener{f: f, m: m, ring: r, codec: o.codec, validateOnly: o.validateOnly, now: o.now}, nil
 }
 
 type nativeOpener struct {
-	f     nativeFormat
-	m     *token.Minter
-	ring  *keyring.Ring
-	codec string
-	now   func() time.Time
+	f            nativeFormat
+	m            *token.Minter
+	ring         *keyring.Ring
+	codec        string
+	validateOnly bool
+	now          func() time.Time
 }
 
 func (o *nativeOpener) opened(c token.Claims) opened {
@@ -158,7 +166,13 @@ func (o *nativeOpener) open(tok string) (opened, error) {
 	}
 	res := o.opened(c)
 	res.payload = payload
-	res.json, res.codec, err = payloadJSON(payload, o.codec)
+	if o.validateOnly {
+		// verify: the payload must decode, but nobody reads its JSON form.
+		res.codec = o.codec
+		err = validatePayload(payload, o.codec)
+	} else {
+		res.json, res.codec, err = payloadJSON(payload, o.codec)
+	}
 	if err != nil && o.codec == "auto" {
 		return res, nil // inspect shows what it can
 	}

@@ -54,6 +54,8 @@ type openFlags struct {
 	cookie  string
 	workers int
 	quiet   bool
+	// validateOnly: verify needs the payload checked, not rendered.
+	validateOnly bool
 }
 
 // addValidityFlags adds the flags that say how to check a token.
@@ -90,7 +92,8 @@ func (f *openFlags) options() openOptions {
 	if at := f.at.get(base); !at.IsZero() {
 		clock = func() time.Time { return at }
 	}
-	return openOptions{purpose: f.purpose, codec: f.codec, maxTTL: time.Duration(f.maxTTL), leeway: time.Duration(f.leeway), now: clock}
+	return openOptions{purpose: f.purpose, codec: f.codec, validateOnly: f.validateOnly,
+		maxTTL: time.Duration(f.maxTTL), leeway: time.Duration(f.leeway), now: clock}
 }
 
 // check validates flag combinations before any work is done.
@@ -291,6 +294,7 @@ Memory use does not grow with the input.`,
 			if err := f.check(cmd, args); err != nil {
 				return err
 			}
+			f.validateOnly = true
 			if f.batch {
 				return a.runBatch(f, false)
 			}

@@ -1,0 +1,339 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sesstool/sesstool/keyring"
+	"github.com/sesstool/sesstool/token"
+)
+
+// benchPayload is the session value of the project's benchmark workload
+// (shared/bench/WORKLOAD.md), as JSON.
+const benchPayload = `{"uid":"u_8f14e45fceea167a","name":"Alice Example","roles":["admin","billing","support"],"csrf":"3q2-7wAAAAAAAAAAAAAAAA","created":1764115200}`
+
+func testSet(t testing.TB) (*keyring.Ring, *openerSet) {
+	t.Helper()
+	r, err := keyring.Generate(keyring.Default, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, err := newOpenerSet(r, openOptions{purpose: "bench", codec: "json", maxTTL: token.DefaultMaxTTL, now: time.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r, set
+}
+
+func mintTokens(t testing.TB, r *keyring.Ring, n int, w io.Writer) {
+	t.Helper()
+	m, err := token.New(r, &token.Options{Purpose: "bench"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bw := bufio.NewWriter(w)
+	for range n {
+		tok, err := m.Seal([]byte(benchPayload), time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		bw.WriteString(tok)
+		bw.WriteByte('\n')
+	}
+	if err := bw.Flush(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestBatchOrder feeds a long mixed input through the pipeline with several
+// worker counts and checks that the output is the same, line for line, as
+// rendering each line in turn.
+func TestBatchOrder(t *testing.T) {
+	r, set := testSet(t)
+	var toks bytes.Buffer
+	mintTokens(t, r, 50, &toks)
+	valid := strings.Fields(toks.String())
+
+	var in strings.Builder
+	const lines = 6000
+	for i := range lines {
+		tok := valid[i%len(valid)]
+		switch i % 11 {
+		case 1:
+			tok = tok[:len(tok)/2] + "A" + tok[len(tok)/2+1:] // tampered (or unchanged: still in order)
+		case 2:
+			tok = ""
+		case 3:
+			tok = "  " + tok + "\t\r"
+		case 4:
+			tok = "not a token"
+		}
+		if i == 777 || i == 4321 {
+			tok = strings.Repeat("A", maxTokenInput+5)
+		}
+		in.WriteString(tok)
+		if i < lines-1 {
+			in.WriteByte('\n') // the last line has no newline
+		}
+	}
+
+	// The reference: each line rendered in turn.
+	var want []byte
+	var wantStats batchStats
+	for i, line := range strings.Split(in.String(), "\n") {
+		l := lineRef{no: i + 1}
+		if len(line) > maxTokenInput {
+			l.tooLong = true
+		} else if t := trimLine([]byte(line)); len(t) == 0 {
+			continue
+		} else {
+			line = string(t)
+			l.end = len(line)
+		}
+		want = renderLine(want, &wantStats, set, []byte(line), l, false)
+	}
+	if wantStats.valid == 0 || wantStats.invalid == 0 {
+		t.Fatalf("bad test input: %+v", wantStats)
+	}
+
+	for _, workers := range []int{1, 2, 3, 8} {
+		var out bytes.Buffer
+		stats, err := runBatch(strings.NewReader(in.String()), &out, set, false, workers, nil)
+		if err != nil {
+			t.Fatalf("workers %d: %v", workers, err)
+		}
+		if stats != wantStats {
+			t.Errorf("workers %d: stats %+v; want %+v", workers, stats, wantStats)
+		}
+		if !bytes.Equal(out.Bytes(), want) {
+			t.Errorf("workers %d: output differs from the sequential rendering", workers)
+		}
+	}
+	// Every output line is one JSON object, and line numbers increase.
+	prev := 0
+	for _, l := range bytes.Split(bytes.TrimSuffix(want, []byte("\n")), []byte("\n")) {
+		var v struct {
+			Line int  `json:"line"`
+			OK   bool `json:"ok"`
+		}
+		if err := json.Unmarshal(l, &v); err != nil {
+			t.Fatalf("bad JSON line %q: %v", l, err)
+		}
+		if v.Line <= prev {
+			t.Fatalf("line %d after line %d", v.Line, prev)
+		}
+		prev = v.Line
+	}
+}
+
+type failWriter struct{ n int }
+
+func (w *failWriter) Write(p []byte) (int, error) {
+	if w.n -= len(p); w.n < 0 {
+		return 0, errors.New("disk full")
+	}
+	return len(p), nil
+}
+
+type failReader struct {
+	r io.Reader
+	n int
+}
+
+func (r *failReader) Read(p []byte) (int, error) {
+	if r.n <= 0 {
+		return 0, errors.New("connection reset")
+	}
+	p = p[:min(len(p), r.n)]
+	n, err := r.r.Read(p)
+	r.n -= n
+	return n, err
+}
+
+// TestBatchIOErrors checks that read and write errors end the run with an
+// error, without hanging.
+func TestBatchIOErrors(t *testing.T) {
+	r, set := testSet(t)
+	var toks bytes.Buffer
+	mintTokens(t, r, 5000, &toks)
+
+	done := make(chan error, 2)
+	go func() {
+		_, err := runBatch(bytes.NewReader(toks.Bytes()), &failWriter{n: 100 << 10}, set, false, 2, nil)
+		done <- err
+	}()
+	go func() {
+		_, err := runBatch(&failReader{r: bytes.NewReader(toks.Bytes()), n: 300 << 10}, io.Discard, set, false, 2, nil)
+		done <- err
+	}()
+	for range 2 {
+		select {
+		case err := <-done:
+			if err == nil || !(strings.Contains(err.Error(), "disk full") || strings.Contains(err.Error(), "connection reset")) {
+				t.Errorf("err = %v; want the I/O error", err)
+			}
+			if exitCode(err) != exitEnv {
+				t.Errorf("exit code %d for %v; want %d", exitCode(err), err, exitEnv)
+			}
+		case <-time.After(time.Minute):
+			t.Fatal("runBatch hangs after an I/O error")
+		}
+	}
+}
+
+func TestAppendJSONString(t *testing.T) {
+	for _, s := range []string{
+		"", "plain", `quote " backslash \ slash /`, "\n\r\t\b\f\x00\x1f\x7f",
+		"<html> & more", "caf\u00e9 \u2028 \u2029 \U0001F600", "bad \xff\xfe utf-8 \xc3",
+	} {
+		out := appendJSONString(nil, s)
+		var got string
+		if err := json.Unmarshal(out, &got); err != nil {
+			t.Errorf("appendJSONString(%q) = %s: not JSON: %v", s, out, err)
+			continue
+		}
+		want := strings.ToValidUTF8(s, "\ufffd")
+		if s == "bad \xff\xfe utf-8 \xc3" {
+			want = "bad \ufffd\ufffd utf-8 \ufffd" // one U+FFFD per bad byte, as encoding/json
+		}
+		if got != want {
+			t.Errorf("appendJSONString(%q) decodes to %q; want %q", s, got, want)
+		}
+	}
+}
+
+func TestProgressLine(t *testing.T) {
+	p := &progress{total: 1000}
+	p.read.Store(500)
+	p.lines.Store(10)
+	if got, want := p.line(2*time.Second), "sesstool: [###############...............]  50% 10 tokens, 5/s"; got != want {
+		t.Errorf("line = %q; want %q", got, want)
+	}
+	p = &progress{}
+	p.lines.Store(300)
+	if got, want := p.line(time.Second), "sesstool: 300 tokens, 300/s"; got != want {
+		t.Errorf("line = %q; want %q", got, want)
+	}
+}
+
+// TestBatchProgressOnTerminal runs batch mode as if stderr were a terminal:
+// the progress line is drawn and then erased, before the summary.
+func TestBatchProgressOnTerminal(t *testing.T) {
+	dir := t.TempDir()
+	kr := filepath.Join(dir, "k.json")
+	r, err := keyring.Generate(keyring.Default, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := keyring.Create(kr, r); err != nil {
+		t.Fatal(err)
+	}
+	var toks bytes.Buffer
+	mintTokens(t, r, 3, &toks)
+	var out, errb bytes.Buffer
+	a := &app{stdin: &toks, stdout: &out, stderr: &errb, stderrTTY: true,
+		getenv: func(string) string { return "" }, configDir: func() (string, error) { return dir, nil }}
+	if code := a.run([]string{"verify", "--batch", "--purpose", "bench", "--keyring", kr}); code != 0 {
+		t.Fatalf("exit code %d: %s", code, errb.String())
+	}
+	e := errb.String()
+	erase, summary := strings.LastIndex(e, "\r\x1b[K"), strings.Index(e, "sesstool: 3 valid, 0 rejected in ")
+	if erase < 0 || summary < erase {
+		t.Errorf("stderr %q: want the progress line erased, then the summary", e)
+	}
+}
+
+// cycleReader yields lines of toks, one after another, n lines in all,
+// without holding them all in memory.
+type cycleReader struct {
+	toks []string
+	n, i int
+	buf  []byte
+}
+
+func (r *cycleReader) Read(p []byte) (int, error) {
+	for len(r.buf) < len(p) && r.i < r.n {
+		r.buf = append(r.buf, r.toks[r.i%len(r.toks)]...)
+		r.i++
+	}
+	if len(r.buf) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(p, r.buf)
+	r.buf = r.buf[:copy(r.buf, r.buf[n:])]
+	return n, nil
+}
+
+// BenchmarkBatchVerify measures verify --batch's pipeline (read, open,
+// render, write) on tokens of the benchmark workload, per token. Compare
+// cores with -cpu 1,2.
+func BenchmarkBatchVerify(b *testing.B) {
+	r, set := testSet(b)
+	set, err := newOpenerSet(r, openOptions{purpose: "bench", codec: "json", validateOnly: true, maxTTL: token.DefaultMaxTTL, now: time.Now})
+	if err != nil {
+		b.Fatal(err)
+	}
+	var toks bytes.Buffer
+	mintTokens(b, r, 1000, &toks)
+	lines := strings.SplitAfter(toks.String(), "\n")
+	lines = lines[:len(lines)-1]
+	b.SetBytes(int64(len(lines[0])))
+	b.ResetTimer()
+	stats, err := runBatch(&cycleReader{toks: lines, n: b.N}, io.Discard, set, false, runtime.GOMAXPROCS(0), nil)
+	if err != nil || stats.valid != b.N {
+		b.Fatalf("stats %+v, err %v", stats, err)
+	}
+}
+
+var (
+	genTokens = flag.Int("gen-tokens", 0, "TestGenTokens: write this many tokens to -gen-dir")
+	genDir    = flag.String("gen-dir", "", "TestGenTokens: directory for keyring.json and tokens.txt")
+)
+
+// TestGenTokens writes a keyring and N tokens of the benchmark workload
+// (purpose "bench", valid 1 hour), for measuring the sesstool binary:
+//
+//	go test ./cmd/sesstool -run TestGenTokens -gen-tokens 1000000 -gen-dir /tmp/bench
+//	go build -o /tmp/bench/sesstool ./cmd/sesstool
+//	GOMAXPROCS=2 /usr/bin/time -v /tmp/bench/sesstool verify --batch \
+//	    --keyring /tmp/bench/keyring.json --purpose bench < /tmp/bench/tokens.txt > /dev/null
+func TestGenTokens(t *testing.T) {
+	if *genTokens == 0 {
+		t.Skip("set -gen-tokens N and -gen-dir DIR to write benchmark input")
+	}
+	if *genDir == "" {
+		t.Fatal("-gen-dir is required")
+	}
+	if err := os.MkdirAll(*genDir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	r, err := keyring.Generate(keyring.Default, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	kr := filepath.Join(*genDir, "keyring.json")
+	os.Remove(kr)
+	if err := keyring.Create(kr, r); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Create(filepath.Join(*genDir, "tokens.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mintTokens(t, r, *genTokens, f)
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	fmt.Printf("wrote %d tokens to %s\n", *genTokens, f.Name())
+}
