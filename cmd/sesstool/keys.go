@@ -97,10 +97,6 @@ func (a *app) notef(format string, args ...any) {
 	}
 }
 
-// unsupportedAlgorithms are algorithm names that keyring.ParseAlgorithm
-// does not know yet, but that sesstool will import once it does.
-var unsupportedAlgorithms = []keyring.Algorithm{keyring.KtorHMACSHA256, keyring.KtorHMACSHA384, keyring.KtorHMACSHA512, keyring.KtorEncrypt}
-
 // parseAlg parses --alg; empty means keyring.Default. With generated set,
 // only algorithms whose keys sesstool can generate are accepted.
 func parseAlg(cmd *cobra.Command, s string, generated bool) (keyring.Algorithm, error) {
@@ -109,10 +105,6 @@ func parseAlg(cmd *cobra.Command, s string, generated bool) (keyring.Algorithm, 
 	}
 	alg, err := keyring.ParseAlgorithm(s)
 	if err != nil {
-		if slices.Contains(unsupportedAlgorithms, keyring.Algorithm(strings.ToLower(s))) {
-			return "", &usageError{err: fmt.Errorf("algorithm %s is not supported by this build", s), cmd: cmd,
-				hint: "supported: " + algNames(keyring.Algorithms())}
-		}
 		return "", &usageError{err: err, cmd: cmd}
 	}
 	if generated && !slices.Contains(keyring.GeneratedAlgorithms(), alg) {

@@ -34,11 +34,19 @@ base64url (unpadded, as the keyring file stores it; padded and standard
 base64 are accepted too); text that is only hex digits is read as hex.
 Surrounding white space is ignored.
 
-Native algorithms take a 32-byte secret. Ktor algorithms (ktor-hmac-sha256,
-ktor-hmac-sha384, ktor-hmac-sha512, and ktor-encrypt, whose material is the
-encryption key and the sign key separated by white space, with
---ktor-layout 2, 3 or both) are accepted once the keyring supports them;
-this build reports them as not supported.`,
+Native algorithms take a 32-byte secret. Ktor algorithms take the keys of a
+Ktor service's Sessions configuration, as its hex("…") calls hold them:
+ktor-hmac-sha256, ktor-hmac-sha384 and ktor-hmac-sha512 take the sign key
+of SessionTransportTransformerMessageAuthentication; ktor-encrypt takes the
+encryption key (16, 24 or 32 bytes) and the sign key of
+SessionTransportTransformerEncrypt, in that order, separated by white
+space, and --ktor-layout says which Ktor layout to accept: 3 (Ktor 3.x, the
+default), 2 (before 3.0) or both. Ktor keys verify Ktor cookies and can
+never be primary.
+
+An imported key gets a new random ID: importing a native key into another
+keyring does not make that keyring open the first one's tokens, whose
+headers carry the old ID.`,
 		Example: `  sesstool keys import < key.hex
   sesstool keys import --alg aes256gcm --from /run/secrets/session-key
   printf '%s %s' "$ENC_HEX" "$SIGN_HEX" | sesstool keys import --alg ktor-encrypt --ktor-layout both`,
@@ -146,9 +154,9 @@ func parseMaterial(text []byte, alg keyring.Algorithm, layout keyring.KtorLayout
 	case len(fields) == 0:
 		return keyring.Material{}, errors.New("no key material: the input is empty")
 	case len(fields) != want && want == 1:
-		return keyring.Material{}, fmt.Errorf("the key material has %d words; a %s key is one", len(fields), alg)
+		return keyring.Material{}, fmt.Errorf("a %s key is one word of hex or base64; the input has %d", alg, len(fields))
 	case len(fields) != want:
-		return keyring.Material{}, fmt.Errorf("the key material has %d words; a %s key is two, the encryption key then the sign key", len(fields), alg)
+		return keyring.Material{}, fmt.Errorf("a %s key is two words, the encryption key then the sign key; the input has %d", alg, len(fields))
 	}
 	m := keyring.Material{Algorithm: alg, KtorLayout: layout}
 	var err error
