@@ -112,7 +112,15 @@ func Main() int {
 
 // run executes one command line and returns its exit code, having printed
 // any error.
-func (a *app) run(args []string) int {
+func (a *app) run(args []string) (code int) {
+	defer func() {
+		// A bug must not print a stack trace full of internals: say what
+		// happened in one line, as for any other error.
+		if r := recover(); r != nil {
+			code = a.report(withHint(fmt.Errorf("internal error: %v", r),
+				"this is a bug in sesstool: please report it with the command that caused it"))
+		}
+	}()
 	root := newRootCmd(a)
 	root.SetArgs(args)
 	err := root.Execute()
