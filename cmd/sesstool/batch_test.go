@@ -279,7 +279,7 @@ func (r *cycleReader) Read(p []byte) (int, error) {
 // render, write) on tokens of the benchmark workload, per token. Compare
 // cores with -cpu 1,2.
 func BenchmarkBatchVerify(b *testing.B) {
-	r, set := testSet(b)
+	r, _ := testSet(b)
 	set, err := newOpenerSet(r, openOptions{purpose: "bench", codec: "json", validateOnly: true, maxTTL: token.DefaultMaxTTL, now: time.Now})
 	if err != nil {
 		b.Fatal(err)
