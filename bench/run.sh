@@ -8,14 +8,14 @@
 #              order per round, appended to one file; then benchstat and a
 #              markdown table of medians and per-round ratios.
 #   callgrind  instruction counts under valgrind --tool=callgrind, which repeat
-#              exactly: each benchmark at HI and LO iterations, per-op count =
+#              (within 0.5%): each benchmark at HI and LO iterations, per-op count =
 #              (Ir(HI) - Ir(LO)) / (HI - LO).
 #   profile    CPU and allocation profiles of sesstool's Mint and Open (default
 #              suite + CBOR, aes256gcm + JSON), as pprof -top listings, plus a
 #              callgrind inclusive listing of each.
 #
 # Output goes to bench/results/<UTC date>-<mode>.{txt,md} (and -raw.txt for
-# wall). Settings, from the environment: ROUNDS (10), BENCHTIME (200ms), LO
+# wall). Settings, from the environment: ROUNDS (20), BENCHTIME (100ms), LO
 # (100), HI (2000), JOBS (parallel valgrind runs, 2), ONLY (an extended regexp;
 # run only the systems whose names match it), PROFTIME (profile: 3s).
 #
@@ -37,8 +37,8 @@ wall | callgrind | profile) ;;
 	;;
 esac
 
-ROUNDS=${ROUNDS:-10}
-BENCHTIME=${BENCHTIME:-200ms}
+ROUNDS=${ROUNDS:-20}
+BENCHTIME=${BENCHTIME:-100ms}
 LO=${LO:-100}
 HI=${HI:-2000}
 JOBS=${JOBS:-2}
@@ -166,8 +166,17 @@ profile)
 		for op in Mint Open; do
 			echo "run.sh: profiling $op/$n" >&2
 			p=$work/$op.$n
+			# CPU and allocations in separate runs: recording every
+			# allocation (memprofilerate 1) would swamp the CPU profile.
 			"$work/bench.test" -test.run '^$' -test.bench "^Benchmark$op\$/^$n\$" -test.benchtime "$PROFTIME" \
-				-test.cpuprofile "$p.cpu" -test.memprofile "$p.mem" -test.memprofilerate 1 >"$p.txt"
+				-test.cpuprofile "$p.cpu" >"$p.txt"
+			"$work/bench.test" -test.run '^$' -test.bench "^Benchmark$op\$/^$n\$" -test.benchtime 20000x \
+				-test.memprofile "$p.mem" -test.memprofilerate 1 >/dev/null
+			GOMAXPROCS=1 GODEBUG=cpu.rdtscp=off,asyncpreemptoff=1 \
+				valgrind --tool=callgrind --callgrind-out-file="$p.cg" \
+				"$work/bench.test" -test.run '^$' -test.bench "^Benchmark$op\$/^$n\$" \
+				-test.benchtime "${HI}x" >/dev/null 2>&1
+			callgrind_annotate --inclusive=yes --threshold=99 "$p.cg" >"$p.cga" 2>/dev/null || true
 			{
 				echo
 				echo "################ $op/$n"
@@ -179,18 +188,14 @@ profile)
 				echo "## CPU, cumulative (pprof -top -cum)"
 				go tool pprof -top -cum -nodecount 45 "$work/bench.test" "$p.cpu" 2>/dev/null
 				echo
-				echo "## allocations, objects (pprof -top -sample_index=alloc_objects)"
+				echo "## allocations over 20000 ops, objects (pprof -top -sample_index=alloc_objects)"
 				go tool pprof -top -sample_index=alloc_objects -nodecount 25 "$work/bench.test" "$p.mem" 2>/dev/null
 				echo
-				echo "## allocations, bytes (pprof -top -sample_index=alloc_space)"
+				echo "## allocations over 20000 ops, bytes (pprof -top -sample_index=alloc_space)"
 				go tool pprof -top -sample_index=alloc_space -nodecount 25 "$work/bench.test" "$p.mem" 2>/dev/null
 				echo
-				echo "## callgrind, inclusive instructions, ${HI}x (callgrind_annotate --inclusive=yes)"
-				GOMAXPROCS=1 GODEBUG=cpu.rdtscp=off,asyncpreemptoff=1 \
-					valgrind --tool=callgrind --callgrind-out-file="$p.cg" \
-					"$work/bench.test" -test.run '^$' -test.bench "^Benchmark$op\$/^$n\$" \
-					-test.benchtime "${HI}x" >/dev/null 2>&1
-				callgrind_annotate --inclusive=yes --threshold=99 "$p.cg" 2>/dev/null | head -80
+				echo "## callgrind, inclusive instructions over ${HI} ops plus setup (callgrind_annotate --inclusive=yes)"
+				sed -n '1,90p' "$p.cga"
 			} >>"$out"
 		done
 	done
