@@ -97,7 +97,9 @@ func (a *app) runBatch(f *openFlags, withPayload bool) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintln(a.stderr, stats.summary(time.Since(start)))
+	if !f.quiet {
+		fmt.Fprintln(a.stderr, stats.summary(time.Since(start)))
+	}
 	if stats.rejected() > 0 {
 		return &silentError{code: exitRejected}
 	}

@@ -321,7 +321,7 @@ Memory use does not grow with the input.`,
 	}
 	addOpenFlags(cmd, f, "without the payload")
 	cmd.Flags().BoolVar(&f.json, "json", false, "print the result as one JSON object, valid or not")
-	cmd.Flags().BoolVarP(&f.quiet, "quiet", "q", false, "print nothing on stderr when the token is rejected")
+	cmd.Flags().BoolVarP(&f.quiet, "quiet", "q", false, "print nothing on stderr when the token is rejected (with --batch: no summary)")
 	return cmd
 }
 
