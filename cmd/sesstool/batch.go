@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -28,8 +29,9 @@ import (
 )
 
 const (
-	chunkLines = 512      // most lines per chunk
-	chunkBytes = 64 << 10 // chunks are cut once their lines hold this many bytes
+	batchGCPercent = 400      // the GC target of batch mode; see runBatch
+	chunkLines     = 512      // most lines per chunk
+	chunkBytes     = 64 << 10 // chunks are cut once their lines hold this many bytes
 )
 
 // lineRef is one input line of a chunk.
@@ -86,6 +88,14 @@ func (a *app) runBatch(f *openFlags, withPayload bool) error {
 	}
 	start := time.Now()
 	workers := f.workerCount()
+	// The live heap of a batch run is small and constant, but every token
+	// allocates, so the collector would run hundreds of times per million
+	// tokens. Trading a few tens of megabytes (still constant) for
+	// fewer collections makes batch mode up to 1.5 times faster on two
+	// cores. An explicit GOGC wins.
+	if os.Getenv("GOGC") == "" {
+		defer debug.SetGCPercent(debug.SetGCPercent(batchGCPercent))
+	}
 	var prog *progress
 	if a.stderrTTY {
 		prog = newProgress(a.stderr, a.stdinFile)
