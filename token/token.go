@@ -141,7 +141,7 @@ func (m *Minter) Seal(payload []byte, ttl time.Duration) (string, error) {
 		return "", fmt.Errorf("token: TTL %v is outside 1s to MaxTTL (%v)", ttl, m.opts.MaxTTL)
 	}
 	now := m.opts.Now()
-	return m.SealWith(payload, Validity{ExpiresAt: now.Add(ttl)})
+	return m.sealWith(payload, Validity{ExpiresAt: now.Add(ttl)}, now)
 }
 
 // Validity says when a token may be opened.
@@ -157,7 +157,10 @@ type Validity struct {
 // Options.MaxTTL ahead; NotBefore, if set, must lie in [now, ExpiresAt).
 // Times are stored in whole seconds, rounded down.
 func (m *Minter) SealWith(payload []byte, val Validity) (string, error) {
-	now := m.opts.Now()
+	return m.sealWith(payload, val, m.opts.Now())
+}
+
+func (m *Minter) sealWith(payload []byte, val Validity, now time.Time) (string, error) {
 	e := envelope{payload: payload}
 	var ok bool
 	if e.iat, ok = toUnix(now); !ok {

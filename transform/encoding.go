@@ -21,8 +21,10 @@ var b64 = base64.RawURLEncoding.Strict()
 func (base64URL) Write(dst, src []byte) []byte { return b64.AppendEncode(dst, src) }
 
 func (base64URL) Read(dst, src []byte) ([]byte, error) {
-	if bytes.ContainsAny(src, "\r\n") {
-		return dst, invalidf("base64url: line break at offset %d", bytes.IndexAny(src, "\r\n"))
+	// The standard decoder skips CR and LF; reject them so that every byte
+	// string has one encoding. IndexByte is vectorized; ContainsAny is not.
+	if i := max(bytes.IndexByte(src, '\r'), bytes.IndexByte(src, '\n')); i >= 0 {
+		return dst, invalidf("base64url: line break at offset %d", i)
 	}
 	out, err := b64.AppendDecode(dst, src)
 	if err != nil {
