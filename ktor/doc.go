@@ -9,7 +9,8 @@
 // piece for each:
 //
 //  1. the session object is serialized: [KotlinxJSON] (Ktor ≥ 3.0.0),
-//     [Reflection] (Ktor 1.x/2.x on the JVM) or [KotlinxBackwardCompatible];
+//     [Reflection] (Ktor 1.x/2.x on the JVM) or [KotlinxBackwardCompatible]
+//     ([SessionFromJSON] does it from JSON, without a Go type);
 //  2. the text goes through the transformers in the order they were
 //     registered: [NewMessageAuthentication] (sign) and [NewEncrypt]
 //     (encrypt, then MAC), combined with [transform.Chain] as Ktor
@@ -18,6 +19,7 @@
 //     [URIEncoding] by default.
 //
 // Reading reverses the steps; any failure means "no session", as in Ktor.
+// [ReadEncrypted] also says which Encrypt layout verified a value.
 // [Inspect] looks at a cookie without a key, for debugging, and verifies
 // nothing.
 //

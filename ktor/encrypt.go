@@ -270,31 +270,70 @@ func (e *encrypt) Write(dst, src []byte) []byte {
 }
 
 func (e *encrypt) Read(dst, src []byte) ([]byte, error) {
+	dst, _, err := e.readLayout(dst, src)
+	return dst, err
+}
+
+// ReadEncrypted is t.Read for a transformer t made by [NewEncrypt], which
+// also reports the layout whose tag verified: [Layout3] or [Layout2]. Both
+// layouts have the same text form, so only the key tells them apart; a
+// transformer that accepts both (Layout3|Layout2) checks Layout3 first.
+// Use it to tell a Ktor 3.x cookie from an older one, for instance to
+// find the cookies still written by Ktor 2.x servers before turning
+// Layout2 off. The layout is 0 when err is not nil.
+//
+// ReadEncrypted returns an error, and does not read, if t was not made by
+// NewEncrypt.
+func ReadEncrypted(t transform.Transformer, dst, src []byte) ([]byte, Layout, error) {
+	e, ok := t.(*encrypt)
+	if !ok {
+		return dst, 0, fmt.Errorf("ktor: ReadEncrypted needs a transformer made by NewEncrypt, not %T", t)
+	}
+	return e.readLayout(dst, src)
+}
+
+// WithIV returns a copy of t, a transformer made by [NewEncrypt], whose
+// Write fills the IV with iv, as [EncryptOptions.IV] does; t itself is
+// unchanged. It exists for the same purpose, reproducing known-answer
+// vectors, when the transformer comes from elsewhere (such as a keyring
+// that never hands out its keys): a predictable or repeated IV breaks the
+// confidentiality of CBC, so never use it for cookies that a client will
+// hold. A nil iv means crypto/rand again.
+func WithIV(t transform.Transformer, iv func(iv []byte)) (transform.Transformer, error) {
+	e, ok := t.(*encrypt)
+	if !ok {
+		return nil, fmt.Errorf("ktor: WithIV needs a transformer made by NewEncrypt, not %T", t)
+	}
+	return &encrypt{block: e.block, mac: e.mac, write: e.write, read: e.read, iv: iv}, nil
+}
+
+// readLayout is Read, and reports the layout whose tag verified.
+func (e *encrypt) readLayout(dst, src []byte) ([]byte, Layout, error) {
 	slash := bytes.LastIndexByte(src, '/')
 	if slash < 0 {
-		return dst, errNoSlash
+		return dst, 0, errNoSlash
 	}
 	ivHex, tail := src[:slash], src[slash+1:]
 	colon := bytes.LastIndexByte(tail, ':')
 	if colon < 0 {
-		return dst, errNoColon
+		return dst, 0, errNoColon
 	}
 	ctHex, tagHex := tail[:colon], tail[colon+1:]
 	if len(ivHex) != 2*IVSize {
-		return dst, errIVLength
+		return dst, 0, errIVLength
 	}
 	if len(ctHex) == 0 || len(ctHex)%(2*aes.BlockSize) != 0 {
-		return dst, errCTLength
+		return dst, 0, errCTLength
 	}
 
 	s := e.getScratch(len(ctHex) / 2)
 	defer e.putScratch(s)
 	if _, err := hex.Decode(s.iv[:], ivHex); err != nil {
-		return dst, fmt.Errorf("ktor: malformed encrypted value: invalid hex in IV: %v: %w", err, transform.ErrInvalid)
+		return dst, 0, fmt.Errorf("ktor: malformed encrypted value: invalid hex in IV: %v: %w", err, transform.ErrInvalid)
 	}
 	buf := s.buf
 	if _, err := hex.Decode(buf, ctHex); err != nil {
-		return dst, fmt.Errorf("ktor: malformed encrypted value: invalid hex in ciphertext: %v: %w", err, transform.ErrInvalid)
+		return dst, 0, fmt.Errorf("ktor: malformed encrypted value: invalid hex in ciphertext: %v: %w", err, transform.ErrInvalid)
 	}
 
 	m := e.mac.get()
@@ -305,9 +344,9 @@ func (e *encrypt) Read(dst, src []byte) ([]byte, error) {
 		e.decrypter(s).CryptBlocks(buf, buf)
 		n, ok := unpad(buf)
 		if ok != 1 {
-			return dst, errAuthFailed
+			return dst, 0, errAuthFailed
 		}
-		return append(dst, buf[:n]...), nil
+		return append(dst, buf[:n]...), Layout3, nil
 	}
 	if e.read&Layout2 != 0 {
 		e.decrypter(s).CryptBlocks(buf, buf)
@@ -316,10 +355,10 @@ func (e *encrypt) Read(dst, src []byte) ([]byte, error) {
 		// combine both results without branching on either.
 		ok &= subtle.ConstantTimeCompare(m.lowerHex(buf[:n]), tagHex)
 		if ok == 1 {
-			return append(dst, buf[:n]...), nil
+			return append(dst, buf[:n]...), Layout2, nil
 		}
 	}
-	return dst, errAuthFailed
+	return dst, 0, errAuthFailed
 }
 
 // unpad checks the PKCS#7 padding of buf, whose length is a non-zero

@@ -4,6 +4,7 @@ import (
 	"encoding/hex"
 	"fmt"
 
+	"github.com/sesstool/sesstool/codec"
 	"github.com/sesstool/sesstool/ktor"
 	"github.com/sesstool/sesstool/transform"
 )
@@ -142,4 +143,21 @@ func ExampleEncodeCookieValue() {
 	// URI_ENCODING id_2%2Fa+b
 	// URI_ENCODING id%5F2%2Fa+b
 	// BASE64_ENCODING aWRfMi9hIGI=
+}
+
+// Building the session text from JSON, when there is no Go struct for the
+// session class: kotlinx JSON keeps the keys in the order given, the
+// reflection format sorts them and picks type prefixes from the values.
+func ExampleSessionFromJSON() {
+	in := []byte(`{"userId":"id2","cart":[]}`)
+	for _, c := range []codec.Codec{ktor.KotlinxJSON, ktor.Reflection} {
+		text, err := ktor.SessionFromJSON(c, in)
+		if err != nil {
+			panic(err)
+		}
+		fmt.Printf("%s: %s\n", c.Name(), text)
+	}
+	// Output:
+	// kotlinx-json: {"userId":"id2","cart":[]}
+	// ktor-reflection: cart=%23cl&userId=%23sid2
 }
