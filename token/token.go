@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
+	"strconv"
 	"sync"
 	"time"
 	"unsafe"
@@ -169,7 +171,7 @@ func (m *Minter) sealWith(payload []byte, val Validity, now time.Time) (string, 
 	if e.exp, ok = toUnix(val.ExpiresAt); !ok || e.exp <= e.iat {
 		return "", fmt.Errorf("token: expiry %v must be at least one second after now (%v)", val.ExpiresAt, now)
 	}
-	if time.Duration(e.exp-e.iat)*time.Second > m.opts.MaxTTL {
+	if overMaxTTL(e.exp-e.iat, m.opts.MaxTTL) {
 		return "", fmt.Errorf("token: expiry %v is more than MaxTTL (%v) ahead", val.ExpiresAt, m.opts.MaxTTL)
 	}
 	if !val.NotBefore.IsZero() {
@@ -194,6 +196,22 @@ func (m *Minter) seal(e *envelope) (string, error) {
 	out := transform.Base64URL.Write(make([]byte, 0, b64len(len(raw))), raw)
 	// out is never written again, so it can back the string directly.
 	return unsafe.String(unsafe.SliceData(out), len(out)), nil
+}
+
+// overMaxTTL reports whether a lifetime of secs seconds exceeds maxTTL. It
+// compares whole seconds: secs can reach 2.5e11 (years 1970 to 9999), and
+// secs*time.Second would overflow past 292 years and wrap below maxTTL.
+func overMaxTTL(secs int64, maxTTL time.Duration) bool {
+	return secs > int64(maxTTL/time.Second)
+}
+
+// secondsString formats a lifetime of secs seconds, as a time.Duration
+// where one can hold it.
+func secondsString(secs int64) string {
+	if secs > int64(math.MaxInt64/time.Second) {
+		return strconv.FormatInt(secs, 10) + "s"
+	}
+	return (time.Duration(secs) * time.Second).String()
 }
 
 func b64len(n int) int { return (n*8 + 5) / 6 }
@@ -326,8 +344,8 @@ func (m *Minter) open(tok string, bp *[]byte) (envelope, Claims, error) {
 	if e.hasNBF {
 		c.NotBefore = time.Unix(e.nbf, 0).UTC()
 	}
-	if time.Duration(e.exp-e.iat)*time.Second > m.opts.MaxTTL {
-		return envelope{}, Claims{}, reject(ErrInvalid, StageEnvelope, id, "token lifetime %v exceeds MaxTTL %v", time.Duration(e.exp-e.iat)*time.Second, m.opts.MaxTTL)
+	if overMaxTTL(e.exp-e.iat, m.opts.MaxTTL) {
+		return envelope{}, Claims{}, reject(ErrInvalid, StageEnvelope, id, "token lifetime %s exceeds MaxTTL %v", secondsString(e.exp-e.iat), m.opts.MaxTTL)
 	}
 	now := m.opts.Now()
 	lw := m.opts.Leeway
