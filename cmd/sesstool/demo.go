@@ -24,6 +24,9 @@ at the end.`,
 		Example: `  go run ./cmd/sesstool demo`,
 		Args:    usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if a.keyringFlag != "" {
+				return usagef(cmd, "demo makes its own keyring in a temporary directory and takes no --keyring")
+			}
 			return a.demo()
 		},
 	}

@@ -75,7 +75,6 @@ Formats known to this build: sesstool v1.`,
 			return a.inspect(cmd, args, f)
 		},
 	}
-	addKeyringFlag(cmd, false, &f.keyring)
 	addValidityFlags(cmd, f)
 	cmd.Flags().StringVar(&f.cookie, "cookie", "", "inspect only the cookie called `NAME`")
 	cmd.Flags().BoolVar(&f.json, "json", false, "print one JSON object per token")
@@ -86,7 +85,7 @@ func (a *app) inspect(cmd *cobra.Command, args []string, f *openFlags) error {
 	if err := f.check(cmd, args); err != nil {
 		return err
 	}
-	if f.keyring == "" {
+	if a.keyringFlag == "" {
 		for _, name := range []string{"purpose", "leeway", "max-ttl"} {
 			if cmd.Flags().Changed(name) {
 				fmt.Fprintf(a.stderr, "sesstool: warning: --%s has no effect without --keyring: nothing is verified\n", name)
@@ -96,8 +95,8 @@ func (a *app) inspect(cmd *cobra.Command, args []string, f *openFlags) error {
 	ref := f.options().now()
 	var set *openerSet
 	var ring keyringRef
-	if f.keyring != "" {
-		ring = keyringRef{path: f.keyring, source: "--keyring"}
+	if a.keyringFlag != "" {
+		ring = keyringRef{path: a.keyringFlag, source: "--keyring"}
 		r, err := a.loadRing(ring)
 		if err != nil {
 			return err

@@ -11,13 +11,7 @@ import (
 	"github.com/sesstool/sesstool/keyring"
 )
 
-// keysFlags are the flags shared by the keys subcommands.
-type keysFlags struct {
-	keyring string
-}
-
 func newKeysCmd(a *app) *cobra.Command {
-	kf := &keysFlags{}
 	cmd := &cobra.Command{
 		Use:   "keys",
 		Short: "Manage the keyring: init, rotate, add, promote, list, retire, destroy, prune, import",
@@ -43,17 +37,17 @@ does not have yet:
 		Args: cobra.ArbitraryArgs,
 		RunE: groupRun,
 	}
-	addKeyringFlag(cmd, true, &kf.keyring)
+	addKeyringFlag(cmd, true, &a.keyringFlag)
 	cmd.AddCommand(
-		newKeysInitCmd(a, kf),
-		newKeysRotateCmd(a, kf),
-		newKeysAddCmd(a, kf),
-		newKeysPromoteCmd(a, kf),
-		newKeysListCmd(a, kf),
-		newKeysRetireCmd(a, kf),
-		newKeysDestroyCmd(a, kf),
-		newKeysPruneCmd(a, kf),
-		newKeysImportCmd(a, kf),
+		newKeysInitCmd(a),
+		newKeysRotateCmd(a),
+		newKeysAddCmd(a),
+		newKeysPromoteCmd(a),
+		newKeysListCmd(a),
+		newKeysRetireCmd(a),
+		newKeysDestroyCmd(a),
+		newKeysPruneCmd(a),
+		newKeysImportCmd(a),
 	)
 	return cmd
 }
@@ -148,12 +142,12 @@ func parseKeyID(cmd *cobra.Command, s string) (keyring.ID, error) {
 }
 
 // completeKeyIDs completes key IDs from the keyring, when it can be read.
-func (a *app) completeKeyIDs(kf *keysFlags, states ...keyring.State) cobra.CompletionFunc {
+func (a *app) completeKeyIDs(states ...keyring.State) cobra.CompletionFunc {
 	return func(cmd *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
 		if len(args) > 0 {
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}
-		ref, err := a.resolveKeyring(kf.keyring)
+		ref, err := a.resolveKeyring(a.keyringFlag)
 		if err != nil {
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}

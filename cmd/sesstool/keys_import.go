@@ -15,7 +15,7 @@ import (
 	"github.com/sesstool/sesstool/keyring"
 )
 
-func newKeysImportCmd(a *app, kf *keysFlags) *cobra.Command {
+func newKeysImportCmd(a *app) *cobra.Command {
 	var (
 		alg, from, layout string
 		asJSON            bool
@@ -59,7 +59,7 @@ headers carry the old ID.`,
 			if layout != "" && al != keyring.KtorEncrypt {
 				return usagef(cmd, "--ktor-layout applies only to --alg %s", keyring.KtorEncrypt)
 			}
-			ref, err := a.resolveKeyring(kf.keyring)
+			ref, err := a.resolveKeyring(a.keyringFlag)
 			if err != nil {
 				return err
 			}

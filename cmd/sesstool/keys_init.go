@@ -6,7 +6,7 @@ import (
 	"github.com/sesstool/sesstool/keyring"
 )
 
-func newKeysInitCmd(a *app, kf *keysFlags) *cobra.Command {
+func newKeysInitCmd(a *app) *cobra.Command {
 	var alg string
 	var asJSON bool
 	cmd := &cobra.Command{
@@ -27,7 +27,7 @@ When the keyring is the default one, its directory is created (mode 0700).`,
 			if err != nil {
 				return err
 			}
-			ref, err := a.resolveKeyring(kf.keyring)
+			ref, err := a.resolveKeyring(a.keyringFlag)
 			if err != nil {
 				return err
 			}

@@ -17,7 +17,7 @@ type listJSON struct {
 	Keys    []keyJSON `json:"keys"`
 }
 
-func newKeysListCmd(a *app, kf *keysFlags) *cobra.Command {
+func newKeysListCmd(a *app) *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:     "list",
@@ -34,7 +34,7 @@ for awk and cut. --json prints {"keyring":…,"keys":[…]}.`,
   sesstool keys list --json | jq -r '.keys[] | select(.state=="retired") | .id'`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ref, err := a.resolveKeyring(kf.keyring)
+			ref, err := a.resolveKeyring(a.keyringFlag)
 			if err != nil {
 				return err
 			}

@@ -24,7 +24,7 @@ type keptJSON struct {
 	PrunableAfter string `json:"prunableAfter"`
 }
 
-func newKeysPruneCmd(a *app, kf *keysFlags) *cobra.Command {
+func newKeysPruneCmd(a *app) *cobra.Command {
 	var (
 		maxAge = durationValue(token.DefaultMaxTTL)
 		maxTTL = durationValue(token.DefaultMaxTTL)
@@ -64,7 +64,7 @@ Safe to run from cron: it only writes the keyring when it removes a key.
 			if age <= 0 || time.Duration(leeway) < 0 {
 				return usagef(cmd, "the maximum age must be positive, and --leeway not negative")
 			}
-			ref, err := a.resolveKeyring(kf.keyring)
+			ref, err := a.resolveKeyring(a.keyringFlag)
 			if err != nil {
 				return err
 			}

@@ -9,7 +9,7 @@ import (
 	"github.com/sesstool/sesstool/keyring"
 )
 
-func newKeysRetireCmd(a *app, kf *keysFlags) *cobra.Command {
+func newKeysRetireCmd(a *app) *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "retire ID",
@@ -24,7 +24,7 @@ primary key cannot be retired: rotate first. Prints nothing unless --json.`,
 			if err != nil {
 				return err
 			}
-			ref, err := a.resolveKeyring(kf.keyring)
+			ref, err := a.resolveKeyring(a.keyringFlag)
 			if err != nil {
 				return err
 			}
@@ -42,12 +42,12 @@ primary key cannot be retired: rotate first. Prints nothing unless --json.`,
 			return nil
 		},
 	}
-	cmd.ValidArgsFunction = a.completeKeyIDs(kf, keyring.Active)
+	cmd.ValidArgsFunction = a.completeKeyIDs(keyring.Active)
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the retired key as a JSON object")
 	return cmd
 }
 
-func newKeysDestroyCmd(a *app, kf *keysFlags) *cobra.Command {
+func newKeysDestroyCmd(a *app) *cobra.Command {
 	var yes, asJSON bool
 	cmd := &cobra.Command{
 		Use:   "destroy ID --yes",
@@ -70,7 +70,7 @@ Destroying cannot be undone, so it asks no question but requires --yes
 				return &usageError{err: fmt.Errorf("destroying key %s is irreversible: every token it sealed will be rejected", id), cmd: cmd,
 					hint: "add --yes to confirm"}
 			}
-			ref, err := a.resolveKeyring(kf.keyring)
+			ref, err := a.resolveKeyring(a.keyringFlag)
 			if err != nil {
 				return err
 			}
@@ -88,7 +88,7 @@ Destroying cannot be undone, so it asks no question but requires --yes
 			return nil
 		},
 	}
-	cmd.ValidArgsFunction = a.completeKeyIDs(kf, keyring.Active, keyring.Retired)
+	cmd.ValidArgsFunction = a.completeKeyIDs(keyring.Active, keyring.Retired)
 	cmd.Flags().BoolVar(&yes, "yes", false, "confirm that the key's secret is to be erased for good")
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the destroyed key as a JSON object")
 	return cmd

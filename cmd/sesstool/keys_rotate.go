@@ -6,7 +6,7 @@ import (
 	"github.com/sesstool/sesstool/keyring"
 )
 
-func newKeysRotateCmd(a *app, kf *keysFlags) *cobra.Command {
+func newKeysRotateCmd(a *app) *cobra.Command {
 	var alg string
 	var asJSON bool
 	cmd := &cobra.Command{
@@ -26,7 +26,7 @@ then "keys promote": see "sesstool keys --help".`,
 			if err != nil {
 				return err
 			}
-			ref, err := a.resolveKeyring(kf.keyring)
+			ref, err := a.resolveKeyring(a.keyringFlag)
 			if err != nil {
 				return err
 			}
@@ -49,7 +49,7 @@ then "keys promote": see "sesstool keys --help".`,
 	return cmd
 }
 
-func newKeysAddCmd(a *app, kf *keysFlags) *cobra.Command {
+func newKeysAddCmd(a *app) *cobra.Command {
 	var alg string
 	var asJSON bool
 	cmd := &cobra.Command{
@@ -70,7 +70,7 @@ meets a token sealed by a key it does not have.`,
 			if err != nil {
 				return err
 			}
-			ref, err := a.resolveKeyring(kf.keyring)
+			ref, err := a.resolveKeyring(a.keyringFlag)
 			if err != nil {
 				return err
 			}
@@ -92,7 +92,7 @@ meets a token sealed by a key it does not have.`,
 	return cmd
 }
 
-func newKeysPromoteCmd(a *app, kf *keysFlags) *cobra.Command {
+func newKeysPromoteCmd(a *app) *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "promote ID",
@@ -110,7 +110,7 @@ This is the second phase of a rotation across several servers; see
 			if err != nil {
 				return err
 			}
-			ref, err := a.resolveKeyring(kf.keyring)
+			ref, err := a.resolveKeyring(a.keyringFlag)
 			if err != nil {
 				return err
 			}
@@ -129,7 +129,7 @@ This is the second phase of a rotation across several servers; see
 			return nil
 		},
 	}
-	cmd.ValidArgsFunction = a.completeKeyIDs(kf, keyring.Active)
+	cmd.ValidArgsFunction = a.completeKeyIDs(keyring.Active)
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the promoted key as a JSON object")
 	return cmd
 }

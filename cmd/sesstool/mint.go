@@ -19,7 +19,6 @@ import (
 var mintFormat tokenFormat = nativeFormat{}
 
 type mintFlags struct {
-	keyring   string
 	purpose   string
 	codec     string
 	ttl       durationValue
@@ -66,7 +65,6 @@ The token is bound to --purpose: it never opens for another purpose.`,
 			return a.mint(cmd, args, f)
 		},
 	}
-	addKeyringFlag(cmd, false, &f.keyring)
 	fs := cmd.Flags()
 	fs.StringVar(&f.purpose, "purpose", "", "bind the token to `PURPOSE`, e.g. login; it opens for that purpose only")
 	fs.Var(&f.ttl, "ttl", "how long the token stays valid, e.g. 15m, 1h, 7d")
@@ -99,7 +97,7 @@ func (a *app) mint(cmd *cobra.Command, args []string, f *mintFlags) error {
 	if err != nil {
 		return err
 	}
-	ref, err := a.resolveKeyring(f.keyring)
+	ref, err := a.resolveKeyring(a.keyringFlag)
 	if err != nil {
 		return err
 	}

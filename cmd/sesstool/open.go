@@ -43,7 +43,6 @@ func addCodecFlag(cmd *cobra.Command, v *string, usage string) {
 
 // openFlags are the flags of the commands that open tokens.
 type openFlags struct {
-	keyring string
 	purpose string
 	codec   string
 	at      timeValue
@@ -75,7 +74,6 @@ func addLeewayMaxTTL(cmd *cobra.Command, f *openFlags) {
 }
 
 func addOpenFlags(cmd *cobra.Command, f *openFlags, batchWhat string) {
-	addKeyringFlag(cmd, false, &f.keyring)
 	addValidityFlags(cmd, f)
 	fs := cmd.Flags()
 	addCodecFlag(cmd, &f.codec, "the codec the payload was minted with: json or cbor (a token does not say which)")
@@ -120,7 +118,7 @@ func (f *openFlags) check(cmd *cobra.Command, args []string) error {
 
 // openSetup loads the keyring and builds the openers.
 func (a *app) openSetup(f *openFlags) (*keyring.Ring, *openerSet, error) {
-	ref, err := a.resolveKeyring(f.keyring)
+	ref, err := a.resolveKeyring(a.keyringFlag)
 	if err != nil {
 		return nil, nil, err
 	}

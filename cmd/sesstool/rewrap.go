@@ -70,7 +70,6 @@ token is rejected with exit code 1.`,
 			})
 		},
 	}
-	addKeyringFlag(cmd, false, &f.keyring)
 	fs := cmd.Flags()
 	fs.StringVar(&f.purpose, "purpose", "", "the `PURPOSE` the token was minted for; the new token keeps it")
 	addLeewayMaxTTL(cmd, f)

@@ -91,6 +91,10 @@ type app struct {
 	stderrTTY bool
 	getenv    func(string) string
 	configDir func() (string, error)
+
+	// keyringFlag is the root's persistent --keyring flag: empty unless
+	// given (see resolveKeyring for the fallbacks).
+	keyringFlag string
 }
 
 // Main runs sesstool with the process's arguments and standard streams and
@@ -277,6 +281,7 @@ func newRootCmd(a *app) *cobra.Command {
   sesstool open --purpose login < tok
   sesstool inspect 'Cookie: session=AQ…'`,
 	}
+	addKeyringFlag(root, true, &a.keyringFlag)
 	root.SetVersionTemplate("sesstool {{.Version}}\n")
 	root.SetFlagErrorFunc(flagError)
 	root.CompletionOptions.HiddenDefaultCmd = false
