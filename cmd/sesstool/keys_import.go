@@ -35,14 +35,17 @@ base64 are accepted too); text that is only hex digits is read as hex.
 Surrounding white space is ignored.
 
 Native algorithms take a 32-byte secret. Ktor algorithms take the keys of a
-Ktor service's Sessions configuration, as its hex("…") calls hold them:
-ktor-hmac-sha256, ktor-hmac-sha384 and ktor-hmac-sha512 take the sign key
-of SessionTransportTransformerMessageAuthentication; ktor-encrypt takes the
-encryption key (16, 24 or 32 bytes) and the sign key of
-SessionTransportTransformerEncrypt, in that order, separated by white
-space, and --ktor-layout says which Ktor layout to accept: 3 (Ktor 3.x, the
-default), 2 (before 3.0) or both. Ktor keys verify Ktor cookies and can
-never be primary.
+Ktor service's Sessions configuration in hexadecimal, as its hex("…") calls
+hold them: ktor-hmac-sha256, ktor-hmac-sha384 and ktor-hmac-sha512 take the
+sign key of SessionTransportTransformerMessageAuthentication (any length);
+ktor-encrypt takes the encryption key (16, 24 or 32 bytes) and the sign key
+of SessionTransportTransformerEncrypt, in that order, separated by white
+space, and --ktor-layout says which Ktor layout it writes and accepts: 3
+(Ktor 3.x, the default), 2 (before 3.0: writes and accepts only that) or
+both (writes 3.x, accepts both, as Ktor 3.x with backwardCompatibleRead).
+Ktor keys open, verify and mint Ktor cookies (sesstool open, verify,
+inspect, mint --format ktor) and can never be primary; "keys list" shows
+a ktor-encrypt key's layout.
 
 An imported key gets a new random ID: importing a native key into another
 keyring does not make that keyring open the first one's tokens, whose
@@ -98,7 +101,7 @@ headers carry the old ID.`,
 	fs := cmd.Flags()
 	fs.StringVar(&from, "from", "", "read the key material from `FILE` instead of stdin")
 	_ = cmd.MarkFlagFilename("from")
-	fs.Var(&enumValue{v: &layout, allowed: []string{"2", "3", "both"}}, "ktor-layout", "ktor-encrypt only: the Ktor layout to accept, 2, 3 or both (default 3)")
+	fs.Var(&enumValue{v: &layout, allowed: []string{"2", "3", "both"}}, "ktor-layout", "ktor-encrypt only: the Ktor layout to write and accept, 2, 3 or both (default 3)")
 	_ = cmd.RegisterFlagCompletionFunc("ktor-layout", cobra.FixedCompletions([]string{"2", "3", "both"}, cobra.ShellCompDirectiveNoFileComp))
 	fs.BoolVar(&asJSON, "json", false, "print the new key as a JSON object")
 	return cmd
@@ -153,23 +156,48 @@ func parseMaterial(text []byte, alg keyring.Algorithm, layout keyring.KtorLayout
 	switch {
 	case len(fields) == 0:
 		return keyring.Material{}, errors.New("no key material: the input is empty")
+	case len(fields) != want && want == 1 && !alg.Native():
+		return keyring.Material{}, fmt.Errorf("a %s key is one word of hex; the input has %d", alg, len(fields))
 	case len(fields) != want && want == 1:
 		return keyring.Material{}, fmt.Errorf("a %s key is one word of hex or base64; the input has %d", alg, len(fields))
 	case len(fields) != want:
 		return keyring.Material{}, fmt.Errorf("a %s key is two words, the encryption key then the sign key; the input has %d", alg, len(fields))
 	}
+	decode := decodeSecret
+	if !alg.Native() {
+		decode = decodeKtorHex
+	}
 	m := keyring.Material{Algorithm: alg, KtorLayout: layout}
 	var err error
-	if m.Secret, err = decodeSecret(fields[0]); err != nil {
+	if m.Secret, err = decode(fields[0]); err != nil {
+		if want == 2 {
+			return keyring.Material{}, fmt.Errorf("encryption key: %v", err)
+		}
 		return keyring.Material{}, err
 	}
 	if want == 2 {
-		if m.SignSecret, err = decodeSecret(fields[1]); err != nil {
+		if m.SignSecret, err = decode(fields[1]); err != nil {
 			clear(m.Secret)
 			return keyring.Material{}, fmt.Errorf("sign key: %v", err)
 		}
 	}
 	return m, nil
+}
+
+// decodeKtorHex decodes a Ktor key, which a Ktor configuration holds as
+// hex("…"): hexadecimal only, so that a typo is never read as base64.
+func decodeKtorHex(s []byte) ([]byte, error) {
+	if !isHex(s) {
+		return nil, errors.New("a Ktor key is hexadecimal, as in the service's hex(\"…\") call, and the input is not")
+	}
+	if len(s)%2 != 0 {
+		return nil, fmt.Errorf("the key has an odd number of hex digits (%d): Ktor before 3.5.0 ignored the last one and later versions refuse it; drop it if the service is older", len(s))
+	}
+	out := make([]byte, len(s)/2)
+	if _, err := hex.Decode(out, s); err != nil {
+		return nil, errors.New("the key is not valid hexadecimal")
+	}
+	return out, nil
 }
 
 // decodeSecret decodes hex (when the text is only hex digits, of even

@@ -24,8 +24,9 @@ func newKeysListCmd(a *app) *cobra.Command {
 		Aliases: []string{"ls"},
 		Short:   "List the keys: ID, algorithm, state, created and retired times",
 		Long: `List shows every key of the keyring, oldest first: its ID, algorithm, state
-(primary, active, retired or destroyed), and when it was created and
-retired (or destroyed). It never shows secrets.
+(primary, active, retired or destroyed), when it was created and retired
+(or destroyed), and for a ktor-encrypt key the Ktor layout it writes and
+accepts (3, 2 or both). It never shows secrets.
 
 On a terminal the list is a table with a header and times in UTC. Otherwise
 it is one key per line, tab-separated, with RFC 3339 times and "-" for none,
@@ -56,6 +57,15 @@ for awk and cut. --json prints {"keyring":…,"keys":[…]}.`,
 	return cmd
 }
 
+// layout is the Ktor layout policy of a ktor-encrypt key, "-" for other
+// keys.
+func layout(k keyring.Key) string {
+	if k.KtorLayout == "" {
+		return "-"
+	}
+	return string(k.KtorLayout)
+}
+
 // printKeyTable prints the keys for people (on a terminal) or for line
 // tools (otherwise).
 func (a *app) printKeyTable(r *keyring.Ring) error {
@@ -72,14 +82,14 @@ func (a *app) printKeyTable(r *keyring.Ring) error {
 	var b strings.Builder
 	if tty {
 		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "ID\tALGORITHM\tSTATE\tCREATED\tRETIRED\tDESTROYED")
+		fmt.Fprintln(tw, "ID\tALGORITHM\tSTATE\tCREATED\tRETIRED\tDESTROYED\tKTOR LAYOUT")
 		for k := range r.Keys() {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.Algorithm, k.State, ts(k.Created), ts(k.Retired), ts(k.Destroyed))
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.Algorithm, k.State, ts(k.Created), ts(k.Retired), ts(k.Destroyed), layout(k))
 		}
 		tw.Flush()
 	} else {
 		for k := range r.Keys() {
-			fmt.Fprintf(&b, "%s\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.Algorithm, k.State, ts(k.Created), ts(k.Retired), ts(k.Destroyed))
+			fmt.Fprintf(&b, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.Algorithm, k.State, ts(k.Created), ts(k.Retired), ts(k.Destroyed), layout(k))
 		}
 	}
 	return writeLine(a.stdout, strings.TrimSuffix(b.String(), "\n"))

@@ -29,13 +29,13 @@ func TestKeyTableOnTerminal(t *testing.T) {
 	if len(lines) != 3 {
 		t.Fatalf("got %d lines:\n%s", len(lines), out.String())
 	}
-	if !strings.HasPrefix(lines[0], "ID        ALGORITHM          STATE    CREATED               RETIRED               DESTROYED") {
+	if !strings.HasPrefix(lines[0], "ID        ALGORITHM          STATE    CREATED               RETIRED               DESTROYED  KTOR LAYOUT") {
 		t.Errorf("header = %q", lines[0])
 	}
-	if !strings.Contains(lines[1], "  xchacha20poly1305  retired  2026-01-01 00:00 UTC  2026-01-01 01:30 UTC  -") {
+	if !strings.Contains(lines[1], "  xchacha20poly1305  retired  2026-01-01 00:00 UTC  2026-01-01 01:30 UTC  -          -") {
 		t.Errorf("row = %q", lines[1])
 	}
-	if !strings.Contains(lines[2], "  hmac-sha256        primary  2026-01-01 01:30 UTC  -") {
+	if !strings.Contains(lines[2], "  hmac-sha256        primary  2026-01-01 01:30 UTC  -                     -") {
 		t.Errorf("row = %q", lines[2])
 	}
 }
