@@ -216,8 +216,8 @@ func fmtNum(v float64, unit string) string {
 	switch {
 	case math.IsNaN(v):
 		return "—"
-	case unit == "Ir" && v >= 10000:
-		return fmt.Sprintf("%.1fk", v/1000)
+	case unit == "Ir":
+		return fmt.Sprintf("%.0f", v)
 	case v >= 100:
 		return fmt.Sprintf("%.0f", v)
 	default:
