@@ -1,7 +1,6 @@
 package codec
 
 import (
-	"encoding/binary"
 	"fmt"
 	"strings"
 	"unicode/utf8"
@@ -135,29 +134,29 @@ func cborTooLarge(n int) error {
 }
 
 // checkCBOR checks that data, the output of cborEnc, would pass cborDec:
-// Wellformed covers the limits, tags, simple values, NaN and infinities, but
-// not the UTF-8 of text strings, which the encoder copies from Go strings
-// unchecked; validCBORText covers that.
+// one walk over its items instead of a full decode. It rejects, with an
+// error wrapping ErrInvalid, what the encoder can write but Unmarshal
+// refuses: nesting deeper than MaxDepth, more than MaxElements members in an
+// array or map, tags (big.Int, time.Time as tags, cbor.Tag), NaN and
+// infinities, undefined and unassigned simple values, indefinite lengths,
+// invalid UTF-8 in text strings, and input over MaxInputSize. Every read is
+// bounds-checked, so bytes that a MarshalCBOR method made up cannot make it
+// panic. Like the decoder, it cannot see keys that collide only once
+// decoded (see CBOR).
 func checkCBOR(data []byte) error {
 	if len(data) > MaxInputSize {
 		return cborTooLarge(len(data))
 	}
-	if err := cborDec.Wellformed(data); err != nil {
-		return cborInvalid(err)
-	}
-	if off := invalidCBORText(data); off >= 0 {
-		return fmt.Errorf("%w: cbor: invalid UTF-8 text string at offset %d", ErrInvalid, off)
-	}
-	return nil
-}
-
-// invalidCBORText returns the offset of the first text string in data that
-// is not valid UTF-8, or -1. data must be well-formed and free of
-// indefinite lengths, so that its data items follow one another: a walk
-// over the heads, skipping the contents of byte and text strings, visits
-// every item.
-func invalidCBORText(data []byte) int {
-	for off := 0; off < len(data); {
+	var (
+		rem   [MaxDepth + 1]uint64 // items still expected at each open level
+		depth int
+	)
+	rem[0] = 1 // one top-level item
+	off := 0
+	for depth > 0 || rem[0] > 0 {
+		if off >= len(data) {
+			return cborCheckFail("truncated item", off)
+		}
 		head := off
 		major, ai := data[off]>>5, data[off]&0x1f
 		off++
@@ -165,27 +164,65 @@ func invalidCBORText(data []byte) int {
 		switch {
 		case ai < 24:
 			arg = uint64(ai)
-		case ai == 24:
-			arg = uint64(data[off])
-			off++
-		case ai == 25:
-			arg = uint64(binary.BigEndian.Uint16(data[off:]))
-			off += 2
-		case ai == 26:
-			arg = uint64(binary.BigEndian.Uint32(data[off:]))
-			off += 4
-		case ai == 27:
-			arg = binary.BigEndian.Uint64(data[off:])
-			off += 8
+		case ai <= 27:
+			n := 1 << (ai - 24)
+			if len(data)-off < n {
+				return cborCheckFail("truncated head", head)
+			}
+			for _, b := range data[off : off+n] {
+				arg = arg<<8 | uint64(b)
+			}
+			off += n
+		default: // 28–30 reserved, 31 indefinite length or break
+			return cborCheckFail("indefinite length or reserved head", head)
 		}
-		if major == 2 || major == 3 {
-			// Well-formed, so the string fits in data and arg < len(data).
+		rem[depth]--
+		switch major {
+		case 2, 3: // byte and text strings
+			if arg > uint64(len(data)-off) {
+				return cborCheckFail("truncated string", head)
+			}
 			s := data[off : off+int(arg)]
 			if major == 3 && !utf8.Valid(s) {
-				return head
+				return cborCheckFail("invalid UTF-8 text string", head)
 			}
 			off += int(arg)
+		case 4, 5: // arrays and maps
+			if arg > MaxElements {
+				return cborCheckFail(fmt.Sprintf("%d members, over the limit of %d", arg, MaxElements), head)
+			}
+			if depth == MaxDepth { // this container is level depth+1; an empty one counts too
+				return cborCheckFail(fmt.Sprintf("nesting deeper than %d", MaxDepth), head)
+			}
+			if major == 5 {
+				arg *= 2
+			}
+			if arg > 0 {
+				depth++
+				rem[depth] = arg
+			}
+		case 6:
+			return cborCheckFail("tag", head)
+		case 7:
+			switch {
+			case ai == 25 && arg&0x7c00 == 0x7c00,
+				ai == 26 && arg&0x7f800000 == 0x7f800000,
+				ai == 27 && arg&0x7ff0000000000000 == 0x7ff0000000000000:
+				return cborCheckFail("NaN or infinity", head)
+			case ai < 20, ai == 23, ai == 24:
+				return cborCheckFail("undefined or unassigned simple value", head)
+			}
+		}
+		for depth > 0 && rem[depth] == 0 {
+			depth--
 		}
 	}
-	return -1
+	if off != len(data) {
+		return cborCheckFail("data after the value", off)
+	}
+	return nil
+}
+
+func cborCheckFail(what string, off int) error {
+	return fmt.Errorf("%w: cbor: %s at offset %d", ErrInvalid, what, off)
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"reflect"
 	"regexp"
+	"strings"
 	"testing"
 	"unicode/utf8"
 )
@@ -227,6 +228,31 @@ func FuzzCBORToJSON(f *testing.F) {
 		}
 		if err := CBOR.Unmarshal(data, new(any)); err != nil {
 			t.Fatalf("CBORToJSON accepts %x, CBOR.Unmarshal rejects it: %v", data, err)
+		}
+	})
+}
+
+// FuzzCheckCBORAgreesWithDecoder: Marshal's output check accepts exactly
+// what Unmarshal accepts, but for two things that depend on decoding, not on
+// the bytes alone: duplicate map keys, and map keys (arrays, maps) that fit
+// a typed destination but not an interface value. A disagreement means Marshal could mint an unopenable token, or
+// refuse a good value.
+func FuzzCheckCBORAgreesWithDecoder(f *testing.F) {
+	for _, tc := range []string{"a10102", "8080", "f97e00", "c11a00000000", "7f61616162ff", "6161", "f7", "818181818181818181818181818181818181818181818181818181818181818180"} {
+		f.Add(unhex(tc))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		checkErr := checkCBOR(data)
+		var v any
+		decErr := CBOR.Unmarshal(data, &v)
+		switch {
+		case checkErr != nil && !errors.Is(checkErr, ErrInvalid):
+			t.Fatalf("checkCBOR(%x) error %v does not wrap ErrInvalid", data, checkErr)
+		case decErr == nil && checkErr != nil:
+			t.Fatalf("checkCBOR(%x) = %v, but Unmarshal accepts it", data, checkErr)
+		case decErr != nil && checkErr == nil &&
+			!strings.Contains(decErr.Error(), "duplicate map key") && !strings.Contains(decErr.Error(), "invalid map key type"):
+			t.Fatalf("checkCBOR(%x) accepts what Unmarshal rejects: %v", data, decErr)
 		}
 	})
 }
