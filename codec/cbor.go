@@ -1,6 +1,7 @@
 package codec
 
 import (
+	"encoding/binary"
 	"fmt"
 	"strings"
 	"unicode/utf8"
@@ -164,6 +165,12 @@ func checkCBOR(data []byte) error {
 		switch {
 		case ai < 24:
 			arg = uint64(ai)
+		case ai == 24:
+			if off >= len(data) {
+				return cborCheckFail("truncated head", head)
+			}
+			arg = uint64(data[off])
+			off++
 		case ai <= 27:
 			n := 1 << (ai - 24)
 			if len(data)-off < n {
@@ -183,7 +190,7 @@ func checkCBOR(data []byte) error {
 				return cborCheckFail("truncated string", head)
 			}
 			s := data[off : off+int(arg)]
-			if major == 3 && !utf8.Valid(s) {
+			if major == 3 && !isASCII(s) && !utf8.Valid(s) {
 				return cborCheckFail("invalid UTF-8 text string", head)
 			}
 			off += int(arg)
@@ -221,6 +228,20 @@ func checkCBOR(data []byte) error {
 		return cborCheckFail("data after the value", off)
 	}
 	return nil
+}
+
+// isASCII reports whether s is all ASCII, eight bytes at a time: cheaper
+// than utf8.Valid for the short strings of a session.
+func isASCII(s []byte) bool {
+	var acc uint64
+	for len(s) >= 8 {
+		acc |= binary.LittleEndian.Uint64(s)
+		s = s[8:]
+	}
+	for _, b := range s {
+		acc |= uint64(b)
+	}
+	return acc&0x8080808080808080 == 0
 }
 
 func cborCheckFail(what string, off int) error {
