@@ -80,7 +80,9 @@ func (id ID) String() string { return fmt.Sprintf("%08x", uint32(id)) }
 // ParseID parses the 8-hex-digit form of an ID.
 func ParseID(s string) (ID, error) {
 	if len(s) != 8 {
-		return 0, fmt.Errorf("keyring: key ID %q must be 8 hexadecimal digits", s)
+		// Quote at most 20 characters: s may be any untrusted text, of any
+		// length, and errors end up in logs and on terminals.
+		return 0, fmt.Errorf("keyring: key ID %.20q must be 8 hexadecimal digits", s)
 	}
 	v, err := strconv.ParseUint(s, 16, 32)
 	if err != nil || v == 0 {
