@@ -294,11 +294,20 @@ func renderLine(dst []byte, st *batchStats, set *openerSet, data []byte, l lineR
 		return append(dst, "}\n"...)
 	}
 	st.valid++
-	dst = append(dst, `,"ok":true,"keyId":"`...)
-	dst = appendHex8(dst, uint32(res.key.ID))
-	dst = append(dst, `","expires":"`...)
-	dst = res.expires.UTC().AppendFormat(dst, time.RFC3339)
-	dst = append(dst, '"')
+	if res.ktor != nil {
+		// A Ktor cookie has no expiry, but a layout.
+		dst = append(dst, `,"ok":true,"format":"ktor","keyId":"`...)
+		dst = appendHex8(dst, uint32(res.key.ID))
+		dst = append(dst, `","layout":"`...)
+		dst = append(dst, res.ktor.layout...)
+		dst = append(dst, '"')
+	} else {
+		dst = append(dst, `,"ok":true,"keyId":"`...)
+		dst = appendHex8(dst, uint32(res.key.ID))
+		dst = append(dst, `","expires":"`...)
+		dst = res.expires.UTC().AppendFormat(dst, time.RFC3339)
+		dst = append(dst, '"')
+	}
 	if res.rewrap {
 		dst = append(dst, `,"rewrap":true`...)
 	}

@@ -27,7 +27,10 @@ var setCookieAttrs = []string{"path", "domain", "expires", "max-age", "secure", 
 //
 //   - "Cookie: a=1; b=2" (any case) holds one candidate per cookie;
 //   - "Set-Cookie: a=1; Path=/; HttpOnly" holds one;
-//   - a bare token of a known format is itself the one candidate;
+//   - a bare token of a known format is itself the one candidate; a Ktor
+//     cookie signed over a raw session that has '=' in it ("a=b/tag") is
+//     one too, unless reading the input as "name=value" finds a token in
+//     the value ("name=cookie", which the whole input also matches);
 //   - "a=1; b=2" and "a=1; Path=/" are read as the value of a Cookie or a
 //     Set-Cookie header (the latter when it has cookie attributes);
 //   - anything else is taken as a bare token, which will then fail to open.
@@ -48,7 +51,12 @@ func splitCookies(cmd *cobra.Command, input, name string) ([]candidate, error) {
 	case strings.HasPrefix(lower, "set-cookie:"):
 		header = "Set-Cookie"
 		cs, err = parseSetCookieLine(s[len("set-cookie:"):])
-	case detectFormat(s) != nil || !strings.Contains(s, "="):
+	case !strings.Contains(s, "=") || detectStrong(s):
+		cs = []candidate{{value: s}}
+	case detectFormat(s) != nil && !pairHoldsToken(s):
+		// Only a Ktor signed layout matches the whole input ("anything/
+		// hex tag"), and read as name=value it holds no token: the input
+		// is a raw Ktor cookie whose session has '=' in it.
 		cs = []candidate{{value: s}}
 	case isSetCookieValue(s):
 		header = "Set-Cookie"
@@ -137,4 +145,30 @@ func singleToken(cmd *cobra.Command, input, name string) (candidate, error) {
 	}
 	return candidate{}, &usageError{err: fmt.Errorf("the input holds several cookies with tokens (%s)", strings.Join(names, ", ")), cmd: cmd,
 		hint: "choose one with --cookie NAME, or look at them all with 'sesstool inspect'"}
+}
+
+// detectStrong reports whether tok is a token of a known format beyond
+// doubt: a native token, or a Ktor cookie whose layout says more than
+// "anything, '/', a hex tag" (see ktorFormat.detectStrong).
+func detectStrong(tok string) bool {
+	return nativeFormat{}.detect(tok) || ktorFormat{}.detectStrong(tok)
+}
+
+// pairHoldsToken reports whether s, read as a Cookie or Set-Cookie value,
+// holds a cookie whose value is a token of a known format.
+func pairHoldsToken(s string) bool {
+	parse := parseCookieLine
+	if isSetCookieValue(s) {
+		parse = parseSetCookieLine
+	}
+	cs, err := parse(s)
+	if err != nil {
+		return false
+	}
+	for _, c := range cs {
+		if detectFormat(c.value) != nil {
+			return true
+		}
+	}
+	return false
 }

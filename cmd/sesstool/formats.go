@@ -14,10 +14,10 @@ import (
 )
 
 // A tokenFormat is one kind of token that inspect, open, verify, rewrap and
-// mint understand. sesstool's own format v1 is the only one today; another
-// (Ktor session cookies, say) plugs in by implementing this interface and
-// joining formats. Minting and rewrapping are optional: an opener that can
-// do them also implements tokenMinter or tokenRewrapper.
+// mint understand: sesstool's own format v1 (native.go) and Ktor session
+// cookies (ktorformat.go). Another plugs in by implementing this interface
+// and joining formats. Minting and rewrapping are optional: an opener that
+// can do them also implements tokenMinter or tokenRewrapper.
 type tokenFormat interface {
 	// name is the format's stable name, used in --json output.
 	name() string
@@ -58,7 +58,7 @@ type tokenRewrapper interface {
 var errNoKeys = errors.New("the keyring holds no key for this format")
 
 // formats lists the known token formats, in the order detection tries them.
-var formats = []tokenFormat{nativeFormat{}}
+var formats = []tokenFormat{nativeFormat{}, ktorFormat{}}
 
 // detectFormat returns the first format whose syntax tok has, or nil.
 func detectFormat(tok string) tokenFormat {
@@ -80,6 +80,13 @@ type openOptions struct {
 	maxTTL       time.Duration
 	leeway       time.Duration
 	now          func() time.Time
+	// keyID, when not zero, is the one Ktor key to open with (--key): a
+	// Ktor cookie names no key.
+	keyID keyring.ID
+	// Ktor minting: the session serializer, or raw (the payload is the
+	// session text itself).
+	ktorSerializer codec.Codec
+	raw            bool
 }
 
 // opened describes a verified token.
@@ -88,11 +95,12 @@ type opened struct {
 	key       keyring.Key // the key that verified it
 	issued    time.Time
 	expires   time.Time
-	notBefore time.Time // zero when the token has none
-	rewrap    bool      // verified by a key other than the primary
-	payload   []byte    // as stored in the token
-	json      []byte    // the payload rendered as JSON, compact
-	codec     string    // the codec that decoded the payload
+	notBefore time.Time   // zero when the token has none
+	rewrap    bool        // verified by a key other than the primary
+	payload   []byte      // as stored in the token
+	json      []byte      // the payload rendered as JSON, compact
+	codec     string      // the codec that decoded the payload
+	ktor      *ktorResult // Ktor cookies only
 }
 
 // openerSet opens tokens of every known format under one ring. It is safe
@@ -100,10 +108,11 @@ type opened struct {
 type openerSet struct {
 	openers map[tokenFormat]tokenOpener
 	errs    map[tokenFormat]error
+	keyID   keyring.ID // --key
 }
 
 func newOpenerSet(r *keyring.Ring, o openOptions) (*openerSet, error) {
-	s := &openerSet{openers: map[tokenFormat]tokenOpener{}, errs: map[tokenFormat]error{}}
+	s := &openerSet{openers: map[tokenFormat]tokenOpener{}, errs: map[tokenFormat]error{}, keyID: o.keyID}
 	for _, f := range formats {
 		op, err := f.newOpener(r, o)
 		switch {
@@ -127,10 +136,17 @@ func (s *openerSet) opener(tok string) (tokenOpener, tokenFormat, error) {
 			f = d
 		}
 	}
+	if s.keyID != 0 && f.name() != (ktorFormat{}).name() {
+		return nil, f, &usageError{err: fmt.Errorf("--key chooses among Ktor keys, and the input is a %s token, which names its own key", f.title())}
+	}
 	if op := s.openers[f]; op != nil {
 		return op, f, nil
 	}
-	return nil, f, rejectedf(token.ErrInvalid, token.StageKey, "a %s token, and %v", f.title(), s.errs[f])
+	err := rejectedf(token.ErrInvalid, token.StageKey, "the input is a %s, and %v", f.title(), s.errs[f])
+	if h := hints(s.errs[f]); len(h) > 0 {
+		err = withHint(err, "%s", h[0])
+	}
+	return nil, f, err
 }
 
 func (s *openerSet) open(tok string) (opened, error) {

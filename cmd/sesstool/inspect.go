@@ -6,11 +6,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 
+	"github.com/sesstool/sesstool/ktor"
 	"github.com/sesstool/sesstool/token"
 )
 
@@ -40,6 +44,17 @@ type report struct {
 	Reason           string          `json:"reason,omitempty"`
 	Error            string          `json:"error,omitempty"`
 
+	// Ktor session cookies only (ktorformat.go).
+	Layout        string  `json:"layout,omitempty"`           // signed, encrypted, encrypted+signed; once verified e.g. encrypted-3.x
+	Hash          string  `json:"hash,omitempty"`             // HmacSHA256…, from the tag's length
+	Tag           string  `json:"tag,omitempty"`              // the outer tag, hex
+	IV            string  `json:"iv,omitempty"`               // hex
+	CiphertextLen int     `json:"ciphertextLength,omitempty"` // bytes
+	EncryptedTag  string  `json:"encryptedTag,omitempty"`     // the Encrypt tag inside a signed cookie
+	OuterKeyID    string  `json:"outerKeyId,omitempty"`       // the MessageAuthentication key of encrypted+signed
+	SessionText   *string `json:"sessionText,omitempty"`      // the session as the transformers return it
+	Warning       string  `json:"warning,omitempty"`
+
 	Title   string    `json:"-"` // the format's name for people
 	expires time.Time // for "in 59m" / "3h ago"
 }
@@ -65,7 +80,7 @@ The input may be a bare token, a "name=value" pair, or a whole "Cookie:"
 or "Set-Cookie:" line as copied from a browser's developer tools; every
 cookie of a Cookie line is inspected, or only the one named by --cookie.
 
-Formats known to this build: sesstool v1.`,
+Formats known to this build: sesstool v1, Ktor session cookies.`,
 		Example: `  sesstool inspect "$TOKEN"
   sesstool inspect 'Cookie: theme=dark; session=AQ…'
   sesstool inspect --keyring prod.json --purpose login --cookie session < cookie.txt
@@ -77,6 +92,7 @@ Formats known to this build: sesstool v1.`,
 	}
 	addValidityFlags(cmd, f)
 	cmd.Flags().StringVar(&f.cookie, "cookie", "", "inspect only the cookie called `NAME`")
+	a.addKtorKeyFlag(cmd, &f.key, "Ktor cookies, with --keyring: verify with the Ktor key `ID` only (by default each Ktor key of the matching kind is tried)")
 	cmd.Flags().BoolVar(&f.json, "json", false, "print one JSON object per token")
 	return cmd
 }
@@ -86,7 +102,7 @@ func (a *app) inspect(cmd *cobra.Command, args []string, f *openFlags) error {
 		return err
 	}
 	if a.keyringFlag == "" {
-		for _, name := range []string{"purpose", "leeway", "max-ttl"} {
+		for _, name := range []string{"purpose", "leeway", "max-ttl", "key"} {
 			if cmd.Flags().Changed(name) {
 				fmt.Fprintf(a.stderr, "sesstool: warning: --%s has no effect without --keyring: nothing is verified\n", name)
 			}
@@ -188,6 +204,22 @@ func inspectOne(c candidate, set *openerSet, keyringPath, purpose string, ref ti
 	rep.Status, rep.Verified = "verified", true
 	rep.Algorithm, rep.AlgorithmGuessed = string(res.key.Algorithm), false
 	rep.KeyState = res.key.State.String()
+	if res.ktor != nil {
+		rep.Purpose = nil // Ktor binds no purpose
+		rep.KeyID = res.key.ID.String()
+		rep.Layout = res.ktor.layout
+		if res.ktor.outerKey.ID != 0 {
+			rep.OuterKeyID = res.ktor.outerKey.ID.String()
+		}
+		text := string(res.payload)
+		rep.SessionText = &text
+		rep.Sealed = false
+		rep.Payload, rep.PayloadCodec = res.json, res.codec
+		if res.ktor.encLayout == ktor.Layout3 && res.ktor.outerKey.ID == 0 {
+			rep.Warning = ktorIVWarning
+		}
+		return rep, nil
+	}
 	rep.Issued, rep.Expires, rep.NotBefore = rfc3339(res.issued), rfc3339(res.expires), rfc3339(res.notBefore)
 	rep.expires = res.expires
 	rep.Rewrap = res.rewrap
@@ -218,6 +250,11 @@ func (rep report) render(w io.Writer, ref time.Time) error {
 	case "malformed":
 		line("format", "%s", rep.Title)
 		line("status", "MALFORMED: %s", rep.Error)
+		_, err := io.WriteString(w, b.String())
+		return err
+	}
+	if rep.Format == (ktorFormat{}).name() {
+		rep.renderKtor(&b, line)
 		_, err := io.WriteString(w, b.String())
 		return err
 	}
@@ -287,4 +324,99 @@ func parenthesize(s string) string {
 		return ""
 	}
 	return " (" + s + ")"
+}
+
+// ktorIVWarning is the caveat of Ktor 3.x's Encrypt layout (spec §3.3),
+// shown for a cookie verified under it without an outer MAC.
+const ktorIVWarning = "the Ktor 3.x Encrypt layout does not authenticate the IV: whoever holds this cookie can change " +
+	"the first 16 bytes of the session at will and Ktor accepts the result (spec §3.3); " +
+	"sign the encrypted cookie too: in Ktor, transform(SessionTransportTransformerEncrypt(…)) then " +
+	"transform(SessionTransportTransformerMessageAuthentication(…)) with an independent key"
+
+// ktorLayouts describe the layouts for people.
+var ktorLayouts = map[string]string{
+	"signed":                   "signed (MessageAuthentication): the client can read the session; the tag keeps it from changing it",
+	"encrypted":                "encrypted (Encrypt: AES-CBC, then HMAC); the Ktor 3.x and pre-3.0 layouts look alike: only the key tells them apart",
+	"encrypted-3.x":            "encrypted, Ktor 3.x layout (the tag covers the ciphertext, not the IV)",
+	"encrypted-pre-3.0":        "encrypted, pre-3.0 layout (Ktor 1.x/2.x: the tag covers the plaintext)",
+	"encrypted+signed":         "encrypted, then signed (Encrypt, then MessageAuthentication): the outer tag covers the whole encrypted value",
+	"encrypted-3.x+signed":     "encrypted with the Ktor 3.x layout, then signed: the outer tag covers the whole encrypted value, IV included",
+	"encrypted-pre-3.0+signed": "encrypted with the pre-3.0 layout, then signed: the outer tag covers the whole encrypted value",
+}
+
+// renderKtor writes the lines of a Ktor cookie's report.
+func (rep report) renderKtor(b *strings.Builder, line func(label, format string, args ...any)) {
+	note := ""
+	if !rep.Verified {
+		note = ", not verified"
+	}
+	line("format", "%s", rep.Title)
+	switch rep.Status {
+	case "not-verified":
+		line("status", "NOT VERIFIED (no keyring given): anyone can forge what follows")
+	case "verified":
+		line("status", "verified by %s key %s of %s", rep.Algorithm, rep.KeyID, rep.Keyring)
+	case "rejected":
+		line("status", "REJECTED: %s", rep.Error)
+	}
+	line("layout", "%s", ktorLayouts[rep.Layout])
+	if rep.Verified {
+		line("key id", "%s (%s, %s)", rep.KeyID, rep.Algorithm, rep.KeyState)
+		if rep.OuterKeyID != "" {
+			line("outer key", "%s (the MessageAuthentication key)", rep.OuterKeyID)
+		}
+	} else {
+		line("key id", "not in the cookie: each Ktor key of the matching kind is tried (give --keyring)")
+	}
+	if rep.Hash != "" {
+		line("hash", "%s (from the tag's length%s)", rep.Hash, note)
+	}
+	if rep.Tag != "" {
+		line("tag", "%s", rep.Tag)
+	}
+	if rep.IV != "" {
+		line("iv", "%s", rep.IV)
+		if rep.CiphertextLen >= 16 {
+			line("ciphertext", "%d bytes (a session of %d to %d bytes)", rep.CiphertextLen, rep.CiphertextLen-16, rep.CiphertextLen-1)
+		} else {
+			line("ciphertext", "%d bytes: not a whole AES block, so no key can open it", rep.CiphertextLen)
+		}
+	}
+	if rep.EncryptedTag != "" {
+		line("inner tag", "%s (the Encrypt tag)", rep.EncryptedTag)
+	}
+	line("size", "%d characters", rep.Length)
+	line("expires", "not in the cookie: Ktor relies on the cookie's Max-Age, so a copied cookie stays valid as long as its key")
+	if rep.Warning != "" {
+		line("warning", "%s", rep.Warning)
+	}
+	switch {
+	case rep.SessionText == nil:
+		line("payload", "encrypted: readable only with the keyring (give --keyring)")
+		return
+	case rep.Payload == nil:
+		line("session", "%s%s", displayText(*rep.SessionText), parenthesize(strings.TrimPrefix(note, ", ")))
+		line("payload", "neither kotlinx JSON nor the reflection format")
+		return
+	}
+	line("session", "%s%s", displayText(*rep.SessionText), parenthesize(strings.TrimPrefix(note, ", ")))
+	line("payload", "(%s%s)", rep.PayloadCodec, note)
+	var pretty bytes.Buffer
+	if err := json.Indent(&pretty, rep.Payload, "", "  "); err != nil {
+		pretty.Write(rep.Payload)
+	}
+	b.Write(pretty.Bytes())
+	b.WriteByte('\n')
+}
+
+// displayText returns s for a terminal: as it is when it is printable
+// text, else quoted with escapes, so that a forged session cannot send
+// control sequences to the terminal.
+func displayText(s string) string {
+	for _, r := range s {
+		if r == utf8.RuneError || !unicode.IsPrint(r) {
+			return strconv.Quote(s)
+		}
+	}
+	return s
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"strings"
 	"time"
@@ -11,12 +12,14 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sesstool/sesstool/codec"
+	"github.com/sesstool/sesstool/keyring"
+	"github.com/sesstool/sesstool/ktor"
 	"github.com/sesstool/sesstool/token"
 )
 
-// mintFormat is the format mint writes. Another format's opener that also
-// implements tokenMinter can take its place behind a --format flag.
-var mintFormat tokenFormat = nativeFormat{}
+// mintFormats are the formats mint writes, by --format name: their
+// openers implement tokenMinter.
+var mintFormats = []tokenFormat{nativeFormat{}, ktorFormat{}}
 
 type mintFlags struct {
 	purpose   string
@@ -25,24 +28,60 @@ type mintFlags struct {
 	maxTTL    durationValue
 	notBefore timeValue
 	json      bool
+
+	format         string
+	ktorSerializer string
+	raw            bool
+	key            string
+	cookieEncoding string
+	setCookie      string
 }
 
-// mintJSON is mint's --json output.
+// mintJSON is mint's --json output. A Ktor cookie has no times, but a
+// layout, a serializer and a cookie encoding; token is the cookie value as
+// printed (cookie-encoded).
 type mintJSON struct {
-	Token     string `json:"token"`
-	Format    string `json:"format"`
-	KeyID     string `json:"keyId"`
-	Algorithm string `json:"algorithm"`
-	Issued    string `json:"issued"`
-	Expires   string `json:"expires"`
-	NotBefore string `json:"notBefore,omitempty"`
+	Token          string `json:"token"`
+	Format         string `json:"format"`
+	KeyID          string `json:"keyId"`
+	Algorithm      string `json:"algorithm"`
+	Issued         string `json:"issued,omitempty"`
+	Expires        string `json:"expires,omitempty"`
+	NotBefore      string `json:"notBefore,omitempty"`
+	Layout         string `json:"layout,omitempty"`
+	Serializer     string `json:"serializer,omitempty"`
+	CookieEncoding string `json:"cookieEncoding,omitempty"`
+	SetCookie      string `json:"setCookie,omitempty"`
 }
+
+// Ktor's serializers and cookie encodings, by flag value.
+var (
+	ktorSerializers = map[string]codec.Codec{
+		"json":       ktor.KotlinxJSON,
+		"reflection": ktor.Reflection,
+	}
+	cookieEncodings = map[string]ktor.CookieEncoding{
+		"uri":        ktor.URIEncoding,
+		"uri-legacy": ktor.URIEncodingLegacy,
+		"base64":     ktor.Base64Encoding,
+		"dquotes":    ktor.DQuotes,
+		"raw":        ktor.Raw,
+	}
+)
+
+// ktorMaxAge is the Max-Age of Ktor's session cookies by default
+// (CookieConfiguration.maxAgeInSeconds: 7 days), used by --set-cookie.
+const ktorMaxAge = 7 * 24 * time.Hour
+
+// maxCookieSize is the longest cookie browsers are required to keep
+// (RFC 6265 §6.1: name, value and attributes).
+const maxCookieSize = 4096
 
 func newMintCmd(a *app) *cobra.Command {
 	f := &mintFlags{ttl: durationValue(time.Hour), maxTTL: durationValue(token.DefaultMaxTTL)}
 	cmd := &cobra.Command{
 		Use:   "mint [PAYLOAD | @FILE | -]",
-		Short: "Mint a token holding a JSON payload",
+		Short: "Mint a token (or a Ktor session cookie) holding a JSON payload",
 		Long: `Mint seals a JSON payload into a new token under the keyring's primary
 key, valid for --ttl, and prints the token.
 
@@ -55,11 +94,36 @@ With --codec json (the default) it is stored compacted; with --codec cbor
 it is converted to CBOR, which makes smaller tokens (integers must fit in 64
 bits). Whoever opens the token must use the same --codec and --purpose.
 
-The token is bound to --purpose: it never opens for another purpose.`,
+The token is bound to --purpose: it never opens for another purpose.
+
+With --format ktor, mint writes a session cookie of Ktor's Sessions plugin
+instead, under a Ktor key of the keyring (see "keys import"): the newest
+active one, or the one chosen by --key. A ktor-hmac-* key signs the session
+(MessageAuthentication); a ktor-encrypt key encrypts it (Encrypt), in the
+layout of its --ktor-layout (3.x for 3 and both, pre-3.0 for 2). The JSON
+payload becomes the session text as Ktor's serializer would write it:
+--ktor-serializer json (kotlinx JSON, Ktor 3.x's default; object keys in
+the order given, which must be the Kotlin class's declaration order) or
+reflection (Ktor 1.x/2.x's; properties sorted by name, strings as #s,
+integers as #i or #l, other numbers #f, booleans, null, arrays #cl and
+objects as nested classes). With --raw the argument or stdin is the session
+text itself, taken verbatim (no newline is trimmed: use printf, not echo),
+so that the MAC transformer's output can be compared byte for byte. The
+cookie value is printed encoded with --cookie-encoding (uri, Ktor's
+default), or as a whole Set-Cookie line with --set-cookie NAME, rendered as
+Ktor renders it (Max-Age=604800, Expires, Path=/, HttpOnly, $x-enc).
+
+A Ktor cookie carries no expiry and binds no purpose: --ttl, --max-ttl,
+--not-before, --purpose and --codec are refused with --format ktor. Ktor
+relies on the cookie's Max-Age, so a copied cookie stays valid for as
+long as its key.`,
 		Example: `  sesstool mint --purpose login --ttl 1h '{"uid":"alice","roles":["admin"]}'
   sesstool mint --purpose login --codec cbor @session.json
   echo '{"uid":"bob"}' | sesstool mint --purpose reset --ttl 15m --json
-  sesstool mint --purpose login --not-before +5m '{"uid":"carol"}'`,
+  sesstool mint --purpose login --not-before +5m '{"uid":"carol"}'
+  sesstool mint --format ktor '{"userId":"id2","cart":[]}'
+  sesstool mint --format ktor --ktor-serializer reflection --set-cookie user_session @session.json
+  sesstool mint --format ktor --raw 'cart=%23cl&userId=%23sid2'`,
 		Args: usageArgs(cobra.MaximumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.mint(cmd, args, f)
@@ -72,11 +136,184 @@ The token is bound to --purpose: it never opens for another purpose.`,
 	fs.Var(&f.notBefore, "not-before", "the token opens only from `TIME` on: RFC 3339, Unix seconds, or +duration")
 	fs.BoolVar(&f.json, "json", false, "print the token with its key ID and times as one JSON object")
 	addCodecFlag(cmd, &f.codec, "encode the payload as json or cbor")
+	f.format, f.ktorSerializer, f.cookieEncoding = nativeFormat{}.name(), "json", "uri"
+	var formatNames []string
+	for _, mf := range mintFormats {
+		formatNames = append(formatNames, mf.name())
+	}
+	addEnumFlag(cmd, &f.format, "format", formatNames, "the token `FORMAT`: "+strings.Join(formatNames, " or ")+" (a Ktor session cookie)")
+	addEnumFlag(cmd, &f.ktorSerializer, "ktor-serializer", []string{"json", "reflection"},
+		"--format ktor: the session serializer, json (kotlinx, Ktor 3.x) or reflection (Ktor 1.x/2.x)")
+	fs.BoolVar(&f.raw, "raw", false, "--format ktor: the payload is the session text itself, taken verbatim")
+	a.addKtorKeyFlag(cmd, &f.key, "--format ktor: write with the Ktor key `ID` (default: the newest active Ktor key)")
+	addEnumFlag(cmd, &f.cookieEncoding, "cookie-encoding", []string{"uri", "uri-legacy", "base64", "dquotes", "raw"},
+		"--format ktor: the cookie encoding: uri (Ktor ≥ 2.2, the default), uri-legacy (Ktor ≤ 2.1.2), base64, dquotes or raw")
+	fs.StringVar(&f.setCookie, "set-cookie", "", "--format ktor: print a whole Set-Cookie line for the cookie `NAME`, as Ktor renders it")
 	return cmd
+}
+
+// addEnumFlag adds a string flag that takes one of allowed, with
+// completion. *v holds the default.
+func addEnumFlag(cmd *cobra.Command, v *string, name string, allowed []string, usage string) {
+	cmd.Flags().Var(&enumValue{v: v, allowed: allowed}, name, usage)
+	_ = cmd.RegisterFlagCompletionFunc(name, cobra.FixedCompletions(allowed, cobra.ShellCompDirectiveNoFileComp))
+}
+
+// checkFormatFlags refuses the flags that do not apply to the chosen
+// format, before any work is done.
+func (f *mintFlags) checkFormatFlags(cmd *cobra.Command) error {
+	changed := func(name string) bool { return cmd.Flags().Changed(name) }
+	if f.format != (ktorFormat{}).name() {
+		for _, name := range []string{"ktor-serializer", "raw", "key", "cookie-encoding", "set-cookie"} {
+			if changed(name) {
+				return &usageError{err: fmt.Errorf("--%s applies only to --format ktor", name), cmd: cmd}
+			}
+		}
+		return nil
+	}
+	for _, c := range []struct{ name, why string }{
+		{"ttl", "a Ktor cookie carries no expiry (Ktor relies on the cookie's Max-Age)"},
+		{"max-ttl", "a Ktor cookie carries no expiry (Ktor relies on the cookie's Max-Age)"},
+		{"not-before", "a Ktor cookie carries no times"},
+		{"purpose", "a Ktor cookie binds no purpose"},
+		{"codec", "the session is written by Ktor's serializer: use --ktor-serializer json or reflection"},
+	} {
+		if changed(c.name) {
+			return &usageError{err: fmt.Errorf("--%s does not apply to --format ktor: %s", c.name, c.why), cmd: cmd}
+		}
+	}
+	if f.raw && changed("ktor-serializer") {
+		return &usageError{err: errors.New("--raw takes the session text as it is, so --ktor-serializer does not apply"), cmd: cmd}
+	}
+	if f.key != "" {
+		if _, err := parseKeyID(cmd, f.key); err != nil {
+			return err
+		}
+	}
+	if f.setCookie != "" {
+		if err := (&http.Cookie{Name: f.setCookie, Value: "x"}).Valid(); err != nil || strings.HasPrefix(f.setCookie, "$") {
+			return usagef(cmd, "--set-cookie %q is not a valid cookie name", f.setCookie)
+		}
+	}
+	return nil
+}
+
+// mintKtor mints a Ktor session cookie.
+func (a *app) mintKtor(cmd *cobra.Command, args []string, f *mintFlags) error {
+	var (
+		payload []byte
+		err     error
+	)
+	if f.raw {
+		payload, err = a.readSessionText(cmd, args)
+	} else {
+		payload, err = a.readPayload(cmd, args)
+	}
+	if err != nil {
+		return err
+	}
+	ref, err := a.resolveKeyring(a.keyringFlag)
+	if err != nil {
+		return err
+	}
+	r, err := a.loadRing(ref)
+	if err != nil {
+		return err
+	}
+	id, _ := keyring.ParseID(strings.ToLower(f.key)) // checked by checkFormatFlags
+	op, err := ktorFormat{}.newOpener(r, openOptions{keyID: id, ktorSerializer: ktorSerializers[f.ktorSerializer], raw: f.raw})
+	if errors.Is(err, errNoKeys) {
+		return &usageError{err: errors.New("the keyring holds no Ktor key to write the cookie"),
+			hint: "import the Ktor service's key with 'sesstool keys import --alg ktor-hmac-sha256' (or ktor-encrypt)"}
+	}
+	if err != nil {
+		return err
+	}
+	value, res, err := op.(tokenMinter).mint(payload, token.Validity{})
+	if err != nil {
+		return err
+	}
+	enc := cookieEncodings[f.cookieEncoding]
+	cookie, err := ktor.EncodeCookieValue(value, enc)
+	if err != nil {
+		return &usageError{err: fmt.Errorf("the cookie value cannot be written with --cookie-encoding %s: %v", f.cookieEncoding,
+			strings.TrimPrefix(err.Error(), ktor.ErrMalformedCookie.Error()+": ")), cmd: cmd,
+			hint: "use --cookie-encoding uri, Ktor's default"}
+	}
+	setCookie := ""
+	if f.setCookie != "" {
+		setCookie = renderSetCookie(f.setCookie, cookie, enc, now())
+	}
+	if n := len(cookie) + len(f.setCookie) + 1; n > maxCookieSize {
+		fmt.Fprintf(a.stderr, "sesstool: warning: the cookie is %d bytes, more than the %d that browsers must keep: keep the session on the server\n", n, maxCookieSize)
+	}
+	if f.json {
+		return writeJSON(a.stdout, mintJSON{
+			Token: cookie, Format: res.format.name(), KeyID: res.key.ID.String(), Algorithm: string(res.key.Algorithm),
+			Layout: res.ktor.layout, Serializer: res.codec, CookieEncoding: f.cookieEncoding, SetCookie: setCookie,
+		})
+	}
+	if setCookie != "" {
+		return writeLine(a.stdout, "Set-Cookie: "+setCookie)
+	}
+	return writeLine(a.stdout, cookie)
+}
+
+// renderSetCookie renders a Set-Cookie header value as Ktor's
+// renderSetCookieHeader does for a session cookie with the default
+// CookieConfiguration (spec §5.2): name=value, Max-Age, Expires, Path=/,
+// HttpOnly, then $x-enc.
+func renderSetCookie(name, value string, enc ktor.CookieEncoding, t time.Time) string {
+	expires := t.Add(ktorMaxAge).UTC().Format(http.TimeFormat)
+	return fmt.Sprintf("%s=%s; Max-Age=%d; Expires=%s; Path=/; HttpOnly; $x-enc=%s",
+		name, value, int(ktorMaxAge.Seconds()), expires, enc)
+}
+
+// readSessionText reads mint --raw's session text verbatim: the argument,
+// @FILE, or stdin. It must be text (UTF-8, no NUL).
+func (a *app) readSessionText(cmd *cobra.Command, args []string) ([]byte, error) {
+	var (
+		data []byte
+		err  error
+		what = "session text"
+	)
+	switch {
+	case len(args) == 0 || args[0] == "-" || args[0] == "@-":
+		data, err = a.readStdin(maxPayload, "session text")
+	case strings.HasPrefix(args[0], "@"):
+		what = "session text file " + args[0][1:]
+		var fh *os.File
+		if fh, err = os.Open(args[0][1:]); err != nil {
+			return nil, fmt.Errorf("failed to read the session text: %w", err)
+		}
+		defer fh.Close()
+		data, err = readAll(fh, maxPayload, what)
+	default:
+		data = []byte(args[0])
+		if len(data) > maxPayload {
+			err = errTooLarge{what: "the session text argument", limit: maxPayload}
+		}
+	}
+	if _, ok := errors.AsType[errTooLarge](err); ok {
+		return nil, &usageError{err: err, cmd: cmd, hint: "a cookie holds 4 KiB at most: keep large data on the server"}
+	}
+	if err != nil {
+		return nil, err
+	}
+	if isBinary(data) {
+		return nil, &usageError{err: fmt.Errorf("the %s is binary data, not text", what), cmd: cmd}
+	}
+	return data, nil
 }
 
 func (a *app) mint(cmd *cobra.Command, args []string, f *mintFlags) error {
 	// Check the flags before doing any work.
+	if err := f.checkFormatFlags(cmd); err != nil {
+		return err
+	}
+	if f.format == (ktorFormat{}).name() {
+		return a.mintKtor(cmd, args, f)
+	}
 	ttl, maxTTL := time.Duration(f.ttl), time.Duration(f.maxTTL)
 	switch {
 	case maxTTL < time.Second:
@@ -105,6 +342,7 @@ func (a *app) mint(cmd *cobra.Command, args []string, f *mintFlags) error {
 	if err != nil {
 		return err
 	}
+	mintFormat := nativeFormat{}
 	op, err := mintFormat.newOpener(r, openOptions{purpose: f.purpose, codec: f.codec, maxTTL: maxTTL, now: func() time.Time { return t0 }})
 	if err != nil {
 		return err

@@ -53,6 +53,8 @@ type openFlags struct {
 	cookie  string
 	workers int
 	quiet   bool
+	key     string // --key: the Ktor key to open with
+	raw     bool   // open --raw: print the payload exactly as stored
 	// validateOnly: verify needs the payload checked, not rendered.
 	validateOnly bool
 }
@@ -83,6 +85,35 @@ func addOpenFlags(cmd *cobra.Command, f *openFlags, batchWhat string) {
 	_ = fs.MarkHidden("workers")
 }
 
+// addKtorKeyFlag adds --key, which chooses the Ktor key to use.
+func (a *app) addKtorKeyFlag(cmd *cobra.Command, v *string, usage string) {
+	cmd.Flags().StringVar(v, "key", "", usage)
+	_ = cmd.RegisterFlagCompletionFunc("key", a.completeKtorKeys)
+}
+
+// ktorKeyUsage is the help of --key for the commands that open tokens.
+const ktorKeyUsage = "Ktor cookies: open with the Ktor key `ID` only (a Ktor cookie names no key, so by default each Ktor key of the matching kind is tried)"
+
+// completeKtorKeys completes --key with the Ktor keys of the keyring, when
+// it can be read.
+func (a *app) completeKtorKeys(cmd *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+	ref, err := a.resolveKeyring(a.keyringFlag)
+	if err != nil {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	r, err := keyring.Load(ref.path)
+	if err != nil {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	var out []cobra.Completion
+	for k := range r.Keys() {
+		if !k.Algorithm.Native() && k.State.Verifies() {
+			out = append(out, cobra.CompletionWithDesc(k.ID.String(), string(k.Algorithm)+" "+k.State.String()))
+		}
+	}
+	return out, cobra.ShellCompDirectiveNoFileComp
+}
+
 // options returns the open options the flags describe.
 func (f *openFlags) options() openOptions {
 	base := now()
@@ -90,8 +121,9 @@ func (f *openFlags) options() openOptions {
 	if at := f.at.get(base); !at.IsZero() {
 		clock = func() time.Time { return at }
 	}
+	id, _ := keyring.ParseID(strings.ToLower(f.key)) // checked by check
 	return openOptions{purpose: f.purpose, codec: f.codec, validateOnly: f.validateOnly,
-		maxTTL: time.Duration(f.maxTTL), leeway: time.Duration(f.leeway), now: clock}
+		maxTTL: time.Duration(f.maxTTL), leeway: time.Duration(f.leeway), now: clock, keyID: id}
 }
 
 // check validates flag combinations before any work is done.
@@ -101,6 +133,17 @@ func (f *openFlags) check(cmd *cobra.Command, args []string) error {
 	}
 	if time.Duration(f.maxTTL) < time.Second {
 		return usagef(cmd, "--max-ttl must be at least 1s")
+	}
+	if f.key != "" {
+		if _, err := parseKeyID(cmd, f.key); err != nil {
+			return err
+		}
+	}
+	if f.raw && f.json {
+		return usagef(cmd, "--raw prints the payload alone and cannot be used with --json")
+	}
+	if f.raw && f.batch {
+		return usagef(cmd, "--raw cannot be used with --batch, whose results are JSON")
 	}
 	if f.batch {
 		if len(args) > 0 {
@@ -147,15 +190,36 @@ func (a *app) openOne(cmd *cobra.Command, args []string, f *openFlags) (opened, 
 	if err != nil {
 		return opened{}, err
 	}
-	res, err := set.open(c.value)
+	op, format, err := set.opener(c.value)
+	if err == nil && format.name() == (ktorFormat{}).name() {
+		a.warnKtorFlags(cmd)
+	}
+	if err != nil {
+		return opened{}, rejectionHint(err, f)
+	}
+	res, err := op.open(c.value)
 	if err != nil {
 		return opened{}, rejectionHint(err, f)
 	}
 	return res, nil
 }
 
-// rejectionHint adds what to try to a token rejection.
+// warnKtorFlags warns about the flags given that mean nothing for a Ktor
+// cookie, which has no expiry, purpose or codec inside.
+func (a *app) warnKtorFlags(cmd *cobra.Command) {
+	for _, name := range []string{"purpose", "at", "leeway", "max-ttl", "codec"} {
+		if fl := cmd.Flags().Lookup(name); fl != nil && fl.Changed {
+			fmt.Fprintf(a.stderr, "sesstool: warning: --%s has no effect on a Ktor cookie, which carries no purpose, codec or expiry (Ktor relies on the cookie's Max-Age)\n", name)
+		}
+	}
+}
+
+// rejectionHint adds what to try to a token rejection that has no hint
+// yet.
 func rejectionHint(err error, f *openFlags) error {
+	if len(hints(err)) > 0 {
+		return err
+	}
 	_, stage, _ := rejectInfo(err)
 	switch stage {
 	case token.StageAuthentication.String():
@@ -170,17 +234,21 @@ func rejectionHint(err error, f *openFlags) error {
 	return err
 }
 
-// openJSON is the --json form of an opened token.
+// openJSON is the --json form of an opened token. A Ktor cookie has no
+// times and no rewrap, but a layout, and an outer key when it is
+// encrypted then signed.
 type openJSON struct {
-	Format    string          `json:"format"`
-	KeyID     string          `json:"keyId"`
-	Algorithm string          `json:"algorithm"`
-	Issued    string          `json:"issued"`
-	Expires   string          `json:"expires"`
-	NotBefore string          `json:"notBefore,omitempty"`
-	Rewrap    bool            `json:"rewrap"`
-	Codec     string          `json:"codec,omitempty"`
-	Payload   json.RawMessage `json:"payload,omitempty"`
+	Format     string          `json:"format"`
+	KeyID      string          `json:"keyId"`
+	Algorithm  string          `json:"algorithm"`
+	Layout     string          `json:"layout,omitempty"`
+	OuterKeyID string          `json:"outerKeyId,omitempty"`
+	Issued     string          `json:"issued,omitempty"`
+	Expires    string          `json:"expires,omitempty"`
+	NotBefore  string          `json:"notBefore,omitempty"`
+	Rewrap     *bool           `json:"rewrap,omitempty"`
+	Codec      string          `json:"codec,omitempty"`
+	Payload    json.RawMessage `json:"payload,omitempty"`
 }
 
 func newOpenJSON(res opened, withPayload bool) *openJSON {
@@ -191,7 +259,14 @@ func newOpenJSON(res opened, withPayload bool) *openJSON {
 		Issued:    rfc3339(res.issued),
 		Expires:   rfc3339(res.expires),
 		NotBefore: rfc3339(res.notBefore),
-		Rewrap:    res.rewrap,
+	}
+	if res.ktor != nil {
+		j.Layout = res.ktor.layout
+		if res.ktor.outerKey.ID != 0 {
+			j.OuterKeyID = res.ktor.outerKey.ID.String()
+		}
+	} else {
+		j.Rewrap = &res.rewrap
 	}
 	if withPayload {
 		j.Codec, j.Payload = res.codec, res.json
@@ -230,15 +305,33 @@ A rejected token exits with code 1 and one line on stderr that says why.`,
 			if err != nil {
 				return err
 			}
-			if f.json {
+			switch {
+			case f.json:
 				return writeJSON(a.stdout, newOpenJSON(res, true))
+			case f.raw:
+				return a.writeRaw(res.payload)
 			}
 			return writeLine(a.stdout, string(res.json))
 		},
 	}
 	addOpenFlags(cmd, f, "with the payload")
+	a.addKtorKeyFlag(cmd, &f.key, ktorKeyUsage)
 	cmd.Flags().BoolVar(&f.json, "json", false, "print the payload with the token's claims as one JSON object")
+	cmd.Flags().BoolVar(&f.raw, "raw", false, "print the payload exactly as stored, with no newline added: for a Ktor cookie, the session text as Ktor's transformers return it")
 	return cmd
+}
+
+// writeRaw writes a payload as it is. Binary data (a CBOR payload) is not
+// written to a terminal.
+func (a *app) writeRaw(p []byte) error {
+	if a.stdoutTTY && isBinary(p) {
+		return &usageError{err: errors.New("the payload is binary data, which --raw does not write to a terminal"),
+			hint: "redirect the output to a file, or leave out --raw to print it as JSON"}
+	}
+	if _, err := a.stdout.Write(p); err != nil {
+		return fmt.Errorf("failed to write output: %w", err)
+	}
+	return nil
 }
 
 // verifyJSON is verify's --json output for a valid token.
@@ -318,6 +411,7 @@ Memory use does not grow with the input.`,
 		},
 	}
 	addOpenFlags(cmd, f, "without the payload")
+	a.addKtorKeyFlag(cmd, &f.key, ktorKeyUsage)
 	cmd.Flags().BoolVar(&f.json, "json", false, "print the result as one JSON object, valid or not")
 	cmd.Flags().BoolVarP(&f.quiet, "quiet", "q", false, "print nothing on stderr when the token is rejected (with --batch: no summary)")
 	return cmd

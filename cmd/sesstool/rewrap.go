@@ -51,7 +51,8 @@ token is rejected with exit code 1.`,
 			}
 			rw, ok := op.(tokenRewrapper)
 			if !ok {
-				return fmt.Errorf("%s tokens cannot be rewrapped by this build", format.title())
+				return &usageError{err: fmt.Errorf("a %s cannot be rewrapped: it names no key and has no expiry to keep", format.title()), cmd: cmd,
+					hint: "mint a new one with 'sesstool mint --format ktor' (it uses the newest active Ktor key, or --key ID)"}
 			}
 			tok, old, err := rw.rewrap(c.value)
 			if err != nil {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -13,13 +14,19 @@ import (
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/sesstool/sesstool/ktor"
 )
 
 var updateScripts = flag.Bool("update", false, "rewrite the testscript files' golden output")
 
-// testNowEnv sets the clock of sesstool when it runs under testscript. Only
-// this file reads it.
-const testNowEnv = "SESSTOOL_TEST_NOW"
+// testNowEnv sets the clock of sesstool when it runs under testscript, and
+// testKtorIVEnv the IV (hex) of the Ktor cookies it encrypts, so that
+// scripts reproduce Ktor's known-answer cookies. Only this file reads them.
+const (
+	testNowEnv    = "SESSTOOL_TEST_NOW"
+	testKtorIVEnv = "SESSTOOL_TEST_KTOR_IV"
+)
 
 func TestMain(m *testing.M) {
 	// The race detector sleeps a second at every exit by default, which
@@ -45,6 +52,14 @@ func applyTestHooks() {
 			os.Exit(99)
 		}
 		testOnlyNow = func() time.Time { return t }
+	}
+	if s := os.Getenv(testKtorIVEnv); s != "" {
+		iv, err := hex.DecodeString(s)
+		if err != nil || len(iv) != ktor.IVSize {
+			fmt.Fprintf(os.Stderr, "test hook: bad %s %q: want %d bytes of hex\n", testKtorIVEnv, s, ktor.IVSize)
+			os.Exit(99)
+		}
+		testOnlyKtorIV = iv
 	}
 }
 
