@@ -379,7 +379,7 @@ func writeFile(path string, r *Ring, replace bool) (err error) {
 		return fmt.Errorf("keyring: refusing to write an invalid keyring: %v", err)
 	}
 	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	tmp, err := os.CreateTemp(dir, tempPrefix(path)+"*")
 	if err != nil {
 		return fmt.Errorf("keyring: failed to write keyring: %w", err)
 	}
@@ -411,6 +411,29 @@ func writeFile(path string, r *Ring, replace bool) (err error) {
 		return fmt.Errorf("keyring: failed to write keyring: %w", err)
 	}
 	return syncDir(dir)
+}
+
+// tempPrefix is the start of the names of writeFile's temporary files for
+// path; os.CreateTemp ends them with random digits.
+func tempPrefix(path string) string { return "." + filepath.Base(path) + ".tmp-" }
+
+// removeStaleTemps removes the temporary files that writers of path left
+// behind when they died between creating and renaming them. Each holds a
+// whole keyring, secrets included, which would outlive a later Destroy or
+// Prune of those keys. Call it only while holding path's lock, when no
+// live writer has a temporary file.
+func removeStaleTemps(path string) {
+	entries, err := os.ReadDir(filepath.Dir(path))
+	if err != nil {
+		return // the write that follows reports the problem
+	}
+	prefix := tempPrefix(path)
+	for _, e := range entries {
+		name := e.Name()
+		if rest, ok := strings.CutPrefix(name, prefix); ok && rest != "" && strings.Trim(rest, "0123456789") == "" {
+			os.Remove(filepath.Join(filepath.Dir(path), name))
+		}
+	}
 }
 
 func syncDir(dir string) error {
