@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/sesstool/sesstool/codec"
@@ -132,7 +133,17 @@ func newOpenerSet(r *keyring.Ring, o openOptions) (*openerSet, error) {
 func (s *openerSet) opener(tok string) (tokenOpener, tokenFormat, error) {
 	f := formats[0]
 	if len(formats) > 1 {
-		if d := detectFormat(tok); d != nil {
+		d := detectFormat(tok)
+		if d == nil && !isBase64URL(tok) {
+			// Not native either: the native opener's base64 errors would
+			// only confuse.
+			err := rejectedf(token.ErrInvalid, token.StageEncoding, "the input is not a token of a known format (%s)", knownFormats())
+			if strings.Contains(tok, "/") {
+				err = withHint(err, "a Ktor cookie is session/tag or iv/ciphertext:tag, its tag lowercase hex of 64, 96 or 128 characters, usually URI-encoded")
+			}
+			return nil, nil, err
+		}
+		if d != nil {
 			f = d
 		}
 	}
@@ -257,4 +268,15 @@ func cborValue(v any) (any, error) {
 		return v, nil
 	}
 	return v, nil
+}
+
+// isBase64URL reports whether s has only base64url characters, as every
+// native token does.
+func isBase64URL(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if !base64URLChar[s[i]] {
+			return false
+		}
+	}
+	return true
 }

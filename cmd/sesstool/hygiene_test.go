@@ -27,6 +27,15 @@ func runApp(t *testing.T, dir, stdin string, args ...string) (int, string, strin
 	return code, out.String(), errb.String()
 }
 
+// flipLast changes the last hex digit of a cookie.
+func flipLast(s string) string {
+	last := "0"
+	if s[len(s)-1] == '0' {
+		last = "1"
+	}
+	return s[:len(s)-1] + last
+}
+
 // keyringSecrets returns the secrets of a keyring file.
 func keyringSecrets(t *testing.T, path string) [][]byte {
 	t.Helper()
@@ -149,7 +158,29 @@ func TestNoSecretsInOutput(t *testing.T) {
 		t.Fatal(err)
 	}
 	must(0, "", "keys", "import", k, "--from", keyFile)
-	must(0, "000102030405060708090a0b0c0d0e0f1011121314151617 a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3", "keys", "import", k, "--alg", "ktor-encrypt", "--json")
+	encOut := must(0, "000102030405060708090a0b0c0d0e0f1011121314151617 a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3", "keys", "import", k, "--alg", "ktor-encrypt", "--json")
+	var encKey keyJSON
+	if err := json.Unmarshal([]byte(encOut), &encKey); err != nil {
+		t.Fatal(err)
+	}
+	must(0, "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a6978", "keys", "import", k, "--alg", "ktor-hmac-sha512")
+	// Ktor cookies: minted (signed, then encrypted), opened, inspected.
+	signed := must(0, "", "mint", k, "--format", "ktor", `{"uid":"dave"}`)
+	encrypted := must(0, "", "mint", k, "--format", "ktor", "--key", encKey.ID, "--ktor-serializer", "reflection", "--json", `{"uid":"erin"}`)
+	var encMint mintJSON
+	if err := json.Unmarshal([]byte(encrypted), &encMint); err != nil {
+		t.Fatal(err)
+	}
+	must(0, "", "mint", k, "--format", "ktor", "--set-cookie", "s", "--raw", "session")
+	must(0, signed, "open", k)
+	must(0, signed, "open", k, "--raw")
+	must(0, encMint.Token, "open", k, "--json")
+	must(0, encMint.Token, "verify", k, "--json")
+	must(0, "", "inspect", signed)
+	must(0, "", "inspect", encMint.Token)
+	must(0, "", "inspect", k, "--json", encMint.Token)
+	must(0, "", "inspect", k, "Cookie: a="+signed+"; b="+encMint.Token)
+	must(0, signed+"\n"+encMint.Token+"\n", "open", k, "--batch")
 	must(0, "", "keys", "retire", k, impKey.ID, "--json")
 	must(0, "", "keys", "prune", k, "--dry-run", "--json")
 	must(0, "", "keys", "destroy", k, addedKey.ID, "--yes", "--json")
@@ -166,6 +197,15 @@ func TestNoSecretsInOutput(t *testing.T) {
 	must(2, hex.EncodeToString(imported)+" extra", "keys", "import", k)
 	must(2, "", "keys", "destroy", k, "deadbeef")
 	must(2, "", "mint", k, "{")
+	must(1, flipLast(signed), "verify", k)
+	must(1, flipLast(encMint.Token), "open", k, "--json")
+	must(1, "", "inspect", k, flipLast(encMint.Token))
+	must(1, "abc/abc:abc", "open", k)
+	must(2, "", "mint", k, "--format", "ktor", "--ttl", "1h", "{}")
+	must(2, "", "mint", k, "--format", "ktor", "--key", "01020304", "{}")
+	must(2, "zz", "keys", "import", k, "--alg", "ktor-hmac-sha256")
+	must(2, "0f1e2d3c4b5a69788796a5b4c3d2e1f", "keys", "import", k, "--alg", "ktor-hmac-sha256")
+	must(2, "00112233 a0a1a2a3a4a5a6a7a8a9aaab", "keys", "import", k, "--alg", "ktor-encrypt")
 	must(3, "", "keys", "init", k)
 	must(0, "", "version", "--json")
 	must(0, "", "completion", "bash")
@@ -190,9 +230,9 @@ func TestNoSecretsInOutput(t *testing.T) {
 	must(3, tok, "verify", k)
 
 	// The keys of init, add and rotate, the imported native key, the two
-	// of the Ktor Encrypt key, the short one.
-	if len(seen) != 7 {
-		t.Fatalf("%d secrets collected, want 7: the test did not see the keyring's keys", len(seen))
+	// of the Ktor Encrypt key, the Ktor HMAC key, the short one.
+	if len(seen) != 8 {
+		t.Fatalf("%d secrets collected, want 8: the test did not see the keyring's keys", len(seen))
 	}
 	all := strings.Join(outputs, "\n")
 	for secret := range seen {

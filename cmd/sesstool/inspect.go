@@ -215,8 +215,12 @@ func inspectOne(c candidate, set *openerSet, keyringPath, purpose string, ref ti
 		rep.SessionText = &text
 		rep.Sealed = false
 		rep.Payload, rep.PayloadCodec = res.json, res.codec
-		if res.ktor.encLayout == ktor.Layout3 && res.ktor.outerKey.ID == 0 {
+		switch {
+		case res.ktor.outerKey.ID != 0: // the outer MAC covers everything
+		case res.ktor.encLayout == ktor.Layout3:
 			rep.Warning = ktorIVWarning
+		case res.ktor.encLayout == ktor.Layout2:
+			rep.Warning = ktorLayout2Warning
 		}
 		return rep, nil
 	}
@@ -333,6 +337,11 @@ const ktorIVWarning = "the Ktor 3.x Encrypt layout does not authenticate the IV:
 	"sign the encrypted cookie too: in Ktor, transform(SessionTransportTransformerEncrypt(…)) then " +
 	"transform(SessionTransportTransformerMessageAuthentication(…)) with an independent key"
 
+// ktorLayout2Warning is the caveat of the pre-3.0 Encrypt layout, shown
+// for a cookie verified under it.
+const ktorLayout2Warning = "the pre-3.0 Encrypt layout decrypts before it authenticates, which leaves a timing channel " +
+	"(MAC-then-encrypt CBC); accept it (--ktor-layout both) only while Ktor 2.x servers still write cookies"
+
 // ktorLayouts describe the layouts for people.
 var ktorLayouts = map[string]string{
 	"signed":                   "signed (MessageAuthentication): the client can read the session; the tag keeps it from changing it",
@@ -368,7 +377,10 @@ func (rep report) renderKtor(b *strings.Builder, line func(label, format string,
 	} else {
 		line("key id", "not in the cookie: each Ktor key of the matching kind is tried (give --keyring)")
 	}
-	if rep.Hash != "" {
+	switch {
+	case rep.Hash != "" && rep.Verified:
+		line("hash", "%s", rep.Hash)
+	case rep.Hash != "":
 		line("hash", "%s (from the tag's length%s)", rep.Hash, note)
 	}
 	if rep.Tag != "" {

@@ -165,7 +165,7 @@ func (f ktorFormat) newOpener(r *keyring.Ring, o openOptions) (tokenOpener, erro
 		op.all = append(op.all, kk)
 	}
 	if o.keyID != 0 && len(op.all) == 0 {
-		return nil, fmt.Errorf("%w: --key %s", keyring.ErrNotFound, o.keyID)
+		return nil, withHint(fmt.Errorf("%w: %s (--key)", keyring.ErrNotFound, o.keyID), "'sesstool keys list' shows the key IDs")
 	}
 	if len(op.all) == 0 {
 		return nil, withHint(errNoKeys, "import the Ktor service's keys: 'sesstool keys import --alg ktor-hmac-sha256' (signed cookies) or '--alg ktor-encrypt' (encrypted ones)")
@@ -261,11 +261,7 @@ func (o *ktorOpener) open(tok string) (opened, error) {
 		res.ktor.outerKey, res.ktor.encLayout = k, l
 		res.ktor.layout = ktorLayoutName(ktorEncryptedSigned, l)
 	case ktor.KindEncrypted:
-		enc := o.enc
-		if len(info.Tag) != 2*ktorEncryptHash.Size() {
-			enc = nil // ktor-encrypt keys sign with HmacSHA256
-		}
-		k, pt, l, err := o.trial(enc, string(keyring.KtorEncrypt),
+		k, pt, l, err := o.trial(o.enc, string(keyring.KtorEncrypt),
 			fmt.Sprintf("an encrypted cookie with a %d-character tag", len(info.Tag)), value, ktor.ReadEncrypted)
 		if err != nil {
 			return opened{}, err
