@@ -416,13 +416,30 @@ var execRuns = map[string][]string{
 	"absurd-lifetime-9999-years": {"arg"},
 }
 
-// TestHardeningCLI runs every command with every malformed input: as its
-// argument, on stdin, and as the contents of the keyring file. Every run
-// happens in process, where it is fast; the runs that execRuns lists also run
-// the built binary, which shows the real exit code and the peak memory.
-// checkResult checks each.
-func TestHardeningCLI(t *testing.T) {
+// TestHardening builds the sesstool binary once and runs the hardening
+// tests against it: malformed input through every command (CLI), SIGKILL
+// during keys rotate (KillRotate, in hardening_crash_test.go), and
+// concurrent rotations (ConcurrentRotate). The last two run in parallel;
+// they mostly wait for processes and fsync.
+func TestHardening(t *testing.T) {
 	bin := buildSesstool(t)
+	t.Run("CLI", func(t *testing.T) { testHardeningCLI(t, bin) })
+	t.Run("KillRotate", func(t *testing.T) {
+		t.Parallel()
+		testKillRotate(t, bin)
+	})
+	t.Run("ConcurrentRotate", func(t *testing.T) {
+		t.Parallel()
+		testConcurrentRotate(t, bin)
+	})
+}
+
+// testHardeningCLI runs every command with every malformed input: as its
+// argument, on stdin, and as the contents of the keyring file. Every run
+// happens in process, where it is fast; the runs that execRuns lists also
+// run the built binary, which shows the real exit code and the peak
+// memory. checkResult checks each.
+func testHardeningCLI(t *testing.T, bin string) {
 	dir := t.TempDir()
 	kr := filepath.Join(dir, "k.json")
 	run := func(stdin string, args ...string) cliResult {
