@@ -80,11 +80,24 @@ The input may be a bare token, a "name=value" pair, or a whole "Cookie:"
 or "Set-Cookie:" line as copied from a browser's developer tools; every
 cookie of a Cookie line is inspected, or only the one named by --cookie.
 
+A Ktor session cookie (raw or URI-encoded) shows its layout: signed
+(MessageAuthentication), encrypted (Encrypt, whose Ktor 3.x and pre-3.0
+layouts look alike until a key verifies one), or encrypted then signed;
+the hash its tag's length implies, the tag, the IV and ciphertext length,
+and for a signed cookie the session text, decoded from kotlinx JSON or the
+reflection format into JSON, all NOT VERIFIED. With --keyring, inspect
+verifies or decrypts it with the keyring's Ktor keys (or --key ID), names
+the key and the layout that verified, and warns when that layout is weak:
+Ktor 3.x's Encrypt layout alone leaves the IV unauthenticated (spec §3.3),
+so sign encrypted cookies too. A Ktor cookie carries no expiry.
+
 Formats known to this build: sesstool v1, Ktor session cookies.`,
 		Example: `  sesstool inspect "$TOKEN"
   sesstool inspect 'Cookie: theme=dark; session=AQ…'
   sesstool inspect --keyring prod.json --purpose login --cookie session < cookie.txt
-  sesstool inspect --json "$TOKEN" | jq .expires`,
+  sesstool inspect --json "$TOKEN" | jq .expires
+  sesstool inspect 'Set-Cookie: user_session=0011…%2F9b8c…%3A40af…; Path=/; HttpOnly'
+  sesstool inspect --keyring k.json --cookie user_session < cookie-header.txt`,
 		Args: usageArgs(cobra.MaximumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.inspect(cmd, args, f)

@@ -283,16 +283,33 @@ func newOpenCmd(a *app) *cobra.Command {
 payload as JSON (a CBOR payload is converted). With --json it prints the
 claims too: format, key ID, algorithm, issued, expires, not-before, and
 whether the token should be rewrapped because an older key verified it.
+With --raw it prints the payload exactly as stored, with no newline added.
 
 The token is the argument, or stdin when the argument is "-" or absent. A
 pasted cookie works too: "name=value", or a whole "Cookie:" or "Set-Cookie:"
 line (choose among several cookies with --cookie).
 
+Ktor session cookies open too, raw or URI-encoded, with the Ktor keys of
+the keyring ("keys import --alg ktor-…"): signed (MessageAuthentication),
+encrypted (Encrypt, either layout the key accepts), or encrypted then
+signed. A Ktor cookie names no key, so each Ktor key of the matching kind
+is tried (at most 8; --key ID chooses one). The session is printed as JSON:
+kotlinx JSON as it is, the reflection format (name=#…) decoded, a session
+ID or other text as a JSON string. --raw prints the session text exactly as
+Ktor's transformers return it, before any serializer; --json adds the
+layout that verified ("signed", "encrypted-3.x", "encrypted-pre-3.0", or
+either with "+signed") and the key. A Ktor cookie carries no expiry, no
+purpose and no codec: open cannot check its age (Ktor relies on the
+cookie's Max-Age, so a copied cookie stays valid for as long as its key),
+and --purpose, --at, --leeway, --max-ttl and --codec draw a warning.
+
 A rejected token exits with code 1 and one line on stderr that says why.`,
 		Example: `  sesstool open --purpose login "$TOKEN"
   sesstool open --purpose login --json < tok
   sesstool open --codec cbor --at 2026-03-01T12:00:00Z "$TOKEN"
-  sesstool open --batch --purpose login < tokens.txt > results.jsonl`,
+  sesstool open --batch --purpose login < tokens.txt > results.jsonl
+  sesstool open --keyring k.json 'Cookie: user_session=0011…%2F9b8c…%3A40af…'
+  sesstool open --keyring k.json --raw "$KTOR_COOKIE" > session.txt`,
 		Args: usageArgs(cobra.MaximumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := f.check(cmd, args); err != nil {
@@ -366,7 +383,10 @@ func newVerifyCmd(a *app) *cobra.Command {
 		Long: `Verify checks a token as open does, payload included, and prints nothing:
 exit code 0 means valid, 1 rejected (the reason is on stderr unless
 --quiet), 2 a usage error and 3 an environment error such as a missing
-keyring. With --json it prints one result object, valid or not.
+keyring. With --json it prints one result object, valid or not. Ktor
+session cookies are verified as open verifies them (see "open --help"):
+valid means authentic under a Ktor key of the keyring, since a Ktor cookie
+has no expiry to check.
 
 With --batch it reads one token per line from stdin, verifies them in
 parallel on all cores, and writes one JSON result per line, in input
@@ -379,7 +399,8 @@ terminal. The exit code is 0 when every token is valid and 1 otherwise.
 Memory use does not grow with the input.`,
 		Example: `  sesstool verify --purpose login "$TOKEN" && echo valid
   sesstool verify --quiet --at +1h "$TOKEN" || echo "expires within the hour"
-  sesstool verify --batch --purpose login < tokens.txt > results.jsonl`,
+  sesstool verify --batch --purpose login < tokens.txt > results.jsonl
+  sesstool verify --keyring k.json "$KTOR_COOKIE" && echo authentic`,
 		Args: usageArgs(cobra.MaximumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := f.check(cmd, args); err != nil {

@@ -37,7 +37,9 @@ const (
 
 const rootLong = `sesstool mints, opens, verifies and inspects session tokens, and manages the
 keyring of keys that seal them: one primary key mints, older keys keep
-verifying until no token sealed under them can still be live.
+verifying until no token sealed under them can still be live. It reads and
+writes the session cookies of Ktor's Sessions plugin too, with a Ktor
+service's keys imported into the keyring ("keys import --alg ktor-…").
 
 Start with "sesstool demo", which needs nothing set up.
 
