@@ -131,9 +131,9 @@ func (f ktorFormat) peek(tok string, _ time.Time) report {
 // newOpener collects the ring's Ktor keys that can verify, or the one
 // chosen by o.keyID.
 func (f ktorFormat) newOpener(r *keyring.Ring, o openOptions) (tokenOpener, error) {
-	op := &ktorOpener{f: f, mac: map[ktor.Hash][]ktorKey{}, chosen: o.keyID != 0, raw: o.raw}
-	if o.ktorSerializer != nil {
-		op.serializer = o.ktorSerializer
+	op := &ktorOpener{f: f, mac: map[ktor.Hash][]ktorKey{}, chosen: o.keyID != 0, raw: o.raw, serializer: o.ktorSerializer}
+	if op.serializer == nil {
+		op.serializer = ktor.KotlinxJSON // Ktor 3.x's default
 	}
 	for k := range r.Keys() {
 		if o.keyID != 0 && k.ID != o.keyID {
@@ -442,9 +442,9 @@ func (o *ktorOpener) mint(payload []byte, _ token.Validity) (string, opened, err
 				strings.TrimSuffix(strings.TrimPrefix(err.Error(), "ktor: "), ": "+codec.ErrInvalid.Error()))}
 		}
 	}
-	res := opened{format: o.f, key: k.key, payload: text, codec: o.serializer.Name(), ktor: &ktorResult{}}
-	if o.raw {
-		res.codec = "raw"
+	res := opened{format: o.f, key: k.key, payload: text, codec: "raw", ktor: &ktorResult{}}
+	if !o.raw {
+		res.codec = o.serializer.Name()
 	}
 	t := k.t
 	if h, ok := ktorHash(k.key.Algorithm); ok {
