@@ -192,10 +192,6 @@ func ktorHash(a keyring.Algorithm) (ktor.Hash, bool) {
 	return 0, false
 }
 
-// ktorEncryptHash is the HMAC of ktor-encrypt keys: Ktor's default
-// signAlgorithm, the only one the keyring stores.
-const ktorEncryptHash = ktor.HmacSHA256
-
 type ktorKey struct {
 	key keyring.Key
 	t   transform.Transformer
@@ -218,7 +214,6 @@ type ktorResult struct {
 	layout    string      // see ktorLayoutName
 	encLayout ktor.Layout // the Encrypt layout that verified, or 0
 	outerKey  keyring.Key // the MessageAuthentication key of an encrypted+signed cookie
-	hash      ktor.Hash
 }
 
 func (o *ktorOpener) open(tok string) (opened, error) {
@@ -244,7 +239,7 @@ func (o *ktorOpener) open(tok string) (opened, error) {
 		if err != nil {
 			return opened{}, err
 		}
-		res.key, res.ktor.layout, res.ktor.hash = k, ktorSigned, info.Hash
+		res.key, res.ktor.layout = k, ktorSigned
 		inner, ierr := ktor.Inspect(string(text))
 		if ierr != nil || inner.Kind != ktor.KindEncrypted || inner.Value != string(text) {
 			res.payload = text
@@ -266,7 +261,7 @@ func (o *ktorOpener) open(tok string) (opened, error) {
 		if err != nil {
 			return opened{}, err
 		}
-		res.key, res.payload, res.ktor.hash = k, pt, ktorEncryptHash
+		res.key, res.payload = k, pt
 		res.ktor.encLayout = l
 		res.ktor.layout = ktorLayoutName(ktorEncrypted, l)
 	}
@@ -447,14 +442,14 @@ func (o *ktorOpener) mint(payload []byte, _ token.Validity) (string, opened, err
 		res.codec = o.serializer.Name()
 	}
 	t := k.t
-	if h, ok := ktorHash(k.key.Algorithm); ok {
-		res.ktor.layout, res.ktor.hash = ktorSigned, h
+	if _, ok := ktorHash(k.key.Algorithm); ok {
+		res.ktor.layout = ktorSigned
 	} else {
 		l := ktor.Layout3
 		if k.key.KtorLayout == keyring.KtorLayout2 {
 			l = ktor.Layout2
 		}
-		res.ktor.encLayout, res.ktor.hash = l, ktorEncryptHash
+		res.ktor.encLayout = l
 		res.ktor.layout = ktorLayoutName(ktorEncrypted, l)
 		if testOnlyKtorIV != nil {
 			if t, err = ktor.WithIV(t, func(iv []byte) { copy(iv, testOnlyKtorIV) }); err != nil {
