@@ -233,11 +233,11 @@ type cliItem struct {
 	single, inspect, batch int
 }
 
-func rejected(name string, data []byte) cliItem {
+func cliRejected(name string, data []byte) cliItem {
 	return cliItem{name: name, data: data, single: exitRejected, inspect: exitRejected, batch: exitRejected}
 }
 
-func blank(name string, data []byte) cliItem {
+func cliBlank(name string, data []byte) cliItem {
 	return cliItem{name: name, data: data, single: exitUsage, inspect: exitUsage, batch: exitOK}
 }
 
@@ -261,33 +261,33 @@ func cliCorpus(t *testing.T, key keyring.Key, tok string) []cliItem {
 	cborLen := binary.BigEndian.AppendUint64([]byte{0x5b}, 1<<62)
 
 	items := []cliItem{
-		blank("empty", nil),
-		blank("space", []byte(" ")),
-		blank("ascii-white-space", []byte(" \t \r\n \n")),
-		blank("crlf-only", []byte("\r\n")),
+		cliBlank("empty", nil),
+		cliBlank("space", []byte(" ")),
+		cliBlank("ascii-white-space", []byte(" \t \r\n \n")),
+		cliBlank("crlf-only", []byte("\r\n")),
 		// Batch mode trims only ASCII white space, so there this is a
 		// line that holds no token.
 		{name: "unicode-white-space", data: []byte("\v\f\u00a0\u2028"), single: exitUsage, inspect: exitUsage, batch: exitRejected},
 		{name: "crlf-inside", data: []byte(tok[:20] + "\r\n" + tok[20:]), single: exitUsage, inspect: exitUsage, batch: exitRejected},
 		{name: "lf-inside", data: []byte(tok[:20] + "\n" + tok[20:]), single: exitUsage, inspect: exitUsage, batch: exitRejected},
-		rejected("10MB-A", bytes.Repeat([]byte("A"), 10<<20)),
-		rejected("10MB-random", random),
-		rejected("10MB-json", append(append([]byte("["), bytes.Repeat([]byte("1,"), 5<<20)...), '1', ']')),
-		rejected("100KiB-token-prefix", append([]byte(tok), bytes.Repeat([]byte("A"), 100<<10)...)),
-		rejected("64KiB-A", bytes.Repeat([]byte("A"), maxTokenInput)),
-		rejected("invalid-utf8", []byte("\xff\xfe\xfd")),
-		rejected("invalid-utf8-in-token", []byte(tok[:8]+"\xc0\xaf"+tok[8:])),
-		rejected("nul", []byte("\x00\x00")),
-		rejected("nul-in-token", []byte(tok[:8]+"\x00"+tok[8:])),
-		rejected("std-alphabet-plus", []byte(tok[:10]+"+"+tok[11:])),
-		rejected("std-alphabet-slash", []byte(tok[:10]+"/"+tok[11:])),
-		rejected("padding-1", []byte(tok+"=")),
-		rejected("padding-2", []byte(tok+"==")),
-		rejected("cbor-nested", append(bytes.Repeat([]byte{0x81}, 10000), 0)),
-		rejected("cbor-2^62-bytes", append(cborLen, 'x')),
-		rejected("deflate-bomb", bomb.Bytes()),
-		rejected("terminal-escapes", []byte("\x1b[31mAQ\x1b]0;pwned\x07\x1b[2J")),
-		rejected("1000-cookies", []byte("Cookie: "+strings.Repeat("a=b; ", 999)+"a=b")),
+		cliRejected("10MB-A", bytes.Repeat([]byte("A"), 10<<20)),
+		cliRejected("10MB-random", random),
+		cliRejected("10MB-json", append(append([]byte("["), bytes.Repeat([]byte("1,"), 5<<20)...), '1', ']')),
+		cliRejected("100KiB-token-prefix", append([]byte(tok), bytes.Repeat([]byte("A"), 100<<10)...)),
+		cliRejected("64KiB-A", bytes.Repeat([]byte("A"), maxTokenInput)),
+		cliRejected("invalid-utf8", []byte("\xff\xfe\xfd")),
+		cliRejected("invalid-utf8-in-token", []byte(tok[:8]+"\xc0\xaf"+tok[8:])),
+		cliRejected("nul", []byte("\x00\x00")),
+		cliRejected("nul-in-token", []byte(tok[:8]+"\x00"+tok[8:])),
+		cliRejected("std-alphabet-plus", []byte(tok[:10]+"+"+tok[11:])),
+		cliRejected("std-alphabet-slash", []byte(tok[:10]+"/"+tok[11:])),
+		cliRejected("padding-1", []byte(tok+"=")),
+		cliRejected("padding-2", []byte(tok+"==")),
+		cliRejected("cbor-nested", append(bytes.Repeat([]byte{0x81}, 10000), 0)),
+		cliRejected("cbor-2^62-bytes", append(cborLen, 'x')),
+		cliRejected("deflate-bomb", bomb.Bytes()),
+		cliRejected("terminal-escapes", []byte("\x1b[31mAQ\x1b]0;pwned\x07\x1b[2J")),
+		cliRejected("1000-cookies", []byte("Cookie: "+strings.Repeat("a=b; ", 999)+"a=b")),
 		// net/http refuses a Cookie header of more than 3000 cookies:
 		// the input cannot be read, a usage error like any bad header.
 		{name: "10000-cookies", data: []byte("Cookie: " + strings.Repeat("a=b; ", 9999) + "a=b"), single: exitUsage, inspect: exitUsage, batch: exitRejected},
