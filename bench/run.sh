@@ -76,6 +76,10 @@ header() {
 	echo "# $(go version)"
 	echo "# commit: $(git -C "$here" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$here/.." diff --quiet HEAD -- token keyring codec transform 2>/dev/null || echo ' (token/keyring/codec/transform have uncommitted changes)')"
 	echo "# systems: ${#names[@]}"
+	if [[ $mode == wall ]] && awk -v n="$(nproc)" '{exit !($1 > n)}' /proc/loadavg; then
+		echo "# WARNING: the load average exceeds the $(nproc) cores: other processes took much of the CPU,"
+		echo "# so wall-clock ratios are unreliable (see the per-round ranges); trust the callgrind counts"
+	fi
 }
 
 case $mode in
