@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -135,15 +136,11 @@ func singleToken(cmd *cobra.Command, input, name string) (candidate, error) {
 	if len(known) == 1 {
 		return known[0], nil
 	}
-	var names []string
-	for _, c := range cs {
-		names = append(names, c.name)
-	}
 	if len(known) == 0 {
 		return candidate{}, rejectedf(token.ErrInvalid, token.StageEncoding,
-			"none of the input's cookies (%s) holds a token of a known format", strings.Join(names, ", "))
+			"none of the input's cookies (%s) holds a token of a known format", cookieNames(cs))
 	}
-	return candidate{}, &usageError{err: fmt.Errorf("the input holds several cookies with tokens (%s)", strings.Join(names, ", ")), cmd: cmd,
+	return candidate{}, &usageError{err: fmt.Errorf("the input holds several cookies with tokens (%s)", cookieNames(known)), cmd: cmd,
 		hint: "choose one with --cookie NAME, or look at them all with 'sesstool inspect'"}
 }
 
@@ -171,4 +168,26 @@ func pairHoldsToken(s string) bool {
 		}
 	}
 	return false
+}
+
+// cookieNames lists the names of cs for a message: the first few, then how
+// many more, so that a header of a thousand cookies gives a short line.
+func cookieNames(cs []candidate) string {
+	const most = 5
+	var names []string
+	for i, c := range cs {
+		if i == most {
+			names = append(names, fmt.Sprintf("and %d more", len(cs)-most))
+			break
+		}
+		names = append(names, strconv.Quote(truncate(c.name, 40)))
+	}
+	return strings.Join(names, ", ")
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return strings.ToValidUTF8(s[:n], "") + "…"
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -178,12 +179,19 @@ func parseDuration(s string) (time.Duration, error) {
 			return 0, fmt.Errorf("invalid duration %q (use e.g. 90s, 15m, 1h30m, 7d)", s)
 		}
 	}
+	if days > int64((math.MaxInt64-d)/(24*time.Hour)) {
+		return 0, fmt.Errorf("duration %q is too long: the longest is about 106751 days (292 years)", s)
+	}
 	d += time.Duration(days) * 24 * time.Hour
 	if neg {
 		d = -d
 	}
 	return d, nil
 }
+
+// maxUnixTime is the last second of year 9999, the latest time a token can
+// hold.
+const maxUnixTime = 253402300799
 
 // parseTime parses a point in time given on the command line: RFC 3339
 // ("2026-03-01T12:00:00Z"), Unix seconds ("1772366400"), "now", or a
@@ -200,8 +208,8 @@ func parseTime(s string, base time.Time) (time.Time, error) {
 		return base.Add(d), nil
 	case s != "" && strings.Trim(s, "0123456789") == "":
 		n, err := strconv.ParseInt(s, 10, 64)
-		if err != nil {
-			return time.Time{}, fmt.Errorf("invalid Unix time %q", s)
+		if err != nil || n > maxUnixTime {
+			return time.Time{}, fmt.Errorf("invalid Unix time %q: it must be at most %d (the end of year 9999)", truncate(s, 40), maxUnixTime)
 		}
 		return time.Unix(n, 0).UTC(), nil
 	}

@@ -173,8 +173,17 @@ func exitCode(err error) int {
 
 // oneLine keeps an error message on one line, whatever it quotes.
 func oneLine(s string) string {
-	return strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", " ")), " ")
+	s = strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", " ")), " ")
+	// A message quoting a huge argument (cobra's "unknown command %q", say)
+	// would bury the point: keep the line readable.
+	if len(s) > maxMessage {
+		s = strings.ToValidUTF8(s[:maxMessage], "") + "… (message cut)"
+	}
+	return s
 }
+
+// maxMessage is the longest diagnostic line, in bytes, before it is cut.
+const maxMessage = 400
 
 // usageError is a mistake in the command line or its input: exit code 2.
 // Its hint shows the command's usage line.
