@@ -61,6 +61,8 @@ func malformedCorpus(tok string) []corpusItem {
 		{"nul-in-token", []byte(tok[:8] + "\x00" + tok[8:])},
 		{"std-alphabet-plus", []byte(tok[:10] + "+" + tok[11:])},
 		{"std-alphabet-slash", []byte(tok[:10] + "/" + tok[11:])},
+		{"base64-length-1-mod-4", []byte(tok[:len(tok)-(len(tok)-1)%4])},
+		{"base64-trailing-bits", []byte(tok[:len(tok)-(len(tok)-1)%4] + "B")},
 		{"padding-1", []byte(tok + "=")},
 		{"padding-2", []byte(tok + "==")},
 		{"padding-only", []byte("====")},

@@ -561,6 +561,15 @@ func testHardeningCLI(t *testing.T, bin string) {
 		args = slices.Insert(args, at, k)
 		cases = append(cases, cliCase{desc: "flag " + strings.Join(f.args, " "), args: args, want: f.want, exec: f.args[1] == "--ttl"})
 	}
+	// A keyring file far larger than any keyring: read only up to
+	// keyring.MaxFileSize, whatever its size.
+	huge := filepath.Join(dir, "kr-48MiB")
+	if err := os.WriteFile(huge, append(append([]byte("["), bytes.Repeat([]byte("1,"), 24<<20)...), '1', ']'), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"keys", "list"}, {"keys", "rotate"}, {"open", tok}} {
+		cases = append(cases, cliCase{desc: strings.Join(args[:1], " ") + " with a 48 MiB keyring file", args: append(args, "--keyring="+huge), want: exitEnv, exec: true})
+	}
 	// Stdin that commands without input must not read.
 	big := filepath.Join(dir, "in-10MB-random")
 	cases = append(cases,
