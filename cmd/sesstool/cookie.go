@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -180,7 +179,7 @@ func cookieNames(cs []candidate) string {
 			names = append(names, fmt.Sprintf("and %d more", len(cs)-most))
 			break
 		}
-		names = append(names, strconv.Quote(truncate(c.name, 40)))
+		names = append(names, truncate(c.name, 40))
 	}
 	return strings.Join(names, ", ")
 }
