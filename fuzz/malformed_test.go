@@ -284,7 +284,7 @@ func TestMalformedInputs(t *testing.T) {
 				case err != nil && len(err.Error()) > 1024:
 					t.Errorf("%s(%s) error message is %d bytes long: it quotes the input", r.name, it.name, len(err.Error()))
 				}
-				if len(it.data) < big || testing.Short() {
+				if len(it.data) < big || testing.Short() || raceEnabled {
 					continue
 				}
 				n := allocPerCall(1, func() { r.read(in) })
@@ -292,7 +292,6 @@ func TestMalformedInputs(t *testing.T) {
 				if r.bounded {
 					limit = maxEarlyAlloc
 				}
-				limit *= allocSlack
 				if n > limit {
 					t.Errorf("%s(%s): %d bytes allocated per call for %d bytes of input; want at most %d", r.name, it.name, n, len(it.data), limit)
 				}
@@ -323,9 +322,8 @@ func TestDeflateBombBounded(t *testing.T) {
 		if _, err := d.Read(nil, bomb); !errors.Is(err, transform.ErrInvalid) {
 			t.Fatalf("Deflate(%d).Read(bomb) error = %v; want ErrInvalid", maxSize, err)
 		}
-		n := allocPerCall(2, func() { d.Read(nil, bomb) })
-		if limit := allocSlack * uint64(4*maxSize+512<<10); n > limit {
-			t.Errorf("Deflate(%d).Read(bomb) allocates %d bytes per call; want at most %d", maxSize, n, limit)
+		if n := allocPerCall(2, func() { d.Read(nil, bomb) }); !raceEnabled && n > uint64(4*maxSize+512<<10) {
+			t.Errorf("Deflate(%d).Read(bomb) allocates %d bytes per call; want at most %d", maxSize, n, 4*maxSize+512<<10)
 		}
 		// The bomb sealed under the key: authentic, still refused.
 		chain := transform.Chain(transform.NewDeflate(maxSize), aead)
