@@ -10,6 +10,11 @@ import (
 // that has neither the signed nor the encrypted layout.
 var ErrUnrecognized = errors.New("ktor: not a signed or encrypted session value")
 
+// MaxInspectSize is the longest value Inspect looks at, in bytes: far more
+// than any browser keeps in one cookie (4096), and small enough that
+// inspecting an attacker's input costs little.
+const MaxInspectSize = 64 << 10
+
 // Kind is the layout of a session value, as [Inspect] recognises it.
 type Kind int
 
@@ -86,8 +91,12 @@ type Info struct {
 // contains '%' is URI-decoded (the default cookie encoding; a malformed
 // escape gives an error wrapping [ErrMalformedCookie]). A value of
 // neither layout gives Kind KindUnknown and an error wrapping
-// [ErrUnrecognized]. Inspect never panics, whatever the input.
+// [ErrUnrecognized], and so does a value over [MaxInspectSize], before any
+// work. Inspect never panics, whatever the input.
 func Inspect(value string) (Info, error) {
+	if len(value) > MaxInspectSize {
+		return Info{}, fmt.Errorf("%w: value is %d bytes; a cookie holds at most %d", ErrUnrecognized, len(value), MaxInspectSize)
+	}
 	v := trimKotlinWhitespace(value)
 	if len(v) >= 2 && v[0] == '"' && v[len(v)-1] == '"' {
 		v = v[1 : len(v)-1]
