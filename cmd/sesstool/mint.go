@@ -272,36 +272,46 @@ func renderSetCookie(name, value string, enc ktor.CookieEncoding, t time.Time) s
 // readSessionText reads mint --raw's session text verbatim: the argument,
 // @FILE, or stdin. It must be text (UTF-8, no NUL).
 func (a *app) readSessionText(cmd *cobra.Command, args []string) ([]byte, error) {
+	return a.readMintInput(cmd, args, "session text", "text",
+		"a cookie holds 4 KiB at most: keep large data on the server")
+}
+
+// readMintInput reads mint's input — the argument, @FILE, or stdin for "-",
+// "@-" or no argument — bounded by maxPayload, and refuses binary data.
+// noun names the input in messages ("payload"), kind what it must be
+// ("JSON text"), and tooLargeHint says what to do when it is too large.
+func (a *app) readMintInput(cmd *cobra.Command, args []string, noun, kind, tooLargeHint string) ([]byte, error) {
 	var (
 		data []byte
 		err  error
-		what = "session text"
+		what = noun
 	)
 	switch {
 	case len(args) == 0 || args[0] == "-" || args[0] == "@-":
-		data, err = a.readStdin(maxPayload, "session text")
+		data, err = a.readStdin(maxPayload, noun)
 	case strings.HasPrefix(args[0], "@"):
-		what = "session text file " + args[0][1:]
+		name := args[0][1:]
+		what = noun + " file " + name
 		var fh *os.File
-		if fh, err = os.Open(args[0][1:]); err != nil {
-			return nil, fmt.Errorf("failed to read the session text: %w", err)
+		if fh, err = os.Open(name); err != nil {
+			return nil, fmt.Errorf("failed to read the %s: %w", noun, err)
 		}
 		defer fh.Close()
 		data, err = readAll(fh, maxPayload, what)
 	default:
 		data = []byte(args[0])
 		if len(data) > maxPayload {
-			err = errTooLarge{what: "the session text argument", limit: maxPayload}
+			err = errTooLarge{what: "the " + noun + " argument", limit: maxPayload}
 		}
 	}
 	if _, ok := errors.AsType[errTooLarge](err); ok {
-		return nil, &usageError{err: err, cmd: cmd, hint: "a cookie holds 4 KiB at most: keep large data on the server"}
+		return nil, &usageError{err: err, cmd: cmd, hint: tooLargeHint}
 	}
 	if err != nil {
 		return nil, err
 	}
 	if isBinary(data) {
-		return nil, &usageError{err: fmt.Errorf("the %s is binary data, not text", what), cmd: cmd}
+		return nil, &usageError{err: fmt.Errorf("the %s is binary data, not %s", what, kind), cmd: cmd}
 	}
 	return data, nil
 }
@@ -368,37 +378,14 @@ func (a *app) mint(cmd *cobra.Command, args []string, f *mintFlags) error {
 
 // readPayload reads and validates mint's JSON payload.
 func (a *app) readPayload(cmd *cobra.Command, args []string) ([]byte, error) {
-	var (
-		data []byte
-		err  error
-		what = "payload"
-	)
-	switch {
-	case len(args) == 0 || args[0] == "-" || args[0] == "@-":
-		data, err = a.readStdin(maxPayload, "payload")
-	case strings.HasPrefix(args[0], "@"):
-		name := args[0][1:]
-		what = "payload file " + name
-		var fh *os.File
-		if fh, err = os.Open(name); err != nil {
-			return nil, fmt.Errorf("failed to read the payload: %w", err)
-		}
-		defer fh.Close()
-		data, err = readAll(fh, maxPayload, what)
-	default:
-		data = []byte(args[0])
-		if len(data) > maxPayload {
-			err = errTooLarge{what: "the payload argument", limit: maxPayload}
-		}
-	}
-	if _, ok := errors.AsType[errTooLarge](err); ok {
-		return nil, &usageError{err: err, cmd: cmd, hint: "a token holds a few kilobytes at most: keep large data on the server"}
-	}
+	data, err := a.readMintInput(cmd, args, "payload", "JSON text",
+		"a token holds a few kilobytes at most: keep large data on the server")
 	if err != nil {
 		return nil, err
 	}
-	if isBinary(data) {
-		return nil, &usageError{err: fmt.Errorf("the %s is binary data, not JSON text", what), cmd: cmd}
+	what := "payload"
+	if len(args) == 1 && strings.HasPrefix(args[0], "@") && args[0] != "@-" {
+		what = "payload file " + args[0][1:]
 	}
 	if len(strings.TrimSpace(string(data))) == 0 {
 		return nil, &usageError{err: fmt.Errorf("the %s is empty", what), cmd: cmd,
