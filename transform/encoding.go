@@ -23,7 +23,7 @@ func (base64URL) Write(dst, src []byte) []byte { return b64.AppendEncode(dst, sr
 func (base64URL) Read(dst, src []byte) ([]byte, error) {
 	// The standard decoder skips CR and LF; reject them so that every byte
 	// string has one encoding. IndexByte is vectorized; ContainsAny is not.
-	if i := max(bytes.IndexByte(src, '\r'), bytes.IndexByte(src, '\n')); i >= 0 {
+	if i := firstLineBreak(src); i >= 0 {
 		return dst, invalidf("base64url: line break at offset %d", i)
 	}
 	out, err := b64.AppendDecode(dst, src)
@@ -52,4 +52,13 @@ func (hexEncoding) Read(dst, src []byte) ([]byte, error) {
 		return dst, invalidf("hex: %v", err)
 	}
 	return out, nil
+}
+
+// firstLineBreak returns the offset of the first CR or LF in b, or -1.
+func firstLineBreak(b []byte) int {
+	i, j := bytes.IndexByte(b, '\r'), bytes.IndexByte(b, '\n')
+	if i < 0 || (j >= 0 && j < i) {
+		return j
+	}
+	return i
 }

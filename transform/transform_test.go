@@ -238,3 +238,13 @@ func TestFormatHidesKeys(t *testing.T) {
 		}
 	}
 }
+
+// TestBase64URLLineBreakOffset: the error names the first line break.
+func TestBase64URLLineBreakOffset(t *testing.T) {
+	for in, want := range map[string]string{"AB\nCD\rEF": "offset 2", "AB\rCD\nEF": "offset 2", "ABCD\n": "offset 4"} {
+		_, err := transform.Base64URL.Read(nil, []byte(in))
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("Read(%q) error = %v; want %q", in, err, want)
+		}
+	}
+}
