@@ -3,6 +3,7 @@ package codec
 import (
 	"encoding/binary"
 	"fmt"
+	"reflect"
 	"strings"
 	"unicode/utf8"
 
@@ -100,10 +101,23 @@ func (cborCodec) Marshal(v any) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("codec: %w", err)
 	}
-	if err := checkCBOR(out); err != nil {
+	if err := checkCBOROutput(v, out); err != nil {
 		return nil, fmt.Errorf("codec: cbor: cannot marshal %T: encoding would not decode: %w", v, err)
 	}
 	return out, nil
+}
+
+// checkCBOROutput checks that out, the encoding of v, would decode: with
+// the value check of v's shape when its type is plain, else with checkCBOR.
+func checkCBOROutput(v any, out []byte) error {
+	if v != nil && len(out) <= MaxInputSize {
+		if s := shapeOf(reflect.TypeOf(v)); s.cborPlain {
+			if done, err := checkValue(s.cborCheck, v); done {
+				return err
+			}
+		}
+	}
+	return checkCBOR(out)
 }
 
 func (cborCodec) Unmarshal(data []byte, v any) error {
@@ -231,17 +245,26 @@ func checkCBOR(data []byte) error {
 }
 
 // isASCII reports whether s is all ASCII, eight bytes at a time: cheaper
-// than utf8.Valid for the short strings of a session.
+// than utf8.Valid for the short strings of a session. The last word, and
+// a string of four to seven bytes, is read as two loads that overlap.
 func isASCII(s []byte) bool {
-	var acc uint64
-	for len(s) >= 8 {
-		acc |= binary.LittleEndian.Uint64(s)
-		s = s[8:]
+	const hi64, hi32 = 0x8080808080808080, 0x80808080
+	switch n := len(s); {
+	case n >= 8:
+		acc := binary.LittleEndian.Uint64(s[n-8:])
+		for ; len(s) > 8; s = s[8:] {
+			acc |= binary.LittleEndian.Uint64(s)
+		}
+		return acc&hi64 == 0
+	case n >= 4:
+		return (binary.LittleEndian.Uint32(s)|binary.LittleEndian.Uint32(s[n-4:]))&hi32 == 0
+	default:
+		var acc byte
+		for _, b := range s {
+			acc |= b
+		}
+		return acc < 0x80
 	}
-	for _, b := range s {
-		acc |= uint64(b)
-	}
-	return acc&0x8080808080808080 == 0
 }
 
 func cborCheckFail(what string, off int) error {

@@ -19,7 +19,12 @@
 // wrapping [ErrInvalid], rather than return bytes that Unmarshal would
 // reject (say a slice with more than [MaxElements] members, or a NaN), so a
 // token that can be minted can also be opened. [CBOR] documents the one case
-// that its check misses.
+// that its check misses. For most session types the check costs little:
+// when the type alone rules out what could fail (a struct of strings,
+// numbers, slices and maps, with no encoding methods, interfaces or
+// embedded fields), Marshal given a pointer checks only what depends on
+// the value (lengths, and for CBOR UTF-8 and finite floats) instead of
+// re-reading its output.
 //
 // # Limits
 //

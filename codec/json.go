@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"sync"
 )
 
@@ -20,7 +21,11 @@ import (
 // unescaping), invalid UTF-8 and escaped lone surrogates; its errors give the
 // byte offset of the problem. It then decodes with encoding/json, rejecting
 // unknown struct fields, and decoding numbers into interface values as
-// [encoding/json.Number], so that integers past 2^53 keep every digit.
+// [encoding/json.Number], so that integers past 2^53 keep every digit. When
+// the destination's fields are all known up front (no interfaces, embedded
+// fields or recursion), the validator rejects unknown fields itself and
+// json.Unmarshal decodes, which saves a json.Decoder's extra scan and
+// allocations; the results are the same.
 var JSON Codec = jsonCodec{}
 
 type jsonCodec struct{}
@@ -47,16 +52,50 @@ func (jsonCodec) Marshal(v any) ([]byte, error) {
 	}
 	// Encode ends the value with a newline, which is no part of it.
 	out := bytes.TrimSuffix(buf.Bytes(), []byte{'\n'})
-	if err := validateJSON(out); err != nil {
+	if err := checkJSONOutput(v, out); err != nil {
 		return nil, fmt.Errorf("codec: json: cannot marshal %T: encoding would not decode: %w", v, err)
 	}
 	return bytes.Clone(out), nil
+}
+
+// checkJSONOutput checks that out, the encoding of v, passes Unmarshal's
+// validator: with the value check of v's shape when its type is plain,
+// else by running the validator.
+func checkJSONOutput(v any, out []byte) error {
+	if v != nil && len(out) <= MaxInputSize {
+		if s := shapeOf(reflect.TypeOf(v)); s.jsonPlain {
+			if done, err := checkValue(s.jsonCheck, v); done && err != errUndecided {
+				return err
+			}
+		}
+	}
+	return validateJSON(out)
 }
 
 func (jsonCodec) Unmarshal(data []byte, v any) error {
 	if err := checkDest("json", v); err != nil {
 		return err
 	}
+	if s := shapeOf(reflect.TypeOf(v)); s.keysKnown {
+		// The validator rejects unknown fields itself, so that
+		// json.Unmarshal can decode: one scan and four allocations fewer
+		// than a json.Decoder. UseNumber changes nothing without
+		// interface values, which a known shape has none of.
+		if err := validateJSONKeys(data, s.keys); err != nil {
+			return err
+		}
+		if err := json.Unmarshal(data, v); err != nil {
+			return fmt.Errorf("%w: json: %v", ErrInvalid, trimJSONPrefix(err))
+		}
+		return nil
+	}
+	return unmarshalJSONDecoder(data, v)
+}
+
+// unmarshalJSONDecoder is Unmarshal for destinations of any shape: the
+// validator, then a json.Decoder that rejects unknown fields and decodes
+// numbers into interface values as json.Number.
+func unmarshalJSONDecoder(data []byte, v any) error {
 	if err := validateJSON(data); err != nil {
 		return err
 	}

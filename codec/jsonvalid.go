@@ -2,6 +2,7 @@ package codec
 
 import (
 	"fmt"
+	"strings"
 	"sync"
 	"unicode/utf8"
 )
@@ -18,24 +19,29 @@ import (
 type jsonErrKind uint8
 
 const (
-	jsonErrSyntax    jsonErrKind = iota // a byte that cannot appear here
-	jsonErrEOF                          // the input ends inside a value
-	jsonErrTrailing                     // data after the top-level value
-	jsonErrDupKey                       // an object key seen before in the same object
-	jsonErrDepth                        // nesting deeper than MaxDepth
-	jsonErrElements                     // more than MaxElements members
-	jsonErrUTF8                         // invalid UTF-8 in a string
-	jsonErrSurrogate                    // an escaped lone surrogate
-	jsonErrControl                      // an unescaped control character in a string
-	jsonErrSize                         // input longer than MaxInputSize
+	jsonErrSyntax       jsonErrKind = iota // a byte that cannot appear here
+	jsonErrEOF                             // the input ends inside a value
+	jsonErrTrailing                        // data after the top-level value
+	jsonErrDupKey                          // an object key seen before in the same object
+	jsonErrDepth                           // nesting deeper than MaxDepth
+	jsonErrElements                        // more than MaxElements members
+	jsonErrUTF8                            // invalid UTF-8 in a string
+	jsonErrSurrogate                       // an escaped lone surrogate
+	jsonErrControl                         // an unescaped control character in a string
+	jsonErrSize                            // input longer than MaxInputSize
+	jsonErrUnknownField                    // an object key that names no field of the destination struct
 )
 
 // jsonError is the error that the validator returns. It wraps ErrInvalid.
 type jsonError struct {
 	kind   jsonErrKind
-	offset int  // byte offset in the input of the rejected item; for jsonErrSize, the input's length
-	c      byte // the offending byte, for jsonErrSyntax, jsonErrTrailing and jsonErrControl
+	offset int    // byte offset in the input of the rejected item; for jsonErrSize, the input's length
+	c      byte   // the offending byte, for jsonErrSyntax, jsonErrTrailing and jsonErrControl
+	key    string // the key, unescaped and cut to maxKeyInError bytes, for jsonErrUnknownField
 }
+
+// maxKeyInError bounds how much of an unknown key an error repeats.
+const maxKeyInError = 64
 
 func (e *jsonError) Error() string {
 	var what string
@@ -58,6 +64,8 @@ func (e *jsonError) Error() string {
 		what = "lone surrogate escape in string"
 	case jsonErrControl:
 		what = "unescaped control character " + quoteByte(e.c) + " in string"
+	case jsonErrUnknownField:
+		what = fmt.Sprintf("unknown field %q", e.key)
 	case jsonErrSize:
 		return fmt.Sprintf("%v: json: input of %d bytes exceeds limit of %d bytes", ErrInvalid, e.offset, MaxInputSize)
 	}
@@ -90,10 +98,13 @@ type keySpan struct {
 
 // frame is one open array or object.
 type frame struct {
-	obj  bool
-	n    int                 // members seen so far
-	keys int                 // this object's keys are validator.keys[keys:], while set is nil
-	set  map[string]struct{} // this object's keys, unescaped, once it has more than linearKeys
+	obj   bool
+	n     int                 // members seen so far
+	keys  int                 // this object's keys are validator.keys[keys:], while set is nil
+	set   map[string]struct{} // this object's keys, unescaped, once it has more than linearKeys
+	node  *keyNode            // what this container decodes into; nil: anything goes
+	hint  int                 // for a struct node: the field to try first for the next key
+	named uint64              // for a struct node: bit i is set once a key named field i exactly
 }
 
 // validator is the state of one validateJSON call.
@@ -102,17 +113,27 @@ type validator struct {
 	depth int
 	stack [MaxDepth]frame
 	keys  []keySpan
+	next  *keyNode // the node of the value about to be parsed
+	unesc []byte   // scratch space for unescaping a key
 }
 
 // validateJSON reports whether data is exactly one JSON value within the
 // package limits, with no duplicate keys, invalid UTF-8 or lone surrogates.
 // The error is a *jsonError.
 func validateJSON(data []byte) error {
+	return validateJSONKeys(data, nil)
+}
+
+// validateJSONKeys is validateJSON that also rejects, as encoding/json's
+// DisallowUnknownFields does, object keys that name no field of the struct
+// they decode into, as root describes it.
+func validateJSONKeys(data []byte, root *keyNode) error {
 	if len(data) > MaxInputSize {
 		return &jsonError{kind: jsonErrSize, offset: len(data)}
 	}
 	v := validatorPool.Get().(*validator)
 	v.data = data
+	v.next = root
 	err := v.run()
 	v.reset()
 	validatorPool.Put(v)
@@ -129,8 +150,10 @@ var validatorPool = sync.Pool{New: func() any {
 // reset readies v for the next input and drops its references to this one.
 func (v *validator) reset() {
 	v.data = nil
+	v.next = nil
 	for ; v.depth > 0; v.depth-- {
 		v.stack[v.depth-1].set = nil
+		v.stack[v.depth-1].node = nil
 	}
 	v.keys = v.keys[:0]
 }
@@ -172,7 +195,11 @@ func (v *validator) run() error {
 			if v.depth == MaxDepth {
 				return v.fail(jsonErrDepth, i)
 			}
-			v.stack[v.depth] = frame{obj: c == '{', keys: len(v.keys)}
+			node := v.next
+			if node != nil && !node.takes(c) {
+				node = nil // a type mismatch, which encoding/json reports
+			}
+			v.stack[v.depth] = frame{obj: c == '{', keys: len(v.keys), node: node}
 			v.depth++
 			i = v.skipSpace(i + 1)
 			if i >= len(d) {
@@ -188,6 +215,8 @@ func (v *validator) run() error {
 				if i, err = v.key(i); err != nil {
 					return err
 				}
+			} else {
+				v.next = elemNode(node)
 			}
 			continue
 		case c == '"':
@@ -239,6 +268,8 @@ func (v *validator) run() error {
 					if i, err = v.key(i); err != nil {
 						return err
 					}
+				} else {
+					v.next = elemNode(f.node)
 				}
 				break
 			}
@@ -258,6 +289,16 @@ func (v *validator) pop() {
 	f := &v.stack[v.depth]
 	v.keys = v.keys[:f.keys]
 	f.set = nil
+	f.node = nil
+}
+
+// elemNode returns the node of the members of an array, or the values of
+// an object, whose node is n.
+func elemNode(n *keyNode) *keyNode {
+	if n == nil {
+		return nil
+	}
+	return n.elem
 }
 
 // key parses an object key at i, which must be a string, checks it against
@@ -276,8 +317,16 @@ func (v *validator) key(i int) (int, error) {
 		return end, err
 	}
 	k := keySpan{start: int32(i + 1), end: int32(end - 1), esc: esc}
-	if err := v.addKey(&v.stack[v.depth-1], k, i); err != nil {
-		return i, err
+	f := &v.stack[v.depth-1]
+	if n := f.node; n != nil && n.kind == knStruct {
+		if err := v.structKey(f, k, i); err != nil {
+			return i, err
+		}
+	} else {
+		if err := v.addKey(f, k, i); err != nil {
+			return i, err
+		}
+		v.next = elemNode(n)
 	}
 	j := v.skipSpace(end)
 	if j >= len(d) {
@@ -287,6 +336,40 @@ func (v *validator) key(i int) (int, error) {
 		return j, v.fail(jsonErrSyntax, j)
 	}
 	return j + 1, nil
+}
+
+// structKey handles key k of object f, which decodes into a struct: it
+// fails if the struct has no field for k, or if f had k before, and sets
+// v.next to the field's node. at is the offset of the key's opening quote,
+// for the errors.
+//
+// A key that names a field exactly is a duplicate exactly when that field
+// was named exactly before, which a bit per field records. Other keys
+// (fields matched case-insensitively) go through addKey, against the other
+// keys of their kind: none of them can equal a field's name.
+func (v *validator) structKey(f *frame, k keySpan, at int) error {
+	key := v.data[k.start:k.end]
+	if k.esc {
+		v.unesc = appendUnescaped(v.unesc[:0], key)
+		key = v.unesc
+	}
+	n := f.node
+	i, exact, ok := n.field(key, f.hint)
+	if !ok {
+		e := v.fail(jsonErrUnknownField, at).(*jsonError)
+		e.key = strings.ToValidUTF8(string(key[:min(len(key), maxKeyInError)]), "")
+		return e
+	}
+	if exact && i < 64 {
+		if f.named&(1<<i) != 0 {
+			return v.fail(jsonErrDupKey, at)
+		}
+		f.named |= 1 << i
+	} else if err := v.addKey(f, k, at); err != nil {
+		return err
+	}
+	v.next, f.hint = n.fields[i].node, i+1
+	return nil
 }
 
 // addKey records key k of object f, failing if f already has an equal key.
