@@ -143,7 +143,22 @@ func (m *Minter) Seal(payload []byte, ttl time.Duration) (string, error) {
 		return "", fmt.Errorf("token: TTL %v is outside 1s to MaxTTL (%v)", ttl, m.opts.MaxTTL)
 	}
 	now := m.opts.Now()
-	return m.sealWith(payload, Validity{ExpiresAt: now.Add(ttl)}, now)
+	e := envelope{payload: payload}
+	var ok bool
+	if e.iat, ok = toUnix(now); !ok {
+		return "", fmt.Errorf("token: the clock reads %v, outside years 1970 to 9999", now)
+	}
+	// The expiry is now + ttl rounded down to a second, as SealWith
+	// stores now.Add(ttl), without building that time.Time.
+	e.exp = e.iat + int64(ttl/time.Second) + int64(time.Duration(now.Nanosecond())+ttl%time.Second)/int64(time.Second)
+	switch {
+	case !validUnix(e.exp):
+		return "", fmt.Errorf("token: expiry %v is past the year 9999", now.Add(ttl))
+	case overMaxTTL(e.exp-e.iat, m.opts.MaxTTL):
+		// Rounding can add a second to a ttl that is not whole seconds.
+		return "", fmt.Errorf("token: expiry %v is more than MaxTTL (%v) ahead", now.Add(ttl), m.opts.MaxTTL)
+	}
+	return m.seal(&e)
 }
 
 // Validity says when a token may be opened.
@@ -244,13 +259,18 @@ func (m *Minter) getBuf(n int) *[]byte {
 // ErrNotYetValid are returned only for authentic tokens.
 func (m *Minter) Open(tok string, v any) (Claims, error) {
 	bp := m.getBuf(m.openBufSize(tok))
-	defer m.bufs.Put(bp)
 	e, c, err := m.open(tok, bp)
+	if err == nil {
+		err = m.opts.Codec.Unmarshal(e.payload, v)
+		if err != nil {
+			err = reject(ErrInvalid, StagePayload, uint32(c.KeyID), "the payload does not decode with codec %s: %v", m.opts.Codec.Name(), err)
+		}
+	}
+	// A panic in Unmarshal (say in a method of v's type) leaves the
+	// buffer to the garbage collector, which is all a defer would save.
+	m.bufs.Put(bp)
 	if err != nil {
 		return Claims{}, err
-	}
-	if err := m.opts.Codec.Unmarshal(e.payload, v); err != nil {
-		return Claims{}, reject(ErrInvalid, StagePayload, uint32(c.KeyID), "the payload does not decode with codec %s: %v", m.opts.Codec.Name(), err)
 	}
 	return c, nil
 }
@@ -347,14 +367,21 @@ func (m *Minter) open(tok string, bp *[]byte) (envelope, Claims, error) {
 	if overMaxTTL(e.exp-e.iat, m.opts.MaxTTL) {
 		return envelope{}, Claims{}, reject(ErrInvalid, StageEnvelope, id, "token lifetime %s exceeds MaxTTL %v", secondsString(e.exp-e.iat), m.opts.MaxTTL)
 	}
+	// The times in the envelope are whole seconds, so comparing now ∓ the
+	// leeway, rounded down to a second, with them is exact: now ≥ exp + lw
+	// exactly when ⌊now − lw⌋ ≥ exp, and now < iat − lw exactly when
+	// ⌊now + lw⌋ < iat.
 	now := m.opts.Now()
-	lw := m.opts.Leeway
+	early, late := now.Unix(), now.Unix()
+	if lw := m.opts.Leeway; lw != 0 {
+		early, late = now.Add(-lw).Unix(), now.Add(lw).Unix()
+	}
 	switch {
-	case !now.Before(c.ExpiresAt.Add(lw)):
+	case early >= e.exp:
 		return envelope{}, Claims{}, reject(ErrExpired, StageValidity, id, "expired at %s", c.ExpiresAt.Format(time.RFC3339))
-	case e.hasNBF && now.Before(c.NotBefore.Add(-lw)):
+	case e.hasNBF && late < e.nbf:
 		return envelope{}, Claims{}, reject(ErrNotYetValid, StageValidity, id, "not valid before %s", c.NotBefore.Format(time.RFC3339))
-	case now.Before(c.IssuedAt.Add(-lw)):
+	case late < e.iat:
 		return envelope{}, Claims{}, reject(ErrNotYetValid, StageValidity, id, "issued at %s, in the future: check the clocks", c.IssuedAt.Format(time.RFC3339))
 	}
 	return e, c, nil
