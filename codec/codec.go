@@ -117,6 +117,22 @@ func ByName(name string) (Codec, error) {
 	return nil, fmt.Errorf("%w %q (valid names: %s)", ErrUnknownCodec, name, strings.Join(Names(), ", "))
 }
 
+// Validate reports whether c's Unmarshal accepts data into an empty
+// interface, with the error that Unmarshal would return if not. It builds
+// no value where c can avoid it: for [JSON], the validator's one pass
+// decides, with no allocation. Use it where a payload must decode but
+// nobody reads it, as `sesstool verify` does.
+func Validate(c Codec, data []byte) error {
+	if c == JSON {
+		// Every input the validator accepts, encoding/json decodes into
+		// an interface value: the validator is the stricter of the two,
+		// and numbers become json.Number, which cannot overflow.
+		return validateJSON(data)
+	}
+	var v any
+	return c.Unmarshal(data, &v)
+}
+
 // checkDest returns an error, which does not wrap ErrInvalid, when v cannot
 // be decoded into because it is not a non-nil pointer: that is a bug in the
 // caller, not bad input.

@@ -473,6 +473,25 @@ var unmarshalAcceptTests = []struct {
 	{"cbor largest input", CBOR, cat(unhex("5a 000ffffb"), make([]byte, MaxInputSize-5)), toAny},
 }
 
+func TestValidate(t *testing.T) {
+	for _, tt := range unmarshalRejectTests {
+		var v any
+		want := tt.codec.Unmarshal(tt.in, &v)
+		if err := Validate(tt.codec, tt.in); (err == nil) != (want == nil) || (err != nil && !errors.Is(err, ErrInvalid)) {
+			t.Errorf("%s: Validate = %v; Unmarshal into any = %v", tt.name, err, want)
+		}
+	}
+	for _, tt := range unmarshalAcceptTests {
+		if err := Validate(tt.codec, tt.in); err != nil {
+			t.Errorf("%s: Validate: %v", tt.name, err)
+		}
+	}
+	in := []byte(workloadJSON)
+	if n := testing.AllocsPerRun(100, func() { _ = Validate(JSON, in) }); n != 0 {
+		t.Errorf("Validate(JSON, workload) allocates %v times; want 0", n)
+	}
+}
+
 func TestUnmarshalAccepts(t *testing.T) {
 	for _, tt := range unmarshalAcceptTests {
 		if err := tt.codec.Unmarshal(tt.in, tt.to()); err != nil {

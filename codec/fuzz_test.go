@@ -57,7 +57,11 @@ func mustMarshal(c Codec, v any) []byte {
 // decodes into any, encodes, and decodes again to an equal value.
 func fuzzRoundTrip(t *testing.T, c Codec, data []byte) {
 	var first any
-	if err := c.Unmarshal(data, &first); err != nil {
+	err := c.Unmarshal(data, &first)
+	if verr := Validate(c, data); (verr == nil) != (err == nil) {
+		t.Fatalf("Validate(%q) = %v, but Unmarshal into any = %v", data, verr, err)
+	}
+	if err != nil {
 		if !errors.Is(err, ErrInvalid) {
 			t.Fatalf("Unmarshal(%q) = %v, which does not wrap ErrInvalid", data, err)
 		}

@@ -197,12 +197,10 @@ func payloadJSON(payload []byte, codecName string) ([]byte, string, error) {
 
 // validatePayload checks that a payload decodes with the named codec.
 func validatePayload(payload []byte, codecName string) error {
-	var raw json.RawMessage
 	if codecName == "cbor" {
-		var v any
-		return codec.CBOR.Unmarshal(payload, &v)
+		return codec.Validate(codec.CBOR, payload)
 	}
-	return codec.JSON.Unmarshal(payload, &raw)
+	return codec.Validate(codec.JSON, payload)
 }
 
 // encodePayload encodes a validated JSON payload with the named codec: JSON

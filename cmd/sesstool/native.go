@@ -2,9 +2,11 @@ package main
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"time"
 
+	"github.com/sesstool/sesstool/codec"
 	"github.com/sesstool/sesstool/keyring"
 	"github.com/sesstool/sesstool/token"
 	"github.com/sesstool/sesstool/transform"
@@ -142,7 +144,14 @@ func (f nativeFormat) newOpener(r *keyring.Ring, o openOptions) (tokenOpener, er
 	if err != nil {
 		return nil, err
 	}
-	return &nativeOpener{f: f, m: m, ring: r, codec: o.codec, validateOnly: o.validateOnly, now: o.now}, nil
+	op := &nativeOpener{f: f, m: m, ring: r, codec: o.codec, validateOnly: o.validateOnly, now: o.now}
+	if c, err := codec.ByName(o.codec); err == nil && o.validateOnly {
+		op.verifier, err = token.New(r, &token.Options{Purpose: o.purpose, MaxTTL: o.maxTTL, Leeway: o.leeway, Now: o.now, Codec: payloadCheck{c}})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return op, nil
 }
 
 type nativeOpener struct {
@@ -152,7 +161,17 @@ type nativeOpener struct {
 	codec        string
 	validateOnly bool
 	now          func() time.Time
+	// verifier, for verify with a named codec, opens with payloadCheck:
+	// no copy of the payload, and no value built from it.
+	verifier *token.Minter
 }
+
+// payloadCheck is a codec.Codec whose Unmarshal only checks that the
+// payload decodes (codec.Validate) and stores nothing in its destination,
+// which may be nil. Minter.Open with it verifies a token completely.
+type payloadCheck struct{ codec.Codec }
+
+func (p payloadCheck) Unmarshal(data []byte, _ any) error { return codec.Validate(p.Codec, data) }
 
 func (o *nativeOpener) opened(c token.Claims) opened {
 	k, _ := o.ring.Lookup(c.KeyID)
@@ -160,6 +179,20 @@ func (o *nativeOpener) opened(c token.Claims) opened {
 }
 
 func (o *nativeOpener) open(tok string) (opened, error) {
+	if o.verifier != nil {
+		c, err := o.verifier.Open(tok, nil)
+		if err != nil {
+			var te *token.Error
+			if errors.As(err, &te) && te.Stage == token.StagePayload {
+				// As below: the same reason, from the same codec name.
+				return opened{}, &rejection{kind: token.ErrInvalid, stage: token.StagePayload, keyID: te.KeyID, reason: te.Reason}
+			}
+			return opened{}, err
+		}
+		res := o.opened(c)
+		res.codec = o.codec
+		return res, nil
+	}
 	payload, c, err := o.m.Unseal(tok)
 	if err != nil {
 		return opened{}, err
