@@ -13,7 +13,7 @@ package main
 
 import (
 	"bufio"
-	"errors"
+	"bytes"
 	"fmt"
 	"io"
 	"os"
@@ -33,6 +33,7 @@ const (
 	batchGCPercent = 400      // the GC target of batch mode; see runBatch
 	chunkLines     = 512      // most lines per chunk
 	chunkBytes     = 64 << 10 // chunks are cut once their lines hold this many bytes
+	readBytes      = 32 << 10 // the most that one read of the input asks for
 )
 
 // lineRef is one input line of a chunk.
@@ -48,6 +49,20 @@ type chunk struct {
 	out   []byte // the rendered JSON results
 	stats batchStats
 	done  chan struct{} // closed when out and stats are ready
+}
+
+// addLine adds line number no, c.data[start:end], trimmed; a blank line is
+// left out, and a line that is too long is added without its bytes.
+func (c *chunk) addLine(no, start, end int, tooLong bool) {
+	if tooLong {
+		c.lines = append(c.lines, lineRef{no: no, tooLong: true})
+		return
+	}
+	i, j := trimSpan(c.data[start:end])
+	if i == j {
+		return
+	}
+	c.lines = append(c.lines, lineRef{no: no, off: start + i, end: start + j})
 }
 
 type batchStats struct {
@@ -134,15 +149,16 @@ func runBatch(in io.Reader, out io.Writer, set *openerSet, withPayload bool, wor
 			c.stats = batchStats{}
 			return c
 		default:
-			return &chunk{data: make([]byte, 0, chunkBytes+maxTokenInput), lines: make([]lineRef, 0, chunkLines)}
+			return &chunk{data: make([]byte, 0, chunkBytes+maxTokenInput+readBytes), lines: make([]lineRef, 0, chunkLines)}
 		}
 	}
 
-	// Reader.
+	// Reader. It reads blocks straight into a chunk and cuts them into
+	// lines where they lie, so that no line is copied, but for the part
+	// of one that a chunk's end cuts off, which moves to the next chunk.
 	go func() {
 		defer close(jobs)
 		defer close(order)
-		br := bufio.NewReaderSize(in, maxTokenInput+1)
 		c := newChunk()
 		send := func() bool {
 			if len(c.lines) == 0 {
@@ -155,43 +171,61 @@ func runBatch(in io.Reader, out io.Writer, set *openerSet, withPayload bool, wor
 				return false
 			}
 			jobs <- c
-			c = newChunk()
 			return true
 		}
-		for no := 1; ; no++ {
-			line, err := br.ReadSlice('\n')
-			tooLong := false
-			n := len(line)
-			for errors.Is(err, bufio.ErrBufferFull) {
-				tooLong = true
-				line, err = br.ReadSlice('\n')
-				n += len(line)
+		var (
+			start    int  // offset in c.data of the line being read
+			scan     int  // offset in c.data from which to look for its end
+			no       = 1  // its number
+			skipping bool // it is longer than maxTokenInput: drop it as it comes
+			eof      bool
+		)
+		for {
+			for {
+				i := bytes.IndexByte(c.data[scan:], '\n')
+				if i < 0 {
+					break
+				}
+				end := scan + i
+				c.addLine(no, start, end, skipping || end-start > maxTokenInput)
+				no, skipping = no+1, false
+				start, scan = end+1, end+1
 			}
-			if prog != nil {
-				prog.read.Add(int64(n))
+			scan = len(c.data)
+			if !skipping && len(c.data)-start > maxTokenInput {
+				skipping = true
 			}
-			if err != nil && err != io.EOF {
-				readErr = fmt.Errorf("failed to read stdin at line %d: %w", no, err)
+			if skipping { // keep none of a line that is too long
+				c.data, scan = c.data[:start], start
+			}
+			if eof {
+				if start < len(c.data) || skipping {
+					c.addLine(no, start, len(c.data), skipping)
+				}
 				send()
 				return
 			}
-			if n == 0 && err == io.EOF {
-				send()
-				return
-			}
-			if tooLong {
-				c.lines = append(c.lines, lineRef{no: no, tooLong: true})
-			} else if t := trimLine(line); len(t) > 0 {
-				off := len(c.data)
-				c.data = append(c.data, t...)
-				c.lines = append(c.lines, lineRef{no: no, off: off, end: len(c.data)})
-			}
-			if len(c.lines) >= chunkLines || len(c.data) >= chunkBytes {
+			if len(c.lines) >= chunkLines || start >= chunkBytes {
+				next := newChunk()
+				next.data = append(next.data, c.data[start:]...)
+				c.data = c.data[:start]
 				if !send() {
 					return
 				}
+				c, scan, start = next, scan-start, 0
 			}
-			if err == io.EOF {
+			// c.data holds less than chunkBytes of lines and at most
+			// maxTokenInput of the line being read: readBytes are free.
+			n, err := in.Read(c.data[len(c.data) : len(c.data)+readBytes])
+			c.data = c.data[:len(c.data)+n]
+			if prog != nil {
+				prog.read.Add(int64(n))
+			}
+			switch {
+			case err == io.EOF:
+				eof = true
+			case err != nil:
+				readErr = fmt.Errorf("failed to read stdin at line %d: %w", no, err)
 				send()
 				return
 			}
@@ -245,16 +279,17 @@ func runBatch(in io.Reader, out io.Writer, set *openerSet, withPayload bool, wor
 	return stats, nil
 }
 
-// trimLine removes the line's end (LF or CRLF) and surrounding spaces.
-func trimLine(b []byte) []byte {
-	i, j := 0, len(b)
+// trimSpan returns the bounds of b without its line end and surrounding
+// spaces: b[i:j].
+func trimSpan(b []byte) (i, j int) {
+	i, j = 0, len(b)
 	for i < j && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r' || b[i] == '\n') {
 		i++
 	}
 	for j > i && (b[j-1] == ' ' || b[j-1] == '\t' || b[j-1] == '\r' || b[j-1] == '\n') {
 		j--
 	}
-	return b[i:j]
+	return i, j
 }
 
 // renderLine opens one line's token and appends its JSON result.

@@ -13,6 +13,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	"github.com/sesstool/sesstool/keyring"
@@ -79,8 +80,15 @@ func TestBatchOrder(t *testing.T) {
 		case 4:
 			tok = "not a token"
 		}
-		if i == 777 || i == 4321 {
+		switch i {
+		case 777, 4321:
 			tok = strings.Repeat("A", maxTokenInput+5)
+		case 1500:
+			tok = strings.Repeat("A", maxTokenInput) // the longest line read
+		case 1501:
+			tok = strings.Repeat("A", maxTokenInput+1) // too long by a byte
+		case 1502:
+			tok = strings.Repeat(" ", maxTokenInput+1) // too long, though blank
 		}
 		in.WriteString(tok)
 		if i < lines-1 {
@@ -88,17 +96,26 @@ func TestBatchOrder(t *testing.T) {
 		}
 	}
 
+	for _, input := range []string{in.String(), in.String() + "\n" + strings.Repeat("B", maxTokenInput+1)} {
+		testBatchOrder(t, set, input)
+	}
+}
+
+// testBatchOrder checks that runBatch renders input as a sequential loop
+// over its lines would.
+func testBatchOrder(t *testing.T, set *openerSet, input string) {
+	t.Helper()
 	// The reference: each line rendered in turn.
 	var want []byte
 	var wantStats batchStats
-	for i, line := range strings.Split(in.String(), "\n") {
+	for i, line := range strings.Split(input, "\n") {
 		l := lineRef{no: i + 1}
 		if len(line) > maxTokenInput {
 			l.tooLong = true
-		} else if t := trimLine([]byte(line)); len(t) == 0 {
+		} else if i, j := trimSpan([]byte(line)); i == j {
 			continue
 		} else {
-			line = string(t)
+			line = line[i:j]
 			l.end = len(line)
 		}
 		want = renderLine(want, &wantStats, set, []byte(line), l, false)
@@ -107,17 +124,30 @@ func TestBatchOrder(t *testing.T) {
 		t.Fatalf("bad test input: %+v", wantStats)
 	}
 
-	for _, workers := range []int{1, 2, 3, 8} {
-		var out bytes.Buffer
-		stats, err := runBatch(strings.NewReader(in.String()), &out, set, false, workers, nil)
-		if err != nil {
-			t.Fatalf("workers %d: %v", workers, err)
-		}
-		if stats != wantStats {
-			t.Errorf("workers %d: stats %+v; want %+v", workers, stats, wantStats)
-		}
-		if !bytes.Equal(out.Bytes(), want) {
-			t.Errorf("workers %d: output differs from the sequential rendering", workers)
+	// The reader cuts lines out of whatever blocks the input gives it:
+	// whole, one byte at a time, halves, and the last data with io.EOF.
+	readers := []struct {
+		name string
+		r    func() io.Reader
+	}{
+		{"whole", func() io.Reader { return strings.NewReader(input) }},
+		{"bytes", func() io.Reader { return iotest.OneByteReader(strings.NewReader(input)) }},
+		{"halves", func() io.Reader { return iotest.HalfReader(strings.NewReader(input)) }},
+		{"data with EOF", func() io.Reader { return iotest.DataErrReader(strings.NewReader(input)) }},
+	}
+	for _, rd := range readers {
+		for _, workers := range []int{1, 2, 3, 8} {
+			var out bytes.Buffer
+			stats, err := runBatch(rd.r(), &out, set, false, workers, nil)
+			if err != nil {
+				t.Fatalf("%s, workers %d: %v", rd.name, workers, err)
+			}
+			if stats != wantStats {
+				t.Errorf("%s, workers %d: stats %+v; want %+v", rd.name, workers, stats, wantStats)
+			}
+			if !bytes.Equal(out.Bytes(), want) {
+				t.Errorf("%s, workers %d: output differs from the sequential rendering", rd.name, workers)
+			}
 		}
 	}
 	// Every output line is one JSON object, and line numbers increase.
