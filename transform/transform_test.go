@@ -248,3 +248,22 @@ func TestBase64URLLineBreakOffset(t *testing.T) {
 		}
 	}
 }
+
+// TestBase64URLRejectsEveryLineBreak: Read searches for line breaks only
+// when the decoded length or the input length says there may be some; one
+// or two CR or LF anywhere in an encoding of any length must still be
+// found.
+func TestBase64URLRejectsEveryLineBreak(t *testing.T) {
+	for n := 0; n <= 40; n++ {
+		enc := transform.Base64URL.Write(nil, bytes.Repeat([]byte{0xa5}, n))
+		for _, brk := range []string{"\n", "\r", "\r\n", "\n\n"} {
+			for i := 0; i <= len(enc); i++ {
+				in := string(enc[:i]) + brk + string(enc[i:])
+				_, err := transform.Base64URL.Read(nil, []byte(in))
+				if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("line break at offset %d", i)) {
+					t.Fatalf("Read(%q) error = %v; want a line break at offset %d", in, err, i)
+				}
+			}
+		}
+	}
+}
