@@ -47,6 +47,7 @@ func Systems() []System {
 		sesstool("sesstool-aes256gcm-cbor", keyring.AES256GCM, codec.CBOR),
 		sesstool("sesstool-aes256gcm-json", keyring.AES256GCM, codec.JSON),
 		sesstool("sesstool-hmac-json", keyring.HMACSHA256, codec.JSON),
+		sesstoolFixedClock("sesstool-xchacha-cbor-fixedclock", keyring.XChaCha20Poly1305, codec.CBOR),
 		securecookieSystem("securecookie-gob", nil),
 		securecookieSystem("securecookie-json", securecookie.JSONEncoder{}),
 		jwtSystem(),
@@ -91,6 +92,22 @@ func sesstool(name string, alg keyring.Algorithm, c codec.Codec) System {
 		},
 		MintExpired: func() (string, error) { return old.Mint(&Value, TTL) },
 	}
+}
+
+// sesstoolFixedClock is sesstool with a clock (Options.Now) that returns
+// the time it was built at, and so costs nothing: beside the same system
+// with time.Now, it shows what reading the clock costs on this machine.
+// The floors read no clock, as their tokens carry no times.
+func sesstoolFixedClock(name string, alg keyring.Algorithm, c codec.Codec) System {
+	s := sesstool(name, alg, c)
+	built := time.Now()
+	m := sesstoolMinter(alg, c, func() time.Time { return built })
+	s.Mint = func() (string, error) { return m.Mint(&Value, TTL) }
+	s.Open = func(tok string, dst *Session) error {
+		_, err := m.Open(tok, dst)
+		return err
+	}
+	return s
 }
 
 // sesstoolMinter returns a Minter whose ring holds one primary key with the
