@@ -400,7 +400,7 @@ func (p *checkPlanner) planStruct(t reflect.Type) (c *valueCheck, depth int, pla
 		if !f.IsExported() {
 			continue
 		}
-		name, skip, ok := p.fieldName(f)
+		name, skip, ok := fieldName(f, p.cbor)
 		if !ok {
 			return nil, 0, false
 		}
@@ -426,11 +426,12 @@ func (p *checkPlanner) planStruct(t reflect.Type) (c *valueCheck, depth int, pla
 	return &valueCheck{kind: ckStruct, fields: fields}, depth + 1, true
 }
 
-// fieldName returns the name under which the codec encodes field f, or
-// skip when it leaves f out; ok is false for a name it cannot be sure of.
-func (p *checkPlanner) fieldName(f reflect.StructField) (name string, skip, ok bool) {
+// fieldName returns the name under which encoding/json (or, if cbor,
+// fxamacker/cbor) encodes and decodes exported field f, or skip when it
+// leaves f out; ok is false for a name it cannot be sure of.
+func fieldName(f reflect.StructField, cbor bool) (name string, skip, ok bool) {
 	tag := f.Tag.Get("json")
-	if p.cbor {
+	if cbor {
 		if ct := f.Tag.Get("cbor"); ct != "" {
 			tag = ct
 		}
@@ -445,7 +446,7 @@ func (p *checkPlanner) fieldName(f reflect.StructField) (name string, skip, ok b
 	if !simpleName(name) {
 		return "", false, false
 	}
-	if p.cbor && hasOption(opts, "keyasint") {
+	if cbor && hasOption(opts, "keyasint") {
 		n, err := strconv.Atoi(name)
 		if err != nil {
 			return "", false, false // fxamacker/cbor refuses it; let its error through
@@ -581,15 +582,12 @@ func (p *keyPlanner) plan(t reflect.Type) (*keyNode, bool) {
 			if !f.IsExported() {
 				continue
 			}
-			tag := f.Tag.Get("json")
-			if tag == "-" {
-				continue
-			}
-			name, _, _ := strings.Cut(tag, ",")
-			if name == "" {
-				name = f.Name
-			} else if !simpleName(name) {
+			name, skip, ok := fieldName(f, false)
+			if !ok {
 				return nil, false
+			}
+			if skip {
+				continue
 			}
 			for _, o := range n.fields {
 				if bytes.EqualFold(o.name, []byte(name)) {
