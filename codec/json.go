@@ -32,11 +32,32 @@ type jsonCodec struct{}
 
 func (jsonCodec) Name() string { return "json" }
 
-// bufPool holds the buffers that Marshal encodes into before copying the
-// result out.
+// bufPool holds the buffers that encodeNoHTMLEscape encodes into before
+// copying the result out.
 var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 func (jsonCodec) Marshal(v any) ([]byte, error) {
+	// json.Marshal differs from what we want only where it escapes <, >
+	// and &, and every escape starts with a backslash: output without one
+	// is the same either way, and json.Marshal saves the Encoder path a
+	// pooled buffer and a copy.
+	out, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("codec: json: %w", err)
+	}
+	if bytes.IndexByte(out, '\\') >= 0 {
+		if out, err = encodeNoHTMLEscape(v); err != nil {
+			return nil, err
+		}
+	}
+	if err := checkJSONOutput(v, out); err != nil {
+		return nil, fmt.Errorf("codec: json: cannot marshal %T: encoding would not decode: %w", v, err)
+	}
+	return out, nil
+}
+
+// encodeNoHTMLEscape is json.Marshal without the escaping of <, > and &.
+func encodeNoHTMLEscape(v any) ([]byte, error) {
 	buf := bufPool.Get().(*bytes.Buffer)
 	defer func() {
 		if buf.Cap() <= 64<<10 {
@@ -51,11 +72,7 @@ func (jsonCodec) Marshal(v any) ([]byte, error) {
 		return nil, fmt.Errorf("codec: json: %w", err)
 	}
 	// Encode ends the value with a newline, which is no part of it.
-	out := bytes.TrimSuffix(buf.Bytes(), []byte{'\n'})
-	if err := checkJSONOutput(v, out); err != nil {
-		return nil, fmt.Errorf("codec: json: cannot marshal %T: encoding would not decode: %w", v, err)
-	}
-	return bytes.Clone(out), nil
+	return bytes.Clone(bytes.TrimSuffix(buf.Bytes(), []byte{'\n'})), nil
 }
 
 // checkJSONOutput checks that out, the encoding of v, passes Unmarshal's

@@ -1,6 +1,7 @@
 package codec
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -275,9 +276,20 @@ func fuzzValues(data []byte) []any {
 func FuzzMarshalShapeAgrees(f *testing.F) {
 	f.Add([]byte("hello"))
 	f.Add([]byte("\x05a\xffbcd\xfa\x03xyz"))
+	f.Add([]byte("\x06<a&b>\x04\"\\\n\x00\x03\u2028"))
 	f.Add([]byte{0xfb, 0, 0, 0, 0, 0, 0xf8, 0x7f})
 	f.Fuzz(func(t *testing.T, data []byte) {
 		for _, v := range fuzzValues(data) {
+			// Marshal's json.Marshal fast path writes what the
+			// Encoder without HTML escaping writes.
+			got, errGot := JSON.Marshal(v)
+			want, errWant := encodeNoHTMLEscape(v)
+			if errWant == nil {
+				errWant = checkJSONOutput(v, want)
+			}
+			if (errGot == nil) != (errWant == nil) || (errGot == nil && !bytes.Equal(got, want)) {
+				t.Fatalf("JSON.Marshal(%T %+v) = %q, %v; the Encoder writes %q, %v", v, v, got, errGot, want, errWant)
+			}
 			if out, err := json.Marshal(v); err == nil {
 				// json.Marshal escapes <, > and &, unlike the codec's
 				// encoder; that changes nothing the validator checks.

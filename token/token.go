@@ -32,7 +32,8 @@ type Options struct {
 	// Leeway is the clock skew Open tolerates around expiry, not-before and
 	// issue times. Zero means none; negative is an error.
 	Leeway time.Duration
-	// Now is the clock. Nil means time.Now.
+	// Now is the clock. Nil means the system's wall clock (time.Now, or a
+	// cheaper read of the same clock where the platform has one).
 	Now func() time.Time
 	// MaxTokenSize is the longest token, in characters, that Mint produces
 	// and Open reads. Zero means DefaultMaxTokenSize.
@@ -86,7 +87,7 @@ func New(r *keyring.Ring, opts *Options) (*Minter, error) {
 		o.MaxTTL = DefaultMaxTTL
 	}
 	if o.Now == nil {
-		o.Now = time.Now
+		o.Now = systemClock
 	}
 	if o.MaxTokenSize == 0 {
 		o.MaxTokenSize = DefaultMaxTokenSize
