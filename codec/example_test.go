@@ -97,3 +97,16 @@ func ExampleByName() {
 	// cbor <nil>
 	// true codec: unknown codec "gob" (valid names: cbor, json)
 }
+
+func ExampleValidate() {
+	for _, in := range []string{
+		`{"uid":"u_1","roles":["admin"]}`,
+		`{"uid":"u_1","uid":"u_2"}`,
+	} {
+		err := codec.Validate(codec.JSON, []byte(in))
+		fmt.Printf("%s: %v\n", in, err)
+	}
+	// Output:
+	// {"uid":"u_1","roles":["admin"]}: <nil>
+	// {"uid":"u_1","uid":"u_2"}: codec: invalid input: json: duplicate object key at offset 13
+}
