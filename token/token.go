@@ -144,22 +144,7 @@ func (m *Minter) Seal(payload []byte, ttl time.Duration) (string, error) {
 		return "", fmt.Errorf("token: TTL %v is outside 1s to MaxTTL (%v)", ttl, m.opts.MaxTTL)
 	}
 	now := m.opts.Now()
-	e := envelope{payload: payload}
-	var ok bool
-	if e.iat, ok = toUnix(now); !ok {
-		return "", fmt.Errorf("token: the clock reads %v, outside years 1970 to 9999", now)
-	}
-	// The expiry is now + ttl rounded down to a second, as SealWith
-	// stores now.Add(ttl), without building that time.Time.
-	e.exp = e.iat + int64(ttl/time.Second) + int64(time.Duration(now.Nanosecond())+ttl%time.Second)/int64(time.Second)
-	switch {
-	case !validUnix(e.exp):
-		return "", fmt.Errorf("token: expiry %v is past the year 9999", now.Add(ttl))
-	case overMaxTTL(e.exp-e.iat, m.opts.MaxTTL):
-		// Rounding can add a second to a ttl that is not whole seconds.
-		return "", fmt.Errorf("token: expiry %v is more than MaxTTL (%v) ahead", now.Add(ttl), m.opts.MaxTTL)
-	}
-	return m.seal(&e)
+	return m.sealWith(payload, Validity{ExpiresAt: now.Add(ttl)}, now)
 }
 
 // Validity says when a token may be opened.

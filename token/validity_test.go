@@ -67,30 +67,6 @@ func TestValidityBoundaries(t *testing.T) {
 	}
 }
 
-func TestSealExpiryMatchesSealWith(t *testing.T) {
-	r := newRing(t, keyring.Default)
-	for _, nanos := range []int{0, 1, 499_999_999, 500_000_000, 999_999_999} {
-		now := t0.Add(time.Duration(nanos))
-		m := newMinter(t, r, token.Options{Now: func() time.Time { return now }, MaxTTL: 90*time.Second + 500*time.Millisecond})
-		for _, ttl := range []time.Duration{time.Second, time.Second + 1, 1500 * time.Millisecond, 2*time.Second - 1, time.Minute, 90 * time.Second, 90*time.Second + 499*time.Millisecond, 90*time.Second + 500*time.Millisecond} {
-			got, errGot := m.Seal([]byte("x"), ttl)
-			want, errWant := m.SealWith([]byte("x"), token.Validity{ExpiresAt: now.Add(ttl)})
-			if (errGot == nil) != (errWant == nil) {
-				t.Errorf("now +%dns, ttl %v: Seal error %v, SealWith error %v", nanos, ttl, errGot, errWant)
-				continue
-			}
-			if errGot != nil {
-				continue
-			}
-			_, cGot, err1 := m.Unseal(got)
-			_, cWant, err2 := m.Unseal(want)
-			if err1 != nil || err2 != nil || !cGot.ExpiresAt.Equal(cWant.ExpiresAt) {
-				t.Errorf("now +%dns, ttl %v: Seal expires %v (%v), SealWith %v (%v)", nanos, ttl, cGot.ExpiresAt, err1, cWant.ExpiresAt, err2)
-			}
-		}
-	}
-}
-
 // TestSystemClock: the default clock reads the same wall clock as time.Now,
 // to the microsecond.
 func TestSystemClock(t *testing.T) {
