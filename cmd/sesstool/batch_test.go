@@ -105,21 +105,7 @@ func TestBatchOrder(t *testing.T) {
 // over its lines would.
 func testBatchOrder(t *testing.T, set *openerSet, input string) {
 	t.Helper()
-	// The reference: each line rendered in turn.
-	var want []byte
-	var wantStats batchStats
-	for i, line := range strings.Split(input, "\n") {
-		l := lineRef{no: i + 1}
-		if len(line) > maxTokenInput {
-			l.tooLong = true
-		} else if i, j := trimSpan([]byte(line)); i == j {
-			continue
-		} else {
-			line = line[i:j]
-			l.end = len(line)
-		}
-		want = renderLine(want, &wantStats, set, []byte(line), l, false)
-	}
+	want, wantStats := renderSequentially(set, input)
 	if wantStats.valid == 0 || wantStats.invalid == 0 {
 		t.Fatalf("bad test input: %+v", wantStats)
 	}
@@ -165,6 +151,26 @@ func testBatchOrder(t *testing.T, set *openerSet, input string) {
 		}
 		prev = v.Line
 	}
+}
+
+// renderSequentially is the reference for runBatch: each line of input
+// rendered in turn.
+func renderSequentially(set *openerSet, input string) ([]byte, batchStats) {
+	var out []byte
+	var stats batchStats
+	for i, line := range strings.Split(input, "\n") {
+		l := lineRef{no: i + 1}
+		if len(line) > maxTokenInput {
+			l.tooLong = true
+		} else if i, j := trimSpan([]byte(line)); i == j {
+			continue
+		} else {
+			line = line[i:j]
+			l.end = len(line)
+		}
+		out = renderLine(out, &stats, set, []byte(line), l, false)
+	}
+	return out, stats
 }
 
 type failWriter struct{ n int }

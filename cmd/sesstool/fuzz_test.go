@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"testing/iotest"
 	"time"
 	"unicode/utf8"
 
@@ -239,6 +241,37 @@ func FuzzReadTokenInput(f *testing.F) {
 		}
 		if s == "" || s != strings.TrimSpace(s) || strings.ContainsAny(s, "\r\n\x00") || !utf8.ValidString(s) || len(s) > maxTokenInput {
 			t.Fatalf("readTokenInput(%q) = %q", in, s)
+		}
+	})
+}
+
+// FuzzBatch checks that batch mode renders any input, read in blocks of any
+// size, exactly as a loop over its lines would: line numbers, blank and
+// CRLF lines, lines cut across reads.
+func FuzzBatch(f *testing.F) {
+	seeds := fuzzSeeds(f)
+	f.Add(strings.Join(seeds, "\n"), uint8(0), uint8(2))
+	f.Add(strings.Join(seeds, "\r\n")+"\n\n  \n", uint8(1), uint8(1))
+	f.Add("\n\n"+strings.Join(seeds, "\n \t"), uint8(2), uint8(3))
+	f.Add("", uint8(0), uint8(1))
+	f.Add("x", uint8(1), uint8(4))
+	set := fuzzOpenerSet(f)
+	f.Fuzz(func(t *testing.T, input string, readMode, workers uint8) {
+		want, wantStats := renderSequentially(set, input)
+		var r io.Reader = strings.NewReader(input)
+		switch readMode % 3 {
+		case 1:
+			r = iotest.OneByteReader(r)
+		case 2:
+			r = iotest.HalfReader(r)
+		}
+		var out bytes.Buffer
+		stats, err := runBatch(r, &out, set, false, 1+int(workers%4), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if stats != wantStats || !bytes.Equal(out.Bytes(), want) {
+			t.Fatalf("runBatch(%q): stats %+v, output\n%s\nwant stats %+v, output\n%s", input, stats, out.Bytes(), wantStats, want)
 		}
 	})
 }
