@@ -1,0 +1,63 @@
+package session
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"time"
+)
+
+// ErrNotFound is returned, wrapped or not, by Store.Load for an ID that has
+// no session: never saved, deleted, or expired.
+var ErrNotFound = errors.New("session: no such session")
+
+// ErrInvalidID is wrapped by the errors that stores return for an ID that
+// ValidID rejects. The Manager never passes one; a store checks anyway,
+// because an ID may name a file or a key.
+var ErrInvalidID = errors.New("session: invalid session ID")
+
+// A Store keeps session data on the server, by session ID. Implementations
+// must be safe for concurrent use, must copy the data they are given and
+// return copies, and must treat an expired session as absent.
+type Store interface {
+	// Load returns the data saved under id, or an error wrapping
+	// ErrNotFound if there is none or it has expired.
+	Load(ctx context.Context, id string) ([]byte, error)
+	// Save stores data under id for ttl (at least one second), replacing
+	// what was there and its expiry.
+	Save(ctx context.Context, id string, data []byte, ttl time.Duration) error
+	// Delete removes the session id. Deleting an ID that has no session is
+	// not an error.
+	Delete(ctx context.Context, id string) error
+}
+
+// IDBytes is the number of random bytes in an ID from NewID.
+const IDBytes = 32
+
+// NewID returns a new session ID: 32 bytes from crypto/rand, as 64
+// lowercase hexadecimal characters, the form of Ktor ≥ 3.5.0's IDs.
+func NewID() string {
+	var b [IDBytes]byte
+	rand.Read(b[:]) // never fails, and fills b (Go ≥ 1.24)
+	return hex.EncodeToString(b[:])
+}
+
+// ValidID reports whether id has the form of a session ID: 32 to 128
+// lowercase hexadecimal characters. That takes the IDs of every Ktor
+// version (32 characters up to 3.4.x, 64 from 3.5.0) and of NewID, and
+// nothing that could name a path or a pattern.
+func ValidID(id string) bool {
+	if len(id) < 32 || len(id) > 128 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		if c := id[i]; !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// MinTTL is the shortest lifetime a Store accepts.
+const MinTTL = time.Second
