@@ -38,8 +38,10 @@
 //
 // # Ktor
 //
-// With dirstore over a directory that a Ktor service uses, the codec
-// ktor.KotlinxJSON and the same MessageAuthentication key, a Go handler
-// reads and writes the sessions of a Ktor ≥ 3.0 application and the two
-// share log-ins.
+// With dirstore over a directory that a Ktor service uses (with
+// directorySessionStorage(dir, cached = false)), the codec ktor.KotlinxJSON,
+// the same MessageAuthentication key and cookie name, and the same max age
+// as the store's MaxAge and the Manager's TTL, a Go handler reads and
+// writes the sessions of a Ktor ≥ 3.0 application, and the two share
+// log-ins (TestKtorDirectorySessions).
 package session
