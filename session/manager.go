@@ -23,11 +23,6 @@ const (
 	maxTransportValue = 4096
 )
 
-// ErrTooLarge is wrapped by the error that Save and Renew return for a
-// value whose encoding exceeds Options.MaxDataSize, and by the error that
-// Load returns for stored data past it.
-var ErrTooLarge = errors.New("session: session data too large")
-
 // Options configure a Manager. The zero value is usable: a cookie named
 // "session" (Secure, HttpOnly, SameSite=Lax, Path=/), sessions that live 30
 // minutes after their last Save, JSON data.

@@ -15,11 +15,6 @@ import (
 	"github.com/sesstool/sesstool/session"
 )
 
-// ErrTooLarge is wrapped by the error that Save returns for data longer
-// than Options.MaxData, and that Load returns for a session file longer
-// than that.
-var ErrTooLarge = errors.New("session: dirstore: session too large")
-
 // DefaultMaxData is the default of Options.MaxData: 64 KiB.
 const DefaultMaxData = 64 << 10
 
@@ -149,7 +144,7 @@ func check(ctx context.Context, id string) error {
 	return ctx.Err()
 }
 
-// Load implements session.Store. It returns an error wrapping ErrTooLarge
+// Load implements session.Store. It returns an error wrapping session.ErrTooLarge
 // for a file longer than Options.MaxData, and an error for anything at the
 // session's path that is not a regular file, such as a symbolic link.
 func (s *Store) Load(ctx context.Context, id string) ([]byte, error) {
@@ -207,7 +202,7 @@ func (s *Store) Load(ctx context.Context, id string) ([]byte, error) {
 }
 
 func (s *Store) tooLarge(n int64) error {
-	return fmt.Errorf("%w: the session file has %d bytes or more, and MaxData is %d; raise Options.MaxData, or delete the session", ErrTooLarge, n, s.maxData)
+	return fmt.Errorf("%w: the session file has %d bytes or more, and MaxData is %d; raise Options.MaxData, or delete the session", session.ErrTooLarge, n, s.maxData)
 }
 
 // expired reports whether a file with the modification time mtime has
@@ -216,7 +211,7 @@ func (s *Store) expired(mtime, now time.Time) bool {
 	return !mtime.Add(s.maxAge).After(now)
 }
 
-// Save implements session.Store. It returns an error wrapping ErrTooLarge
+// Save implements session.Store. It returns an error wrapping session.ErrTooLarge
 // for data longer than Options.MaxData.
 //
 // The file expires MaxAge after its modification time, so Save sets that
@@ -230,7 +225,7 @@ func (s *Store) Save(ctx context.Context, id string, data []byte, ttl time.Durat
 		return fmt.Errorf("session: dirstore: TTL %v is shorter than %v; pass a longer TTL", ttl, session.MinTTL)
 	}
 	if len(data) > s.maxData {
-		return fmt.Errorf("%w: %d bytes, and MaxData is %d; save less, or raise Options.MaxData", ErrTooLarge, len(data), s.maxData)
+		return fmt.Errorf("%w: %d bytes, and MaxData is %d; save less, or raise Options.MaxData", session.ErrTooLarge, len(data), s.maxData)
 	}
 	// ttl >= MinTTL and maxAge > 0, so ttl - maxAge cannot overflow.
 	mtime := s.now().Add(ttl - s.maxAge)

@@ -525,14 +525,14 @@ func TestMaxData(t *testing.T) {
 			id := session.NewID()
 			data := bytes.Repeat([]byte("y"), tt.size)
 			err := s.Save(ctx, id, data, time.Hour)
-			if tt.wantErr != errors.Is(err, dirstore.ErrTooLarge) || !tt.wantErr && err != nil {
+			if tt.wantErr != errors.Is(err, session.ErrTooLarge) || !tt.wantErr && err != nil {
 				t.Fatalf("Save of %d bytes: %v; want ErrTooLarge: %v", tt.size, err, tt.wantErr)
 			}
 			// The same size written by another process, just now.
 			writeFile(t, dir, ktorPath(id), data, clk.Now())
 			got, err := s.Load(ctx, id)
 			if tt.wantErr {
-				if !errors.Is(err, dirstore.ErrTooLarge) || errors.Is(err, session.ErrNotFound) {
+				if !errors.Is(err, session.ErrTooLarge) || errors.Is(err, session.ErrNotFound) {
 					t.Fatalf("Load of %d bytes: %v; want ErrTooLarge", tt.size, err)
 				}
 				return

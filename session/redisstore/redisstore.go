@@ -40,7 +40,7 @@
 // # Limits
 //
 // Save refuses, and Load rejects, a session longer than [Options.MaxData]
-// bytes, with an error wrapping [ErrTooLarge]. The check on Load guards
+// bytes, with an error wrapping [session.ErrTooLarge]. The check on Load guards
 // against a value that something other than this store wrote under the
 // prefix.
 package redisstore
@@ -65,11 +65,6 @@ const DefaultPrefix = "sesstool:session:"
 // DefaultMaxData is the largest session, in bytes, accepted when
 // Options.MaxData is zero: 64 KiB.
 const DefaultMaxData = 64 << 10
-
-// ErrTooLarge is wrapped by the errors that Save returns for data longer
-// than Options.MaxData, and that Load returns for a stored value longer than
-// it.
-var ErrTooLarge = errors.New("session: redisstore: session data is too large")
 
 // Options configure a Store. The zero value, or a nil *Options, is usable.
 type Options struct {
@@ -141,7 +136,7 @@ func checkID(id string) error {
 
 // Load implements session.Store. It returns an error wrapping
 // session.ErrNotFound if there is no session under id, and one wrapping
-// ErrTooLarge if the stored value is longer than Options.MaxData.
+// session.ErrTooLarge if the stored value is longer than Options.MaxData.
 func (s *Store) Load(ctx context.Context, id string) ([]byte, error) {
 	if err := checkID(id); err != nil {
 		return nil, err
@@ -154,7 +149,7 @@ func (s *Store) Load(ctx context.Context, id string) ([]byte, error) {
 		return nil, fmt.Errorf("session: redisstore: failed to load session: %w", err)
 	}
 	if len(val) > s.maxData {
-		return nil, fmt.Errorf("%w: the stored value has %d bytes, more than Options.MaxData (%d); delete the key or raise MaxData", ErrTooLarge, len(val), s.maxData)
+		return nil, fmt.Errorf("%w: the stored value has %d bytes, more than Options.MaxData (%d); delete the key or raise MaxData", session.ErrTooLarge, len(val), s.maxData)
 	}
 	// Converting the string copies it: the caller owns the result. (The
 	// client's StringCmd.Bytes would instead alias the string's memory.)
@@ -163,7 +158,7 @@ func (s *Store) Load(ctx context.Context, id string) ([]byte, error) {
 
 // Save implements session.Store. It sets the session's key to data with a
 // Redis TTL of ttl, which must be at least session.MinTTL. Data longer than
-// Options.MaxData is refused with an error wrapping ErrTooLarge, and the
+// Options.MaxData is refused with an error wrapping session.ErrTooLarge, and the
 // session already under id, if any, is left as it was.
 func (s *Store) Save(ctx context.Context, id string, data []byte, ttl time.Duration) error {
 	if err := checkID(id); err != nil {
@@ -173,7 +168,7 @@ func (s *Store) Save(ctx context.Context, id string, data []byte, ttl time.Durat
 		return fmt.Errorf("session: redisstore: TTL %v is shorter than the minimum of %v; use a longer one", ttl, session.MinTTL)
 	}
 	if len(data) > s.maxData {
-		return fmt.Errorf("%w: %d bytes, more than Options.MaxData (%d); store less in the session or raise MaxData", ErrTooLarge, len(data), s.maxData)
+		return fmt.Errorf("%w: %d bytes, more than Options.MaxData (%d); store less in the session or raise MaxData", session.ErrTooLarge, len(data), s.maxData)
 	}
 	// SET key data PX ttl (or EX for whole seconds): it replaces the value
 	// and its expiry in one command.

@@ -327,7 +327,7 @@ func TestMaxData(t *testing.T) {
 				t.Fatalf("Save(%d bytes): %v", len(fits), err)
 			}
 			err := s.Save(ctx, id, over, time.Hour)
-			if !errors.Is(err, redisstore.ErrTooLarge) {
+			if !errors.Is(err, session.ErrTooLarge) {
 				t.Fatalf("Save(%d bytes): %v; want ErrTooLarge", len(over), err)
 			}
 			checkMessage(t, err, id, over)
@@ -341,7 +341,7 @@ func TestMaxData(t *testing.T) {
 				t.Fatal(err)
 			}
 			got, err := s.Load(ctx, id)
-			if err == nil || errors.Is(err, session.ErrNotFound) || !errors.Is(err, redisstore.ErrTooLarge) {
+			if err == nil || errors.Is(err, session.ErrNotFound) || !errors.Is(err, session.ErrTooLarge) {
 				t.Fatalf("Load of a %d-byte value = %d bytes, %v; want ErrTooLarge", len(over), len(got), err)
 			}
 			if got != nil {
