@@ -3,7 +3,6 @@ package session_test
 import (
 	"context"
 	"errors"
-	"sync"
 	"testing"
 	"time"
 
@@ -11,26 +10,8 @@ import (
 	"github.com/sesstool/sesstool/session/storetest"
 )
 
-// fakeClock is a settable clock, safe for concurrent use.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 func TestMemoryStore(t *testing.T) {
-	clk := &fakeClock{t: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)}
+	clk := storetest.NewClock(time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC))
 	storetest.Run(t, func(t *testing.T) session.Store {
 		return session.NewMemoryStore(&session.MemoryOptions{Now: clk.Now})
 	}, storetest.Options{Advance: clk.Advance})
@@ -38,7 +19,7 @@ func TestMemoryStore(t *testing.T) {
 
 func TestMemoryStoreBound(t *testing.T) {
 	ctx := context.Background()
-	clk := &fakeClock{t: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)}
+	clk := storetest.NewClock(time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC))
 	s := session.NewMemoryStore(&session.MemoryOptions{MaxSessions: 3, Now: clk.Now})
 	ids := []string{session.NewID(), session.NewID(), session.NewID()}
 	for _, id := range ids {

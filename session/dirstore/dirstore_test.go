@@ -20,29 +20,12 @@ import (
 	"github.com/sesstool/sesstool/session/storetest"
 )
 
-// fakeClock is a settable clock, safe for concurrent use. It starts at the
-// wall clock, so that the modification times the store sets are plausible.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock() *fakeClock { return &fakeClock{t: time.Now().Truncate(time.Second)} }
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
+// newClock returns a settable clock at the wall clock's whole second, so
+// that the modification times the store sets are plausible.
+func newClock() *storetest.Clock { return storetest.NewClock(time.Now().Truncate(time.Second)) }
 
 // newStore returns a store in a new directory, with its clock.
-func newStore(t *testing.T, o *dirstore.Options) (*dirstore.Store, string, *fakeClock) {
+func newStore(t *testing.T, o *dirstore.Options) (*dirstore.Store, string, *storetest.Clock) {
 	t.Helper()
 	clk := newClock()
 	if o == nil {
