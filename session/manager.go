@@ -50,7 +50,8 @@ type Options struct {
 	// Path and Domain are the cookie's attributes. Empty Path means "/".
 	Path, Domain string
 	// Insecure leaves the Secure attribute off the cookie, for development
-	// over plain HTTP. Never set it in production.
+	// over plain HTTP on a host other than localhost (browsers send Secure
+	// cookies to http://localhost). Never set it in production.
 	Insecure bool
 	// SameSite is the cookie's SameSite attribute. Zero means
 	// http.SameSiteLaxMode.
