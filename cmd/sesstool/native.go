@@ -139,18 +139,20 @@ func unix(s uint64) time.Time { return time.Unix(int64(s), 0).UTC() }
 // newOpener builds a token.Minter over the ring. Every ring has a native
 // primary key, so errNoKeys never happens for this format.
 func (f nativeFormat) newOpener(r *keyring.Ring, o openOptions) (tokenOpener, error) {
-	m, err := token.New(r, &token.Options{Purpose: o.purpose, MaxTTL: o.maxTTL, Leeway: o.leeway, Now: o.now})
+	to := &token.Options{Purpose: o.purpose, MaxTTL: o.maxTTL, Leeway: o.leeway, Now: o.now}
+	// The Minter's codec serves Open only (Unseal, SealWith and Rewrap
+	// take encoded payloads): for verify with a named codec, Open then
+	// checks the payload without copying it or building a value.
+	c, err := codec.ByName(o.codec)
+	validateOnOpen := err == nil && o.validateOnly
+	if validateOnOpen {
+		to.Codec = payloadCheck{c}
+	}
+	m, err := token.New(r, to)
 	if err != nil {
 		return nil, err
 	}
-	op := &nativeOpener{f: f, m: m, ring: r, codec: o.codec, validateOnly: o.validateOnly, now: o.now}
-	if c, err := codec.ByName(o.codec); err == nil && o.validateOnly {
-		op.verifier, err = token.New(r, &token.Options{Purpose: o.purpose, MaxTTL: o.maxTTL, Leeway: o.leeway, Now: o.now, Codec: payloadCheck{c}})
-		if err != nil {
-			return nil, err
-		}
-	}
-	return op, nil
+	return &nativeOpener{f: f, m: m, ring: r, codec: o.codec, validateOnly: o.validateOnly, validateOnOpen: validateOnOpen, now: o.now}, nil
 }
 
 type nativeOpener struct {
@@ -159,10 +161,10 @@ type nativeOpener struct {
 	ring         *keyring.Ring
 	codec        string
 	validateOnly bool
-	now          func() time.Time
-	// verifier, for verify with a named codec, opens with payloadCheck:
-	// no copy of the payload, and no value built from it.
-	verifier *token.Minter
+	// validateOnOpen: m's codec is a payloadCheck, so m.Open verifies a
+	// token, payload included, with no copy of the payload.
+	validateOnOpen bool
+	now            func() time.Time
 }
 
 // payloadCheck is a codec.Codec whose Unmarshal only checks that the
@@ -178,10 +180,10 @@ func (o *nativeOpener) opened(c token.Claims) opened {
 }
 
 func (o *nativeOpener) open(tok string) (opened, error) {
-	if o.verifier != nil {
+	if o.validateOnOpen {
 		// A payload that does not decode is a *token.Error at
 		// StagePayload, with the same words as the rejection below.
-		c, err := o.verifier.Open(tok, nil)
+		c, err := o.m.Open(tok, nil)
 		if err != nil {
 			return opened{}, err
 		}
