@@ -2,21 +2,17 @@ package session
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync"
 	"time"
 )
 
-// ErrFull is wrapped by the error that MemoryStore.Save returns when the
-// store holds MaxSessions live sessions and the ID is not one of them.
-var ErrFull = errors.New("session: the store is full")
-
 // MemoryOptions configure a MemoryStore. The zero value is usable.
 type MemoryOptions struct {
-	// MaxSessions bounds the number of sessions held; Save of a new ID
-	// beyond it first drops expired sessions, then fails with ErrFull.
-	// Zero means DefaultMaxSessions.
+	// MaxSessions bounds the number of sessions held. Save of a new ID
+	// beyond it first drops expired sessions and, if the store is still
+	// full, evicts a live one (see MemoryStore). Zero means
+	// DefaultMaxSessions.
 	MaxSessions int
 	// Now is the clock. Nil means time.Now.
 	Now func() time.Time
@@ -26,9 +22,22 @@ type MemoryOptions struct {
 const DefaultMaxSessions = 100_000
 
 // MemoryStore is a Store in the process's memory: for tests, development
-// and single-instance services whose sessions may be lost on restart. It is
-// bounded (see MemoryOptions.MaxSessions) and drops expired sessions as it
-// meets them.
+// and single-instance services whose sessions may be lost on restart. It
+// drops expired sessions as it meets them, and is bounded by
+// MemoryOptions.MaxSessions.
+//
+// # Eviction
+//
+// A full store never refuses a Save: a flood of anonymous sessions must not
+// lock everyone out of logging in. It first drops every expired session;
+// if none had expired, it evicts the session that expires first among
+// evictionSample (16) sessions taken in the map's random order, as Redis's
+// volatile-ttl policy does, so that the sessions nearest their end go
+// first at O(1) cost per Save. An evicted user simply has no session any
+// more and logs in again. A client that can make sessions at will can
+// still push others out of a full store: keep MaxSessions well above the
+// number of live users, save a session only when there is something to
+// keep (not for every anonymous visit), or use a store outside the process.
 type MemoryStore struct {
 	mu      sync.Mutex
 	m       map[string]memEntry
@@ -36,6 +45,7 @@ type MemoryStore struct {
 	now     func() time.Time
 	nextGC  int // Save sweeps expired sessions when len(m) reaches it
 	minNext int
+	evicted int // live sessions evicted because the store was full
 }
 
 type memEntry struct {
@@ -93,11 +103,56 @@ func (s *MemoryStore) Save(_ context.Context, id string, data []byte, ttl time.D
 			s.sweep(now)
 		}
 		if len(s.m) >= s.max {
-			return fmt.Errorf("%w: %d live sessions", ErrFull, len(s.m))
+			s.evict()
 		}
 	}
 	s.m[id] = memEntry{data: append([]byte(nil), data...), expires: now.Add(ttl)}
 	return nil
+}
+
+// Update implements Store: under the store's lock, it replaces only a
+// session that is there and live, so a Delete cannot be undone.
+func (s *MemoryStore) Update(_ context.Context, id string, data []byte, ttl time.Duration) error {
+	if !ValidID(id) {
+		return fmt.Errorf("%w: %d characters", ErrInvalidID, len(id))
+	}
+	if ttl < MinTTL {
+		return fmt.Errorf("session: TTL %v is shorter than %v", ttl, MinTTL)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.now()
+	e, ok := s.m[id]
+	if !ok {
+		return ErrNotFound
+	}
+	if !now.Before(e.expires) {
+		delete(s.m, id)
+		return ErrNotFound
+	}
+	s.m[id] = memEntry{data: append(e.data[:0:0], data...), expires: now.Add(ttl)}
+	return nil
+}
+
+// evictionSample is how many sessions evict compares.
+const evictionSample = 16
+
+// evict drops, of up to evictionSample sessions in the map's random order,
+// the one that expires first.
+func (s *MemoryStore) evict() {
+	var victim string
+	var first time.Time
+	n := 0
+	for id, e := range s.m {
+		if n == 0 || e.expires.Before(first) {
+			victim, first = id, e.expires
+		}
+		if n++; n == evictionSample {
+			break
+		}
+	}
+	delete(s.m, victim)
+	s.evicted++
 }
 
 // sweep drops expired sessions, and sets when to sweep next: when the map
@@ -120,6 +175,14 @@ func (s *MemoryStore) Delete(_ context.Context, id string) error {
 	delete(s.m, id)
 	s.mu.Unlock()
 	return nil
+}
+
+// Evicted returns the number of live sessions evicted so far because the
+// store was full: a metric to watch, since each one is a user logged out.
+func (s *MemoryStore) Evicted() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.evicted
 }
 
 // Len returns the number of sessions held, expired ones included until

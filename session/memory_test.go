@@ -22,22 +22,61 @@ func TestMemoryStoreBound(t *testing.T) {
 	clk := storetest.NewClock(time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC))
 	s := session.NewMemoryStore(&session.MemoryOptions{MaxSessions: 3, Now: clk.Now})
 	ids := []string{session.NewID(), session.NewID(), session.NewID()}
-	for _, id := range ids {
-		if err := s.Save(ctx, id, []byte("x"), time.Minute); err != nil {
+	for i, id := range ids {
+		// ids[0] expires first.
+		if err := s.Save(ctx, id, []byte("x"), time.Duration(i+1)*time.Minute); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := s.Save(ctx, session.NewID(), []byte("x"), time.Minute); !errors.Is(err, session.ErrFull) {
-		t.Fatalf("Save beyond MaxSessions: %v; want ErrFull", err)
-	}
-	if err := s.Save(ctx, ids[0], []byte("y"), time.Minute); err != nil {
+	if err := s.Save(ctx, ids[1], []byte("y"), 2*time.Minute); err != nil {
 		t.Fatalf("Save of a held ID when full: %v", err)
 	}
-	clk.Advance(2 * time.Minute) // all expired: the next Save drops them
+	fresh := session.NewID()
+	if err := s.Save(ctx, fresh, []byte("x"), time.Minute); err != nil {
+		t.Fatalf("Save beyond MaxSessions: %v; want an eviction, not an error", err)
+	}
+	if n, ev := s.Len(), s.Evicted(); n != 3 || ev != 1 {
+		t.Fatalf("Len, Evicted = %d, %d; want 3, 1", n, ev)
+	}
+	if _, err := s.Load(ctx, ids[0]); !errors.Is(err, session.ErrNotFound) {
+		t.Fatalf("the session nearest its expiry survived the eviction: %v", err)
+	}
+	for _, id := range append(ids[1:], fresh) {
+		if _, err := s.Load(ctx, id); err != nil {
+			t.Fatalf("a session that should have stayed: %v", err)
+		}
+	}
+	clk.Advance(4 * time.Minute) // all expired: the next Save drops them
 	if err := s.Save(ctx, session.NewID(), []byte("x"), time.Minute); err != nil {
 		t.Fatalf("Save after the others expired: %v", err)
 	}
 	if n := s.Len(); n != 1 {
 		t.Fatalf("Len = %d; want 1 (expired sessions dropped)", n)
+	}
+}
+
+// TestMemoryStoreFloodDoesNotLockOutLogIns is the review's scenario: a
+// store filled by anonymous sessions still takes a log-in, and keeps it
+// through a further flood of the same size as long as the flood's sessions
+// expire first.
+func TestMemoryStoreFloodDoesNotLockOutLogIns(t *testing.T) {
+	ctx := context.Background()
+	clk := storetest.NewClock(time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC))
+	const max = 1000
+	s := session.NewMemoryStore(&session.MemoryOptions{MaxSessions: max, Now: clk.Now})
+	for range max {
+		if err := s.Save(ctx, session.NewID(), []byte("anonymous"), time.Minute); err != nil {
+			t.Fatal(err)
+		}
+	}
+	user := session.NewID()
+	if err := s.Save(ctx, user, []byte("alice"), time.Hour); err != nil {
+		t.Fatalf("log-in into a full store: %v", err)
+	}
+	if _, err := s.Load(ctx, user); err != nil {
+		t.Fatalf("the logged-in session: %v", err)
+	}
+	if s.Len() > max {
+		t.Fatalf("Len = %d; the bound is %d", s.Len(), max)
 	}
 }

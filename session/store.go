@@ -31,8 +31,18 @@ type Store interface {
 	// ErrNotFound if there is none or it has expired.
 	Load(ctx context.Context, id string) ([]byte, error)
 	// Save stores data under id for ttl (at least one second), replacing
-	// what was there and its expiry.
+	// what was there and its expiry. The Manager calls it only for a new
+	// ID, fresh from NewID.
 	Save(ctx context.Context, id string, data []byte, ttl time.Duration) error
+	// Update replaces the data and expiry of the live session id, and
+	// returns an error wrapping ErrNotFound, storing nothing, if there is
+	// none: never saved, deleted, or expired. It must be atomic with
+	// respect to Delete: once Delete(id) has returned, no Update(id) that
+	// follows or runs concurrently may bring the session back. This is
+	// what makes a log-out hold against the requests that loaded the
+	// session before it (storetest's UpdateAfterDelete and
+	// UpdateRacesDelete check it).
+	Update(ctx context.Context, id string, data []byte, ttl time.Duration) error
 	// Delete removes the session id. Deleting an ID that has no session is
 	// not an error.
 	Delete(ctx context.Context, id string) error

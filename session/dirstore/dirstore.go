@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/sesstool/sesstool/session"
@@ -51,6 +52,13 @@ type Store struct {
 	now     func() time.Time
 	maxData int
 	maxAge  time.Duration
+
+	// mu and lock (flock on the file lockName in the directory) serialize
+	// Update, Delete and the removal of expired files, within the process
+	// and across the processes that share the directory (flock locks
+	// belong to an open file, so goroutines need the mutex too).
+	mu   sync.Mutex
+	lock *os.File
 }
 
 var _ session.Store = (*Store)(nil)
@@ -68,6 +76,9 @@ const (
 	// maxDepth is the most directories a session path has: 63 for an ID
 	// of 128 characters.
 	maxDepth = 63
+	// lockName is the lock file in the store's directory. It is not
+	// hexadecimal, so it is never taken for a session, and Prune leaves it.
+	lockName = ".lock"
 )
 
 // New returns a Store that keeps its sessions under dir, creating dir with
@@ -109,14 +120,35 @@ func New(dir string, o *Options) (*Store, error) {
 	case err == nil && !fi.IsDir():
 		return nil, fmt.Errorf("session: dirstore: %s is not a directory; pass a directory, or a path that does not exist yet", root)
 	case err == nil:
-		return s, nil
 	case !errors.Is(err, fs.ErrNotExist):
 		return nil, fmt.Errorf("session: dirstore: failed to open the directory: %w", err)
+	default:
+		if err := os.MkdirAll(root, 0o700); err != nil {
+			return nil, fmt.Errorf("session: dirstore: failed to create the directory: %w", err)
+		}
 	}
-	if err := os.MkdirAll(root, 0o700); err != nil {
-		return nil, fmt.Errorf("session: dirstore: failed to create the directory: %w", err)
+	if s.lock, err = openLock(s.prefix + lockName); err != nil {
+		return nil, fmt.Errorf("session: dirstore: failed to open the lock file %s; remove whatever is there (it must be a regular file): %w", lockName, err)
 	}
 	return s, nil
+}
+
+// Close releases the store's lock file. The store must not be used after.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.lock.Close()
+}
+
+// locked runs f holding the store's lock.
+func (s *Store) locked(f func() error) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := flock(s.lock, true); err != nil {
+		return fmt.Errorf("session: dirstore: failed to lock the directory: %w", err)
+	}
+	defer flock(s.lock, false)
+	return f()
 }
 
 // path returns the file of session id: its chunks of two characters, all
@@ -218,6 +250,42 @@ func (s *Store) expired(mtime, now time.Time) bool {
 // to now + ttl - MaxAge: now itself when ttl equals MaxAge, as Ktor leaves
 // it; later for a longer ttl, earlier for a shorter one.
 func (s *Store) Save(ctx context.Context, id string, data []byte, ttl time.Duration) error {
+	if err := s.checkSave(ctx, id, data, ttl); err != nil {
+		return err
+	}
+	return s.write(s.path(id), data, ttl)
+}
+
+// Update implements session.Store: it replaces the session file only if
+// it is there and has not expired, holding the store's lock, which Delete
+// and the removal of expired files also take. Processes that share the
+// directory take it too (flock), except on platforms without it, where
+// only one process may write the directory; a Ktor service sharing the
+// directory does not take it, so a Ktor log-out can still race a Go
+// Update.
+func (s *Store) Update(ctx context.Context, id string, data []byte, ttl time.Duration) error {
+	if err := s.checkSave(ctx, id, data, ttl); err != nil {
+		return err
+	}
+	p := s.path(id)
+	return s.locked(func() error {
+		fi, err := os.Lstat(p)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			return session.ErrNotFound
+		case err != nil:
+			return fmt.Errorf("session: dirstore: failed to update session: %w", s.redact(err))
+		case !fi.Mode().IsRegular():
+			return fmt.Errorf("session: dirstore: failed to update session: %s is not a regular file; remove it", s.redactPath(p))
+		case s.expired(fi.ModTime(), s.now()):
+			return session.ErrNotFound
+		}
+		return s.write(p, data, ttl)
+	})
+}
+
+// checkSave returns the error for arguments that Save and Update refuse.
+func (s *Store) checkSave(ctx context.Context, id string, data []byte, ttl time.Duration) error {
 	if err := check(ctx, id); err != nil {
 		return err
 	}
@@ -227,9 +295,14 @@ func (s *Store) Save(ctx context.Context, id string, data []byte, ttl time.Durat
 	if len(data) > s.maxData {
 		return fmt.Errorf("%w: %d bytes, and MaxData is %d; save less, or raise Options.MaxData", session.ErrTooLarge, len(data), s.maxData)
 	}
+	return nil
+}
+
+// write puts data at p atomically (a temporary file, synced, renamed),
+// with the modification time that makes it expire after ttl.
+func (s *Store) write(p string, data []byte, ttl time.Duration) error {
 	// ttl >= MinTTL and maxAge > 0, so ttl - maxAge cannot overflow.
 	mtime := s.now().Add(ttl - s.maxAge)
-	p := s.path(id)
 	f, err := s.createTemp(filepath.Dir(p))
 	if err != nil {
 		return fmt.Errorf("session: dirstore: failed to save session: %w", s.redact(err))
@@ -294,14 +367,16 @@ func (s *Store) Delete(ctx context.Context, id string) error {
 		return err
 	}
 	p := s.path(id)
-	if err := os.Remove(p); err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil
+	return s.locked(func() error {
+		if err := os.Remove(p); err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil
+			}
+			return fmt.Errorf("session: dirstore: failed to delete session: %w", s.redact(err))
 		}
-		return fmt.Errorf("session: dirstore: failed to delete session: %w", s.redact(err))
-	}
-	s.removeEmptyParents(p)
-	return nil
+		s.removeEmptyParents(p)
+		return nil
+	})
 }
 
 // removeEmptyParents removes the parent directories of p, from the nearest
@@ -320,10 +395,18 @@ func (s *Store) removeEmptyParents(p string) {
 // (see expired), with the directories it leaves empty, and reports whether
 // it did.
 //
-// The file is looked at again, just before its removal, so that a session
-// that a concurrent Save has just renamed into place is not removed: the
-// window left between the look and the removal is a few system calls wide.
-func (s *Store) removeIfExpired(p string, now time.Time) (bool, error) {
+// The file is looked at again, holding the store's lock, just before its
+// removal, so that a session that a concurrent Update has just renamed
+// into place is not removed.
+func (s *Store) removeIfExpired(p string, now time.Time) (removed bool, err error) {
+	err = s.locked(func() error {
+		removed, err = s.removeIfExpiredLocked(p, now)
+		return err
+	})
+	return removed, err
+}
+
+func (s *Store) removeIfExpiredLocked(p string, now time.Time) (bool, error) {
 	fi, err := os.Lstat(p)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {

@@ -41,7 +41,7 @@ func newStore(t *testing.T, o *dirstore.Options) (*dirstore.Store, string, *stor
 }
 
 // tree returns the paths under dir, relative to it and with slashes, sorted,
-// directories with a trailing slash.
+// directories with a trailing slash; the store's lock file is left out.
 func tree(t *testing.T, dir string) []string {
 	t.Helper()
 	var paths []string
@@ -49,7 +49,7 @@ func tree(t *testing.T, dir string) []string {
 		if err != nil {
 			return err
 		}
-		if p == dir {
+		if p == dir || p == filepath.Join(dir, ".lock") {
 			return nil
 		}
 		rel, _ := filepath.Rel(dir, p)

@@ -178,6 +178,29 @@ func (s *Store) Save(ctx context.Context, id string, data []byte, ttl time.Durat
 	return nil
 }
 
+// Update implements session.Store. It sets the key only if it exists (SET
+// … XX, one command), so a session that Delete removed, or that Redis
+// expired, stays gone.
+func (s *Store) Update(ctx context.Context, id string, data []byte, ttl time.Duration) error {
+	if err := checkID(id); err != nil {
+		return err
+	}
+	if ttl < session.MinTTL {
+		return fmt.Errorf("session: redisstore: TTL %v is shorter than the minimum of %v; use a longer one", ttl, session.MinTTL)
+	}
+	if len(data) > s.maxData {
+		return fmt.Errorf("%w: %d bytes, more than Options.MaxData (%d); store less in the session or raise MaxData", session.ErrTooLarge, len(data), s.maxData)
+	}
+	err := s.client.SetArgs(ctx, s.key(id), data, redis.SetArgs{Mode: "XX", TTL: ttl}).Err()
+	if errors.Is(err, redis.Nil) {
+		return session.ErrNotFound
+	}
+	if err != nil {
+		return fmt.Errorf("session: redisstore: failed to update session: %w", err)
+	}
+	return nil
+}
+
 // Delete implements session.Store. Deleting an ID that has no session is
 // not an error.
 func (s *Store) Delete(ctx context.Context, id string) error {

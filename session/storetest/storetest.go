@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -169,6 +170,109 @@ func Run(t *testing.T, newStore func(t *testing.T) session.Store, o Options) {
 		}
 	})
 
+	t.Run("Update", func(t *testing.T) {
+		s := newStore(t)
+		id := session.NewID()
+		if err := s.Update(ctx, id, []byte("x"), time.Hour); !errors.Is(err, session.ErrNotFound) {
+			t.Fatalf("Update of an unknown ID: %v; want ErrNotFound", err)
+		}
+		if _, err := s.Load(ctx, id); !errors.Is(err, session.ErrNotFound) {
+			t.Fatalf("Load after a failed Update: %v; want ErrNotFound (Update must not create)", err)
+		}
+		mustSave(t, s, id, "first")
+		if err := s.Update(ctx, id, []byte("second"), time.Hour); err != nil {
+			t.Fatalf("Update of a live session: %v", err)
+		}
+		if got, err := s.Load(ctx, id); err != nil || string(got) != "second" {
+			t.Fatalf("Load after Update = %q, %v; want %q", got, err, "second")
+		}
+		if err := s.Update(ctx, id, []byte("x"), session.MinTTL-1); err == nil {
+			t.Error("Update with a TTL under MinTTL: no error")
+		}
+		if err := s.Update(ctx, "../x", []byte("x"), time.Hour); !errors.Is(err, session.ErrInvalidID) {
+			t.Errorf("Update of an invalid ID: %v; want ErrInvalidID", err)
+		}
+	})
+
+	t.Run("UpdateAfterDelete", func(t *testing.T) {
+		s := newStore(t)
+		id := session.NewID()
+		mustSave(t, s, id, "alive")
+		if err := s.Delete(ctx, id); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Update(ctx, id, []byte("resurrected"), time.Hour); !errors.Is(err, session.ErrNotFound) {
+			t.Fatalf("Update after Delete: %v; want ErrNotFound", err)
+		}
+		if got, err := s.Load(ctx, id); !errors.Is(err, session.ErrNotFound) {
+			t.Fatalf("Load after Delete and Update = %q, %v; want ErrNotFound: the session came back", got, err)
+		}
+	})
+
+	t.Run("UpdateExpired", func(t *testing.T) {
+		s := newStore(t)
+		id := session.NewID()
+		if err := s.Save(ctx, id, []byte("short"), time.Second); err != nil {
+			t.Fatal(err)
+		}
+		advance(1500 * time.Millisecond)
+		if err := s.Update(ctx, id, []byte("late"), time.Hour); !errors.Is(err, session.ErrNotFound) {
+			t.Fatalf("Update after expiry: %v; want ErrNotFound", err)
+		}
+		if _, err := s.Load(ctx, id); !errors.Is(err, session.ErrNotFound) {
+			t.Fatalf("Load after a late Update: %v; want ErrNotFound", err)
+		}
+	})
+
+	// UpdateRacesDelete: requests that loaded a session keep updating it
+	// while another request deletes it (a log-out). Once Delete has
+	// returned, every Update must fail, and the session must stay gone.
+	t.Run("UpdateRacesDelete", func(t *testing.T) {
+		s := newStore(t)
+		for round := range 20 {
+			id := session.NewID()
+			mustSave(t, s, id, "alive")
+			deleted := make(chan struct{})
+			var wg sync.WaitGroup
+			errs := make(chan error, 4)
+			for range 4 {
+				wg.Go(func() {
+					for i := 0; ; i++ {
+						select {
+						case <-deleted:
+							// Delete has returned: this Update, and every
+							// one after it, must find nothing.
+							if err := s.Update(ctx, id, []byte("resurrected"), time.Hour); !errors.Is(err, session.ErrNotFound) {
+								errs <- fmt.Errorf("round %d: Update after Delete returned: %v; want ErrNotFound", round, err)
+							}
+							return
+						default:
+						}
+						if err := s.Update(ctx, id, []byte("alive"), time.Hour); err != nil && !errors.Is(err, session.ErrNotFound) {
+							errs <- err
+							return
+						}
+						if i == 2 && round%2 == 0 {
+							runtimeYield()
+						}
+					}
+				})
+			}
+			if err := s.Delete(ctx, id); err != nil {
+				t.Fatal(err)
+			}
+			close(deleted)
+			wg.Wait()
+			close(errs)
+			for err := range errs {
+				t.Error(err)
+			}
+			if got, err := s.Load(ctx, id); !errors.Is(err, session.ErrNotFound) {
+				t.Fatalf("round %d: Load after Delete = %q, %v; want ErrNotFound: a concurrent Update brought the session back", round, got, err)
+			}
+		}
+	})
+
 	t.Run("Concurrent", func(t *testing.T) {
 		s := newStore(t)
 		var wg sync.WaitGroup
@@ -201,6 +305,9 @@ func Run(t *testing.T, newStore func(t *testing.T) session.Store, o Options) {
 		}
 	})
 }
+
+// runtimeYield lets the deleting goroutine run between updates.
+func runtimeYield() { runtime.Gosched() }
 
 func mustSave(t *testing.T, s session.Store, id, data string) {
 	t.Helper()
