@@ -4,49 +4,103 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/sesstool/sesstool/codec"
-	"github.com/sesstool/sesstool/ktor"
 	"github.com/sesstool/sesstool/transform"
 )
 
 // Defaults of Options.
 const (
 	DefaultName        = "session"
-	DefaultTTL         = 30 * time.Minute
+	DefaultIdleTimeout = 30 * time.Minute
+	DefaultLifetime    = 24 * time.Hour
 	DefaultMaxDataSize = 64 << 10
-	// maxTransportValue bounds the cookie or header value read, before any
-	// decoding: a transformed ID is a few hundred bytes at most.
+	// maxTransportValue bounds a server-side session's cookie or header
+	// value read, before any decoding: a transformed ID is a few hundred
+	// bytes at most.
 	maxTransportValue = 4096
+	// MaxCookieSize is the most bytes a cookie may take, its name, value
+	// and attributes together, as Set-Cookie renders them: RFC 6265 §6.1
+	// asks browsers for at least 4096, and most drop a larger cookie
+	// silently.
+	MaxCookieSize = 4096
+	// MaxChunks is the most cookies Options.Chunks may spread a
+	// client-side session over.
+	MaxChunks = 16
 )
 
-// Options configure a Manager. The zero value is usable: a cookie named
-// "session" (Secure, HttpOnly, SameSite=Lax, Path=/), sessions that live 30
-// minutes after their last Save, JSON data.
+// Errors of the Manager.
+var (
+	// ErrEnded is returned by Save when the session that the request
+	// loaded was ended (by Clear or Renew in another request, or by
+	// expiry) before Save could store it. Nothing was stored: the user is
+	// logged out, and the handler should answer as it does to a request
+	// without a session.
+	ErrEnded = errors.New("session: the session ended while this request used it")
+	// ErrNoMiddleware is returned by Load, Save, Renew and Clear for a
+	// request that did not pass through the Manager's Middleware.
+	ErrNoMiddleware = errors.New("session: the request did not pass through the Manager's Middleware; wrap the handler with Manager.Middleware")
+	// ErrResponseStarted is returned by Save, Renew and Clear once the
+	// handler has begun writing the response: the cookie or header can no
+	// longer be sent. Call them before writing.
+	ErrResponseStarted = errors.New("session: the response has already been written; save, renew or clear the session before writing it")
+)
+
+// Options configure a Manager; the same Options serve both modes, and a
+// field that only one mode uses says so. The zero value is usable: a cookie
+// named "session" (Secure, HttpOnly, SameSite=Lax, Path=/), sessions that end
+// after 30 minutes without a request and 24 hours after log-in at the
+// latest, JSON data.
 type Options struct {
 	// Name is the name of the cookie, or of the header, that carries the
-	// session ID. Empty means DefaultName.
+	// session. Empty means DefaultName.
 	Name string
-	// Header carries the ID in a request header and a response header
-	// named Name instead of a cookie, as Ktor's header transport does: for
-	// API clients that keep the ID themselves.
+	// Header carries the session in a request header and a response
+	// header named Name instead of a cookie, as Ktor's header transport
+	// does: for API clients that keep it themselves.
 	Header bool
-	// TTL is how long a session lives after its last Save or Renew; it is
-	// also the cookie's Max-Age. Zero means DefaultTTL.
-	TTL time.Duration
-	// Codec encodes session values for the store. Nil means codec.JSON.
-	// ktor.KotlinxJSON stores what Ktor ≥ 3.0.0 stores.
+	// IdleTimeout ends a session that long after its last request. Zero
+	// means DefaultIdleTimeout; it must be at least MinTTL.
+	//
+	// Server side, each Load that comes at least TouchInterval after the
+	// last write to the store pushes the end back (one store write), and
+	// Save does too. Client side, the token expires IdleTimeout after it
+	// was sealed, and Load re-issues it (through Middleware) once half of
+	// that has passed.
+	IdleTimeout time.Duration
+	// Lifetime is the absolute limit: a session never lives longer than
+	// this after it began (its first Save, or its last Renew), however
+	// active. Zero means DefaultLifetime; it must be at least
+	// IdleTimeout. Not enforced with RawStore, nor for Ktor by-value
+	// cookies, which cannot carry their start.
+	Lifetime time.Duration
+	// TouchInterval is, server side, the least time between two writes to
+	// the store that only push the idle end back, so that a busy session
+	// costs at most one write per interval. Zero means IdleTimeout/10
+	// (at least one second). The idle end may come up to TouchInterval
+	// early. Client side, the interval is half the IdleTimeout and this
+	// field is not used.
+	TouchInterval time.Duration
+	// BrowserSession makes cookies browser-session cookies (no Max-Age:
+	// the browser forgets them when it closes) unless a session was begun
+	// with RenewOptions.Remember; by default cookies persist until the
+	// session's end. Remember-me per session: see RenewWith.
+	BrowserSession bool
+	// Codec encodes session values. Nil means codec.JSON. ktor.KotlinxJSON
+	// stores what Ktor ≥ 3.0.0 stores.
 	Codec codec.Codec
-	// Transformer, if not nil, transforms the ID on its way to the client
-	// and back, as Ktor's transport transformers do: with
-	// ktor.NewMessageAuthentication the cookie carries "<id>/<hmac>", so a
-	// forged ID is rejected before the store is asked. In a cookie the
-	// result is URI-encoded as Ktor encodes it; in a header it is sent as
-	// it is.
-	Transformer transform.Transformer
+	// IgnoreUnknownFields decodes stored sessions and cookies even when
+	// they hold fields that T no longer has, so that a deploy that removes
+	// a field keeps everyone logged in. Without it such a session is
+	// dropped (the user logs in again) and reported to Logger.
+	IgnoreUnknownFields bool
+	// Logger receives the sessions dropped because they no longer decode
+	// (never their IDs or contents). Nil means slog.Default().
+	Logger *slog.Logger
 	// Path and Domain are the cookie's attributes. Empty Path means "/".
 	Path, Domain string
 	// Insecure leaves the Secure attribute off the cookie, for development
@@ -56,60 +110,153 @@ type Options struct {
 	// SameSite is the cookie's SameSite attribute. Zero means
 	// http.SameSiteLaxMode.
 	SameSite http.SameSite
+	// HostPrefix names the cookie "__Host-" + Name, which browsers accept
+	// only when it is Secure, has Path=/ and no Domain: a sibling
+	// subdomain or a plain-HTTP page can then neither set nor overwrite
+	// it. It needs Insecure false, Path "/" or empty, and Domain empty.
+	HostPrefix bool
 	// MaxDataSize bounds a session's encoded data. Zero means
 	// DefaultMaxDataSize.
 	MaxDataSize int
+
+	// Transformer, server side only, transforms the ID on its way to the
+	// client and back, as Ktor's transport transformers do: with
+	// ktor.NewMessageAuthentication the cookie carries "<id>/<hmac>", so a
+	// forged ID is rejected before the store is asked. In a cookie the
+	// result is URI-encoded as Ktor encodes it; in a header it is sent as
+	// it is.
+	Transformer transform.Transformer
+	// RawStore, server side only, stores the encoded value alone, as Ktor
+	// does, instead of with the session's start and last write: for a
+	// store shared with a Ktor service. Lifetime is then not enforced,
+	// sessions end IdleTimeout after their last Save (Load does not
+	// touch), and a session's cookie persists unless BrowserSession is set.
+	RawStore bool
+
+	// Purpose, client side with native tokens only, is bound to every
+	// token (see token.Options.Purpose). Empty means "session:" + Name, so
+	// that two Managers on one keyring never take each other's cookies.
+	Purpose string
+	// Chunks, client side only, lets a session too large for one cookie
+	// spread over up to Chunks cookies, named Name, Name.1, Name.2, …;
+	// they open only together, as one token. Zero or one means one cookie,
+	// and Save refuses a larger session with ErrTooLarge. At most
+	// MaxChunks.
+	Chunks int
+	// Leeway, client side with native tokens only, is the clock skew
+	// tolerated between the servers that share a keyring.
+	Leeway time.Duration
+
+	// Now is the clock. Nil means time.Now.
+	Now func() time.Time
 }
 
-// Manager keeps sessions of type T on the server, in a Store, and their IDs
-// on the client, in a cookie or a header. It is safe for concurrent use.
+// RenewOptions are the per-session choices made when a session begins.
+type RenewOptions struct {
+	// Remember makes the session's cookie persistent ("remember me") when
+	// true, and a browser-session cookie when false, whatever
+	// Options.BrowserSession says.
+	Remember bool
+}
+
+// Manager keeps sessions of type T: on the server, in a Store, with only a
+// random ID on the client (New); or on the client, sealed into the cookie
+// or header itself (NewClientSide, NewKtorClientSide). Handlers use the same
+// methods in both modes. It is safe for concurrent use.
 //
-// Handlers call Load to read the request's session, Save to store one
-// (which issues an ID if the request has none), Renew to move it to a new
-// ID, and Clear to end it. Save, Renew and Clear set response headers, so
-// they must come before the handler writes its response. Wrap the handler
-// with Middleware when one request may call more than one of them: it
-// makes the ID that Save or Renew issued the one that later calls use.
+// Every request must pass through Middleware. Handlers call Load to read the
+// request's session, Save to store one, Renew to begin one (at log-in) and
+// Clear to end it (at log-out). Save, Renew and Clear set response headers,
+// so they must come before the handler writes its response.
 type Manager[T any] struct {
-	store Store
-	o     Options
+	o      Options
+	name   string // the cookie's or header's name, with the prefix
+	codec  codec.Codec
+	mode   mode[T]
+	logger *slog.Logger
 }
 
-// New returns a Manager of sessions of type T in store. o may be nil.
-func New[T any](store Store, o *Options) (*Manager[T], error) {
-	if store == nil {
-		return nil, errors.New("session: New needs a Store")
-	}
-	m := &Manager[T]{store: store}
+// mode is what differs between server-side and client-side sessions.
+type mode[T any] interface {
+	// load reads the request's session into st; ok is false when there is
+	// none.
+	load(r *http.Request, st *requestState) (v T, ok bool, err error)
+	// save stores v as the request's session, beginning a new one when
+	// begin is set (Renew).
+	save(r *http.Request, st *requestState, v T, begin bool, remember bool) error
+	// clear ends the request's session.
+	clear(r *http.Request, st *requestState) error
+}
+
+// newManager checks and completes o, for both modes.
+func newManager[T any](o *Options) (*Manager[T], error) {
+	m := &Manager[T]{}
 	if o != nil {
 		m.o = *o
 	}
-	if m.o.Name == "" {
-		m.o.Name = DefaultName
+	p := &m.o
+	if p.Name == "" {
+		p.Name = DefaultName
 	}
-	if m.o.TTL == 0 {
-		m.o.TTL = DefaultTTL
+	if p.IdleTimeout == 0 {
+		p.IdleTimeout = DefaultIdleTimeout
 	}
-	if m.o.Codec == nil {
-		m.o.Codec = codec.JSON
+	if p.Lifetime == 0 {
+		p.Lifetime = max(DefaultLifetime, p.IdleTimeout)
 	}
-	if m.o.Path == "" {
-		m.o.Path = "/"
+	if p.TouchInterval == 0 {
+		p.TouchInterval = max(p.IdleTimeout/10, time.Second)
 	}
-	if m.o.SameSite == 0 {
-		m.o.SameSite = http.SameSiteLaxMode
+	if p.Codec == nil {
+		p.Codec = codec.JSON
 	}
-	if m.o.MaxDataSize == 0 {
-		m.o.MaxDataSize = DefaultMaxDataSize
+	if p.Path == "" {
+		p.Path = "/"
+	}
+	if p.SameSite == 0 {
+		p.SameSite = http.SameSiteLaxMode
+	}
+	if p.MaxDataSize == 0 {
+		p.MaxDataSize = DefaultMaxDataSize
+	}
+	if p.Now == nil {
+		p.Now = time.Now
+	}
+	if p.Logger == nil {
+		p.Logger = slog.Default()
 	}
 	switch {
-	case m.o.TTL < MinTTL:
-		return nil, fmt.Errorf("session: TTL %v is shorter than %v", m.o.TTL, MinTTL)
-	case m.o.MaxDataSize < 0:
-		return nil, fmt.Errorf("session: MaxDataSize %d is negative", m.o.MaxDataSize)
-	case !validName(m.o.Name):
-		return nil, fmt.Errorf("session: %q is not a valid cookie or header name: use letters, digits and !#$%%&'*+-.^_`|~", m.o.Name)
+	case p.IdleTimeout < MinTTL:
+		return nil, fmt.Errorf("session: IdleTimeout %v is shorter than %v", p.IdleTimeout, MinTTL)
+	case p.Lifetime < p.IdleTimeout:
+		return nil, fmt.Errorf("session: Lifetime %v is shorter than IdleTimeout %v; make it at least as long", p.Lifetime, p.IdleTimeout)
+	case p.TouchInterval < 0 || p.TouchInterval > p.IdleTimeout:
+		return nil, fmt.Errorf("session: TouchInterval %v is not between 0 and IdleTimeout %v", p.TouchInterval, p.IdleTimeout)
+	case p.MaxDataSize < 0:
+		return nil, fmt.Errorf("session: MaxDataSize %d is negative", p.MaxDataSize)
+	case p.Chunks < 0 || p.Chunks > MaxChunks:
+		return nil, fmt.Errorf("session: Chunks %d is not between 0 and %d", p.Chunks, MaxChunks)
+	case p.Leeway < 0:
+		return nil, fmt.Errorf("session: Leeway %v is negative", p.Leeway)
+	case !validName(p.Name):
+		return nil, fmt.Errorf("session: %q is not a valid cookie or header name: use letters, digits and !#$%%&'*+-.^_`|~", p.Name)
+	case p.HostPrefix && p.Header:
+		return nil, errors.New("session: HostPrefix applies to cookies; remove it, or Header")
+	case p.HostPrefix && (p.Insecure || p.Path != "/" || p.Domain != ""):
+		return nil, errors.New("session: HostPrefix needs a Secure cookie with Path=/ and no Domain (browsers reject a __Host- cookie otherwise); unset Insecure, Path and Domain")
 	}
+	if p.IgnoreUnknownFields {
+		c, err := ignoreUnknownFields(p.Codec)
+		if err != nil {
+			return nil, fmt.Errorf("session: IgnoreUnknownFields: %w", err)
+		}
+		p.Codec = c
+	}
+	m.name = p.Name
+	if p.HostPrefix {
+		m.name = "__Host-" + p.Name
+	}
+	m.codec, m.logger = p.Codec, p.Logger
 	return m, nil
 }
 
@@ -131,218 +278,200 @@ func validName(s string) bool {
 	return true
 }
 
-// Load returns the request's session. ok is false when the request
-// carries no session ID, or one that is malformed, fails the Transformer,
-// or names no live session in the store: the client has no session, and
-// that is no error. err is set only when the store fails or the stored
-// data does not decode.
+// Load returns the request's session. ok is false when the request has
+// none: it carries nothing, or something malformed, forged, expired or
+// ended, or a session that no longer decodes as T (reported to
+// Options.Logger). That is no error: err is set only when the store fails
+// (answer 503), or when the request did not pass through Middleware.
+//
+// Client side, Load re-issues the session, through Middleware, when half
+// its idle time has passed or a key other than the primary sealed it.
+// Server side, it pushes the session's idle end back in the store at most
+// once per TouchInterval.
 func (m *Manager[T]) Load(r *http.Request) (v T, ok bool, err error) {
-	id := m.currentID(r)
-	if id == "" {
+	st := m.state(r)
+	if st == nil {
+		return v, false, ErrNoMiddleware
+	}
+	if st.cleared {
 		return v, false, nil
 	}
-	data, err := m.store.Load(r.Context(), id)
-	switch {
-	case errors.Is(err, ErrNotFound):
-		return v, false, nil
-	case err != nil:
-		return v, false, fmt.Errorf("session: failed to load the session: %w", err)
-	case len(data) > m.o.MaxDataSize:
-		return v, false, fmt.Errorf("%w: the store holds %d bytes; the limit is %d", ErrTooLarge, len(data), m.o.MaxDataSize)
-	}
-	if err := m.o.Codec.Unmarshal(data, &v); err != nil {
-		var zero T
-		return zero, false, fmt.Errorf("session: the stored session does not decode with codec %s: %w", m.o.Codec.Name(), err)
-	}
-	if st := stateOf(r, m); st != nil {
-		st.loaded = id
-	}
-	return v, true, nil
+	return m.mode.load(r, st)
 }
 
-// Save stores v as the request's session, valid for Options.TTL from now.
-// A request whose ID names a live session keeps it (and its cookie's
-// Max-Age is refreshed); any other request gets a new ID, sent in the
-// response. An ID that the client made up is never adopted, so an attacker
-// cannot choose a victim's ID; still, call Renew at log-in.
+// Save stores v as the request's session. A request with a live session
+// keeps it: its idle end moves back (its absolute end stays). Any other
+// request begins a new session, under a new server-side ID. An ID that the
+// client made up is never adopted, so an attacker cannot choose a victim's
+// ID; still, call Renew at log-in.
+//
+// If the session that the request loaded has ended meanwhile (another
+// request cleared or renewed it), Save stores nothing and returns an error
+// wrapping ErrEnded: a log-out holds against requests already under way.
 func (m *Manager[T]) Save(w http.ResponseWriter, r *http.Request, v T) error {
-	id, err := m.liveID(r)
+	st, err := m.writable(r)
 	if err != nil {
 		return err
 	}
-	if id == "" {
-		id = NewID()
-	}
-	return m.saveAs(w, r, id, v)
+	return m.mode.save(r, st, v, false, !m.o.BrowserSession)
 }
 
-// liveID returns the request's session ID if it names a live session in
-// the store (or was issued earlier in this request), else "".
-func (m *Manager[T]) liveID(r *http.Request) (string, error) {
-	st := stateOf(r, m)
-	if st != nil && st.set {
-		return st.id, nil
-	}
-	id := m.currentID(r)
-	if id == "" || (st != nil && st.loaded == id) {
-		return id, nil
-	}
-	switch _, err := m.store.Load(r.Context(), id); {
-	case errors.Is(err, ErrNotFound):
-		return "", nil
-	case err != nil:
-		return "", fmt.Errorf("session: failed to look the session up: %w", err)
-	}
-	return id, nil
-}
-
-// Renew stores v under a new session ID, deletes the request's old
-// session, and sends the new ID. Call it whenever the session's privileges
-// change, above all at log-in: an ID that an attacker planted or saw before
-// then (session fixation) stops working.
+// Renew begins a new session holding v: a new ID server side (the old
+// session is deleted), a new start for the absolute Lifetime in both modes.
+// Call it whenever the session's privileges change, above all at log-in:
+// an ID that an attacker planted or saw before then (session fixation)
+// stops working. The cookie persists unless Options.BrowserSession is set;
+// RenewWith chooses per session.
 func (m *Manager[T]) Renew(w http.ResponseWriter, r *http.Request, v T) error {
-	old := m.currentID(r)
-	if err := m.saveAs(w, r, NewID(), v); err != nil {
-		return err
-	}
-	if old != "" {
-		if err := m.store.Delete(r.Context(), old); err != nil {
-			return fmt.Errorf("session: saved the session under a new ID, but failed to delete the old one: %w", err)
-		}
-	}
-	return nil
+	return m.RenewWith(w, r, v, RenewOptions{Remember: !m.o.BrowserSession})
 }
 
-// Clear deletes the request's session from the store and, for a cookie,
-// tells the browser to drop it. A header-carried ID cannot be recalled; it
-// simply names no session any more.
+// RenewWith is Renew with per-session choices: o.Remember makes the cookie
+// persistent ("remember me") or a browser-session cookie, for the whole
+// life of the session.
+func (m *Manager[T]) RenewWith(w http.ResponseWriter, r *http.Request, v T, o RenewOptions) error {
+	st, err := m.writable(r)
+	if err != nil {
+		return err
+	}
+	return m.mode.save(r, st, v, true, o.Remember)
+}
+
+// Clear ends the request's session: server side it is deleted from the
+// store, so it ends everywhere at once, and no request that loaded it can
+// bring it back; client side the browser is told to drop the cookie, but a
+// copy kept elsewhere stays valid until it expires (see the package doc).
+// A header-carried session cannot be recalled from the client; server side
+// it simply names no session any more.
 func (m *Manager[T]) Clear(w http.ResponseWriter, r *http.Request) error {
-	id := m.currentID(r)
-	if st := stateOf(r, m); st != nil {
-		st.id, st.set = "", true
-	}
-	if !m.o.Header {
-		http.SetCookie(w, m.cookie("", -1))
-	}
-	if id == "" {
-		return nil
-	}
-	if err := m.store.Delete(r.Context(), id); err != nil {
-		return fmt.Errorf("session: failed to delete the session: %w", err)
-	}
-	return nil
-}
-
-// saveAs encodes v, stores it under id and sends id.
-func (m *Manager[T]) saveAs(w http.ResponseWriter, r *http.Request, id string, v T) error {
-	data, err := m.o.Codec.Marshal(v)
-	if err != nil {
-		return fmt.Errorf("session: failed to encode the session with codec %s: %w", m.o.Codec.Name(), err)
-	}
-	if len(data) > m.o.MaxDataSize {
-		return fmt.Errorf("%w: %d bytes encoded; the limit is %d", ErrTooLarge, len(data), m.o.MaxDataSize)
-	}
-	value, err := m.encodeID(id)
+	st, err := m.writable(r)
 	if err != nil {
 		return err
 	}
-	if err := m.store.Save(r.Context(), id, data, m.o.TTL); err != nil {
-		return fmt.Errorf("session: failed to save the session: %w", err)
-	}
-	if st := stateOf(r, m); st != nil {
-		st.id, st.set = id, true
-	}
-	if m.o.Header {
-		w.Header().Set(m.o.Name, value)
-	} else {
-		http.SetCookie(w, m.cookie(value, int(m.o.TTL/time.Second)))
-	}
-	return nil
+	st.cleared, st.value, st.pending = true, nil, nil
+	return m.mode.clear(r, st)
 }
 
-func (m *Manager[T]) cookie(value string, maxAge int) *http.Cookie {
-	return &http.Cookie{
-		Name:     m.o.Name,
-		Value:    value,
-		Path:     m.o.Path,
-		Domain:   m.o.Domain,
-		MaxAge:   maxAge,
-		Secure:   !m.o.Insecure,
-		HttpOnly: true,
-		SameSite: m.o.SameSite,
+// writable returns the request's state, if headers can still be set.
+func (m *Manager[T]) writable(r *http.Request) (*requestState, error) {
+	st := m.state(r)
+	switch {
+	case st == nil:
+		return nil, ErrNoMiddleware
+	case st.w.started:
+		return nil, ErrResponseStarted
 	}
+	return st, nil
 }
 
-// encodeID returns what the client carries for id.
-func (m *Manager[T]) encodeID(id string) (string, error) {
-	if m.o.Transformer == nil {
-		return id, nil
-	}
-	value := string(m.o.Transformer.Write(nil, []byte(id)))
-	if m.o.Header {
-		return value, nil
-	}
-	enc, err := ktor.EncodeCookieValue(value, ktor.URIEncoding)
-	if err != nil {
-		return "", fmt.Errorf("session: the transformed ID cannot be put in a cookie: %w", err)
-	}
-	return enc, nil
+// dropped reports a session that Load could not decode.
+func (m *Manager[T]) dropped(r *http.Request, err error) {
+	m.logger.LogAttrs(r.Context(), slog.LevelWarn, "session: dropped a session that no longer decodes; the user must log in again (set Options.IgnoreUnknownFields if a field was removed)",
+		slog.String("session", m.o.Name), slog.String("codec", m.codec.Name()), slog.String("error", err.Error()))
 }
 
-// currentID returns the session ID that the request carries, or that an
-// earlier Save, Renew or Clear in the same request (under Middleware) set;
-// "" if there is none or it is not valid.
-func (m *Manager[T]) currentID(r *http.Request) string {
-	if st := stateOf(r, m); st != nil && st.set {
-		return st.id
-	}
-	var value string
-	if m.o.Header {
-		value = r.Header.Get(m.o.Name)
-	} else if c, err := r.Cookie(m.o.Name); err == nil {
-		value = c.Value
-	}
-	if value == "" || len(value) > maxTransportValue {
-		return ""
-	}
-	if m.o.Transformer != nil {
-		if !m.o.Header {
-			dec, err := ktor.DecodeCookieValue(value, ktor.URIEncoding)
-			if err != nil {
-				return ""
-			}
-			value = dec
-		}
-		id, err := m.o.Transformer.Read(nil, []byte(value))
-		if err != nil {
-			return ""
-		}
-		value = string(id)
-	}
-	if !ValidID(value) {
-		return ""
-	}
-	return value
-}
+// now returns the Manager's clock, at one-second resolution, as sessions
+// record it.
+func (m *Manager[T]) now() time.Time { return m.o.Now().Truncate(time.Second) }
 
-// requestState is what Middleware keeps for one request: the ID that Save,
-// Renew or Clear set (set is true once one of them ran).
+// requestState is what Middleware keeps for one request and Manager.
 type requestState struct {
+	w *responseWriter
+	// cleared is set by Clear: Load finds no session after it.
+	cleared bool
+	// id is the server-side session ID in use ("" none), meta its
+	// record, and loaded whether id names a session that this request
+	// found live (or stored).
 	id     string
-	set    bool
-	loaded string // the ID whose session Load found, if it did
+	meta   meta
+	loaded bool
+	// value is the client-side session that Load decoded or Save stored
+	// in this request (a *T), for the Loads after it.
+	value any
+	// pending are the cookies that Middleware sets as the response
+	// starts: what Save, Renew or Clear sent, or a client-side session
+	// that Load re-issued. The last call wins.
+	pending []*http.Cookie
+	header  string // the header value to send, for Options.Header
+	// chunks is the number of chunk cookies (Name.1, …) the request
+	// carried, so that Save and Clear can expire those it no longer uses.
+	chunks int
 }
 
-// Middleware returns next wrapped so that, within one request, the ID that
-// Save or Renew issued (or Clear removed) is the one that later Load, Save,
-// Renew and Clear calls see, instead of the one the request came with.
+// meta is what a session records beside its value.
+type meta struct {
+	created  time.Time // when it began: its first Save, or its last Renew
+	touched  time.Time // server side: the last write to the store
+	remember bool      // a persistent cookie
+}
+
+// Middleware returns next wrapped so that the Manager can keep per-request
+// state (what Load found, what Save stored) and add the headers of a
+// re-issued session before the response starts. Managers of several
+// sessions compose: a.Middleware(b.Middleware(mux)).
 func (m *Manager[T]) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), m, &requestState{})))
+		rw := &responseWriter{ResponseWriter: w}
+		st := &requestState{w: rw}
+		rw.before = append(rw.before, func() { m.flush(w, st) })
+		next.ServeHTTP(rw, r.WithContext(context.WithValue(r.Context(), m, st)))
+		rw.start()
 	})
 }
 
-func stateOf[T any](r *http.Request, m *Manager[T]) *requestState {
+// flush adds the headers that Load left pending.
+func (m *Manager[T]) flush(w http.ResponseWriter, st *requestState) {
+	if st.header != "" {
+		w.Header().Set(m.name, st.header)
+		st.header = ""
+	}
+	for _, c := range st.pending {
+		http.SetCookie(w, c)
+	}
+	st.pending = nil
+}
+
+func (m *Manager[T]) state(r *http.Request) *requestState {
 	st, _ := r.Context().Value(m).(*requestState)
 	return st
 }
+
+// responseWriter runs its before functions once, just before the response
+// starts.
+type responseWriter struct {
+	http.ResponseWriter
+	before  []func()
+	started bool
+}
+
+func (w *responseWriter) start() {
+	if w.started {
+		return
+	}
+	w.started = true
+	for _, f := range w.before {
+		f()
+	}
+}
+
+func (w *responseWriter) WriteHeader(code int) {
+	if code >= 200 || code == http.StatusSwitchingProtocols {
+		w.start()
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *responseWriter) Write(b []byte) (int, error) {
+	w.start()
+	return w.ResponseWriter.Write(b)
+}
+
+// Flush implements http.Flusher, when the underlying writer does.
+func (w *responseWriter) Flush() {
+	w.start()
+	_ = http.NewResponseController(w.ResponseWriter).Flush() // not every writer flushes
+
+}
+
+// Unwrap gives http.ResponseController the underlying writer.
+func (w *responseWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

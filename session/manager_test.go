@@ -3,6 +3,7 @@ package session_test
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -22,8 +23,8 @@ type cart struct {
 // countingStore counts the calls that reach the store, and can fail them.
 type countingStore struct {
 	session.Store
-	loads, saves, deletes atomic.Int32
-	fail                  error
+	loads, saves, updates, deletes atomic.Int32
+	fail                           error
 }
 
 func (s *countingStore) Load(ctx context.Context, id string) ([]byte, error) {
@@ -49,6 +50,49 @@ func (s *countingStore) Delete(ctx context.Context, id string) error {
 	}
 	return s.Store.Delete(ctx, id)
 }
+
+func (s *countingStore) Update(ctx context.Context, id string, data []byte, ttl time.Duration) error {
+	s.updates.Add(1)
+	if s.fail != nil {
+		return s.fail
+	}
+	return s.Store.Update(ctx, id, data, ttl)
+}
+
+// call runs f as the handler of request r, through m's Middleware, and
+// returns the response.
+func call[T any](m *session.Manager[T], r *http.Request, f func(w http.ResponseWriter, r *http.Request)) *httptest.ResponseRecorder {
+	w := httptest.NewRecorder()
+	m.Middleware(http.HandlerFunc(f)).ServeHTTP(w, r)
+	return w
+}
+
+// load is Load in a request of its own.
+func load[T any](m *session.Manager[T], r *http.Request) (v T, ok bool, err error) {
+	call(m, r, func(_ http.ResponseWriter, r *http.Request) { v, ok, err = m.Load(r) })
+	return v, ok, err
+}
+
+// save is Save in a request of its own.
+func save[T any](m *session.Manager[T], r *http.Request, v T) (w *httptest.ResponseRecorder, err error) {
+	w = call(m, r, func(w http.ResponseWriter, r *http.Request) { err = m.Save(w, r, v) })
+	return w, err
+}
+
+// renew is Renew in a request of its own.
+func renew[T any](m *session.Manager[T], r *http.Request, v T) (w *httptest.ResponseRecorder, err error) {
+	w = call(m, r, func(w http.ResponseWriter, r *http.Request) { err = m.Renew(w, r, v) })
+	return w, err
+}
+
+// clear is Clear in a request of its own.
+func clear[T any](m *session.Manager[T], r *http.Request) (w *httptest.ResponseRecorder, err error) {
+	w = call(m, r, func(w http.ResponseWriter, r *http.Request) { err = m.Clear(w, r) })
+	return w, err
+}
+
+// second returns the error of a call that also returns a response.
+func second(_ *httptest.ResponseRecorder, err error) error { return err }
 
 func newManager(t *testing.T, o *session.Options) (*session.Manager[cart], *countingStore) {
 	t.Helper()
@@ -78,7 +122,7 @@ func TestCookieLifecycle(t *testing.T) {
 	m, store := newManager(t, nil)
 
 	// No cookie: no session, and the store is not asked.
-	if _, ok, err := m.Load(request(nil)); ok || err != nil {
+	if _, ok, err := load(m, request(nil)); ok || err != nil {
 		t.Fatalf("Load without a cookie = %v, %v", ok, err)
 	}
 	if n := store.loads.Load(); n != 0 {
@@ -86,12 +130,12 @@ func TestCookieLifecycle(t *testing.T) {
 	}
 
 	// Save issues an ID in a cookie with safe attributes.
-	w := httptest.NewRecorder()
-	if err := m.Save(w, request(nil), cart{User: "alice"}); err != nil {
+	w, err := save(m, request(nil), cart{User: "alice"})
+	if err != nil {
 		t.Fatal(err)
 	}
 	set := w.Header().Get("Set-Cookie")
-	for _, want := range []string{"session=", "Path=/", "Max-Age=1800", "HttpOnly", "Secure", "SameSite=Lax"} {
+	for _, want := range []string{"session=", "Path=/", "Max-Age=86400", "HttpOnly", "Secure", "SameSite=Lax"} {
 		if !strings.Contains(set, want) {
 			t.Errorf("Set-Cookie %q lacks %q", set, want)
 		}
@@ -102,46 +146,51 @@ func TestCookieLifecycle(t *testing.T) {
 	}
 
 	// The next request loads it, and saving again keeps the ID.
-	got, ok, err := m.Load(request(w))
+	got, ok, err := load(m, request(w))
 	if err != nil || !ok || got.User != "alice" {
 		t.Fatalf("Load = %+v, %v, %v", got, ok, err)
 	}
-	w2 := httptest.NewRecorder()
-	if err := m.Save(w2, request(w), cart{User: "alice", Items: []string{"book"}}); err != nil {
+	w2, err := save(m, request(w), cart{User: "alice", Items: []string{"book"}})
+	if err != nil {
 		t.Fatal(err)
 	}
-	if id2 := w2.Result().Cookies()[0].Value; id2 != id {
-		t.Fatalf("Save of a live session changed the ID")
+	// The ID stays, and so does the cookie, whose Max-Age runs to the
+	// session's absolute end: nothing to send again.
+	if cs := w2.Result().Cookies(); len(cs) != 0 {
+		t.Fatalf("Save of a live session sent a cookie again: %v", cs)
 	}
-	if got, _, _ := m.Load(request(w2)); len(got.Items) != 1 {
+	if got, _, _ := load(m, request(w)); len(got.Items) != 1 {
 		t.Fatalf("Load after the second Save = %+v", got)
+	}
+	if n := store.saves.Load(); n != 1 {
+		t.Fatalf("the store saw %d Saves; want 1 (the second Save of a live session is an Update)", n)
 	}
 
 	// Renew moves the session to a new ID and deletes the old one.
-	w3 := httptest.NewRecorder()
-	if err := m.Renew(w3, request(w2), cart{User: "alice", Items: []string{"book"}}); err != nil {
+	w3, err := renew(m, request(w), cart{User: "alice", Items: []string{"book"}})
+	if err != nil {
 		t.Fatal(err)
 	}
 	newID := w3.Result().Cookies()[0].Value
 	if newID == id || !session.ValidID(newID) {
 		t.Fatalf("Renew kept the ID or sent an invalid one: %q", newID)
 	}
-	if _, ok, _ := m.Load(request(w2)); ok {
+	if _, ok, _ := load(m, request(w)); ok {
 		t.Fatal("the old ID still opens a session after Renew")
 	}
-	if got, ok, _ := m.Load(request(w3)); !ok || got.User != "alice" {
+	if got, ok, _ := load(m, request(w3)); !ok || got.User != "alice" {
 		t.Fatalf("the new ID: %+v, %v", got, ok)
 	}
 
 	// Clear deletes it and expires the cookie.
-	w4 := httptest.NewRecorder()
-	if err := m.Clear(w4, request(w3)); err != nil {
+	w4, err := clear(m, request(w3))
+	if err != nil {
 		t.Fatal(err)
 	}
 	if c := w4.Result().Cookies()[0]; c.MaxAge >= 0 || c.Value != "" {
 		t.Fatalf("Clear sent %+v; want an expired, empty cookie", c)
 	}
-	if _, ok, _ := m.Load(request(w3)); ok {
+	if _, ok, _ := load(m, request(w3)); ok {
 		t.Fatal("the session still opens after Clear")
 	}
 }
@@ -153,8 +202,8 @@ func TestSaveNeverAdoptsAnUnknownID(t *testing.T) {
 	planted := session.NewID()
 	r := request(nil)
 	r.AddCookie(&http.Cookie{Name: "session", Value: planted})
-	w := httptest.NewRecorder()
-	if err := m.Save(w, r, cart{User: "victim"}); err != nil {
+	w, err := save(m, r, cart{User: "victim"})
+	if err != nil {
 		t.Fatal(err)
 	}
 	if got := w.Result().Cookies()[0].Value; got == planted {
@@ -175,7 +224,7 @@ func TestMalformedIDsNeverReachTheStore(t *testing.T) {
 		before := store.loads.Load()
 		r := request(nil)
 		r.AddCookie(&http.Cookie{Name: "session", Value: v})
-		if _, ok, err := m.Load(r); ok || err != nil {
+		if _, ok, err := load(m, r); ok || err != nil {
 			t.Errorf("Load with cookie %.20q… = %v, %v; want no session, no error", v, ok, err)
 		}
 		asked := store.loads.Load() > before
@@ -187,8 +236,8 @@ func TestMalformedIDsNeverReachTheStore(t *testing.T) {
 
 func TestHeaderTransport(t *testing.T) {
 	m, _ := newManager(t, &session.Options{Header: true, Name: "X-Session"})
-	w := httptest.NewRecorder()
-	if err := m.Save(w, request(nil), cart{User: "bob"}); err != nil {
+	w, err := save(m, request(nil), cart{User: "bob"})
+	if err != nil {
 		t.Fatal(err)
 	}
 	if len(w.Result().Cookies()) != 0 {
@@ -197,13 +246,13 @@ func TestHeaderTransport(t *testing.T) {
 	id := w.Header().Get("X-Session")
 	r := request(nil)
 	r.Header.Set("X-Session", id)
-	if got, ok, err := m.Load(r); err != nil || !ok || got.User != "bob" {
+	if got, ok, err := load(m, r); err != nil || !ok || got.User != "bob" {
 		t.Fatalf("Load with the header = %+v, %v, %v", got, ok, err)
 	}
-	if err := m.Clear(httptest.NewRecorder(), r); err != nil {
+	if err := second(clear(m, r)); err != nil {
 		t.Fatal(err)
 	}
-	if _, ok, _ := m.Load(r); ok {
+	if _, ok, _ := load(m, r); ok {
 		t.Fatal("the session opens after Clear")
 	}
 }
@@ -215,8 +264,8 @@ func TestSignedIDsAsKtorSendsThem(t *testing.T) {
 		t.Fatal(err)
 	}
 	m, store := newManager(t, &session.Options{Transformer: mac})
-	w := httptest.NewRecorder()
-	if err := m.Save(w, request(nil), cart{User: "carol"}); err != nil {
+	w, err := save(m, request(nil), cart{User: "carol"})
+	if err != nil {
 		t.Fatal(err)
 	}
 	value := w.Result().Cookies()[0].Value
@@ -229,7 +278,7 @@ func TestSignedIDsAsKtorSendsThem(t *testing.T) {
 	if got, _ := ktor.DecodeCookieValue(value, ktor.URIEncoding); got != want {
 		t.Fatalf("cookie decodes to %q; Ktor's transformer writes %q", got, want)
 	}
-	if got, ok, err := m.Load(request(w)); err != nil || !ok || got.User != "carol" {
+	if got, ok, err := load(m, request(w)); err != nil || !ok || got.User != "carol" {
 		t.Fatalf("Load = %+v, %v, %v", got, ok, err)
 	}
 	// A forged or altered tag is rejected before the store is asked.
@@ -240,7 +289,7 @@ func TestSignedIDsAsKtorSendsThem(t *testing.T) {
 		}
 		r := request(nil)
 		r.AddCookie(&http.Cookie{Name: "session", Value: v})
-		if _, ok, _ := m.Load(r); ok {
+		if _, ok, _ := load(m, r); ok {
 			t.Errorf("cookie %q opened a session", v)
 		}
 	}
@@ -250,7 +299,7 @@ func TestSignedIDsAsKtorSendsThem(t *testing.T) {
 	// A raw "/" (a cookie sent back without URI encoding) is accepted, as in Ktor.
 	r := request(nil)
 	r.AddCookie(&http.Cookie{Name: "session", Value: want})
-	if _, ok, _ := m.Load(r); !ok {
+	if _, ok, _ := load(m, r); !ok {
 		t.Error("the unencoded cookie did not open the session")
 	}
 }
@@ -287,48 +336,61 @@ func TestMiddlewareKeepsTheIssuedID(t *testing.T) {
 
 func TestStoreFailures(t *testing.T) {
 	m, store := newManager(t, nil)
-	w := httptest.NewRecorder()
-	if err := m.Save(w, request(nil), cart{User: "erin"}); err != nil {
+	w, err := save(m, request(nil), cart{User: "erin"})
+	if err != nil {
 		t.Fatal(err)
 	}
 	boom := errors.New("connection refused")
 	store.fail = boom
-	if _, ok, err := m.Load(request(w)); ok || !errors.Is(err, boom) {
+	if _, ok, err := load(m, request(w)); ok || !errors.Is(err, boom) {
 		t.Errorf("Load with a failing store = %v, %v; want the store's error", ok, err)
 	}
-	if err := m.Save(httptest.NewRecorder(), request(w), cart{}); !errors.Is(err, boom) {
+	if err := second(save(m, request(w), cart{})); !errors.Is(err, boom) {
 		t.Errorf("Save with a failing store = %v", err)
 	}
-	if err := m.Clear(httptest.NewRecorder(), request(w)); !errors.Is(err, boom) {
+	if err := second(clear(m, request(w))); !errors.Is(err, boom) {
 		t.Errorf("Clear with a failing store = %v", err)
 	}
 }
 
 func TestDataLimits(t *testing.T) {
 	m, store := newManager(t, &session.Options{MaxDataSize: 100})
-	err := m.Save(httptest.NewRecorder(), request(nil), cart{User: strings.Repeat("x", 200)})
+	err := second(save(m, request(nil), cart{User: strings.Repeat("x", 200)}))
 	if !errors.Is(err, session.ErrTooLarge) {
 		t.Fatalf("Save of 200 bytes with MaxDataSize 100: %v; want ErrTooLarge", err)
 	}
-	// Data that is in the store but too large, or does not decode.
+	// Data in the store that is too large is an error; data that no longer
+	// decodes (a field the type lost, or garbage) is no session, reported
+	// to the Logger.
+	var logged strings.Builder
+	logger := slog.New(slog.NewTextHandler(&logged, nil))
+	m, store = newManager(t, &session.Options{MaxDataSize: 100, RawStore: true, Logger: logger})
 	ctx := context.Background()
 	for _, tc := range []struct {
-		data string
-		want error
+		data    string
+		wantErr error
+		wantLog bool
 	}{
-		{strings.Repeat(" ", 101), session.ErrTooLarge},
-		{`{"user":"x","admin":true}`, nil}, // an unknown field
-		{`not json`, nil},
+		{strings.Repeat(" ", 101), session.ErrTooLarge, false},
+		{`{"user":"x","admin":true}`, nil, true}, // a field that cart does not have
+		{`not json`, nil, true},
 	} {
+		logged.Reset()
 		id := session.NewID()
 		if err := store.Store.Save(ctx, id, []byte(tc.data), time.Hour); err != nil {
 			t.Fatal(err)
 		}
 		r := request(nil)
 		r.AddCookie(&http.Cookie{Name: "session", Value: id})
-		_, ok, err := m.Load(r)
-		if ok || err == nil || (tc.want != nil && !errors.Is(err, tc.want)) {
-			t.Errorf("stored %.20q: Load = %v, %v; want an error", tc.data, ok, err)
+		_, ok, err := load(m, r)
+		if ok || !errors.Is(err, tc.wantErr) || (tc.wantErr == nil && err != nil) {
+			t.Errorf("stored %.20q: Load = %v, %v; want no session and error %v", tc.data, ok, err, tc.wantErr)
+		}
+		if got := strings.Contains(logged.String(), "no longer decodes"); got != tc.wantLog {
+			t.Errorf("stored %.20q: logged %q; want a report: %v", tc.data, logged.String(), tc.wantLog)
+		}
+		if strings.Contains(logged.String(), id) {
+			t.Errorf("the report names the session ID: %q", logged.String())
 		}
 	}
 }
@@ -336,10 +398,18 @@ func TestDataLimits(t *testing.T) {
 func TestNewRejects(t *testing.T) {
 	store := session.NewMemoryStore(nil)
 	for name, o := range map[string]*session.Options{
-		"short TTL":        {TTL: 500 * time.Millisecond},
-		"name with space":  {Name: "my session"},
-		"name with ;":      {Name: "a;b"},
-		"negative maxdata": {MaxDataSize: -1},
+		"short idle":            {IdleTimeout: 500 * time.Millisecond},
+		"lifetime < idle":       {IdleTimeout: time.Hour, Lifetime: time.Minute},
+		"touch > idle":          {IdleTimeout: time.Minute, TouchInterval: time.Hour},
+		"host prefix, path":     {HostPrefix: true, Path: "/app"},
+		"host prefix, insecure": {HostPrefix: true, Insecure: true},
+		"host prefix, domain":   {HostPrefix: true, Domain: "example.com"},
+		"host prefix, header":   {HostPrefix: true, Header: true},
+		"chunks":                {Chunks: 2},
+		"purpose":               {Purpose: "x"},
+		"name with space":       {Name: "my session"},
+		"name with ;":           {Name: "a;b"},
+		"negative maxdata":      {MaxDataSize: -1},
 	} {
 		if _, err := session.New[cart](store, o); err == nil {
 			t.Errorf("%s: New accepted %+v", name, o)

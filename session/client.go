@@ -1,0 +1,272 @@
+package session
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/sesstool/sesstool/keyring"
+	"github.com/sesstool/sesstool/ktor"
+	"github.com/sesstool/sesstool/token"
+	"github.com/sesstool/sesstool/transform"
+)
+
+// NewClientSide returns a Manager that keeps sessions of type T on the
+// client: each is sealed, with its expiry and start, into a sesstool token
+// under ring's primary key, bound to Options.Purpose (by default
+// "session:" + Name), and carried in the cookie or header. Nothing is kept
+// on the server. o may be nil.
+//
+// Tokens sealed under another key of ring still open, and are re-issued
+// under the primary on the response, so keys rotate without logging anyone
+// out. A client-side session cannot be revoked before it expires: see the
+// package doc for what to do instead.
+func NewClientSide[T any](ring *keyring.Ring, o *Options) (*Manager[T], error) {
+	m, err := newManager[T](o)
+	if err != nil {
+		return nil, err
+	}
+	if err := clientOnly(&m.o); err != nil {
+		return nil, err
+	}
+	purpose := m.o.Purpose
+	if purpose == "" {
+		purpose = "session:" + m.o.Name
+	}
+	minter, err := token.New(ring, &token.Options{
+		Purpose:      purpose,
+		Codec:        m.codec,
+		MaxTTL:       m.o.IdleTimeout,
+		Leeway:       m.o.Leeway,
+		Now:          m.o.Now,
+		// Larger than any cookie budget, so that Save's own check, which
+		// names the cookie's size, is the one that refuses; Load reads no
+		// more than the budget.
+		MaxTokenSize: MaxCookieSize * MaxChunks,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("session: %w", err)
+	}
+	m.mode = &tokenMode[T]{m: m, minter: minter}
+	return m, nil
+}
+
+func clientOnly(o *Options) error {
+	switch {
+	case o.Transformer != nil:
+		return errors.New("session: Transformer transforms server-side session IDs; a client-side session is sealed by its keyring (NewClientSide) or its transformer (NewKtorClientSide)")
+	case o.RawStore:
+		return errors.New("session: RawStore is for server-side sessions (New)")
+	}
+	return nil
+}
+
+// envelope is the payload of a client-side session's token: the value, when
+// the session began (for Options.Lifetime) and whether its cookie persists.
+type envelope[T any] struct {
+	V T     `json:"v" cbor:"1,keyasint"`
+	C int64 `json:"c" cbor:"2,keyasint"`
+	R bool  `json:"r,omitempty" cbor:"3,keyasint,omitempty"`
+}
+
+// tokenMode keeps sessions in sesstool tokens.
+type tokenMode[T any] struct {
+	m      *Manager[T]
+	minter *token.Minter
+}
+
+func (c *tokenMode[T]) load(r *http.Request, st *requestState) (v T, ok bool, err error) {
+	if st.value != nil {
+		return *st.value.(*T), true, nil
+	}
+	tok := c.m.readValue(r, st, MaxCookieSize*max(1, c.m.o.Chunks))
+	if tok == "" {
+		return v, false, nil
+	}
+	var env envelope[T]
+	claims, err := c.minter.Open(tok, &env)
+	if err != nil {
+		if e, ok := errors.AsType[*token.Error](err); ok && e.Stage == token.StagePayload {
+			c.m.dropped(r, err)
+		}
+		return v, false, nil
+	}
+	now := c.m.now()
+	md := meta{created: time.Unix(env.C, 0), remember: env.R}
+	end := md.created.Add(c.m.o.Lifetime)
+	if !now.Before(end) {
+		return v, false, nil
+	}
+	st.meta, st.value = md, &env.V
+	// Re-issue when that moves the expiry by half the idle timeout or
+	// more (never on every request, nor near the absolute end), or to move
+	// the session to the primary key.
+	next := now.Add(c.m.o.IdleTimeout)
+	if next.After(end) {
+		next = end
+	}
+	if claims.Rewrap || next.Sub(claims.ExpiresAt) >= c.m.o.IdleTimeout/2 {
+		// A session that fitted when it was sealed fits again, unless the
+		// Options changed; then it simply is not re-issued.
+		_ = c.seal(st, &env, md, now)
+	}
+	return env.V, true, nil
+}
+
+// seal sends env as the response's session.
+func (c *tokenMode[T]) seal(st *requestState, env *envelope[T], md meta, now time.Time) error {
+	ttl := min(c.m.o.IdleTimeout, md.created.Add(c.m.o.Lifetime).Sub(now))
+	if ttl < time.Second {
+		return fmt.Errorf("%w: it reached its Lifetime", ErrEnded)
+	}
+	tok, err := c.minter.Mint(env, ttl)
+	if err != nil {
+		return fmt.Errorf("session: failed to seal the session: %w", err)
+	}
+	return c.m.sendValue(st, tok, maxAge(ttl, md.remember))
+}
+
+func (c *tokenMode[T]) save(r *http.Request, st *requestState, v T, begin, remember bool) error {
+	now := c.m.now()
+	if !begin && st.value == nil && !st.cleared {
+		// Saving without a Load: keep the start of the request's session,
+		// if it has one.
+		if _, _, err := c.load(r, st); err != nil {
+			return err
+		}
+	}
+	md := st.meta
+	if begin || st.value == nil {
+		md = meta{created: now, remember: remember}
+	}
+	if err := c.checkSize(v); err != nil {
+		return err
+	}
+	env := envelope[T]{V: v, C: md.created.Unix(), R: md.remember}
+	if err := c.seal(st, &env, md, now); err != nil {
+		return err
+	}
+	st.meta, st.value, st.cleared = md, &env.V, false
+	return nil
+}
+
+// checkSize applies Options.MaxDataSize to v's encoding.
+func (c *tokenMode[T]) checkSize(v T) error {
+	if c.m.o.MaxDataSize >= MaxCookieSize*max(1, c.m.o.Chunks) {
+		return nil // the cookie's budget is the tighter bound
+	}
+	data, err := c.m.codec.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("session: failed to encode the session with codec %s: %w", c.m.codec.Name(), err)
+	}
+	if len(data) > c.m.o.MaxDataSize {
+		return fmt.Errorf("%w: %d bytes encoded; the limit is %d (Options.MaxDataSize)", ErrTooLarge, len(data), c.m.o.MaxDataSize)
+	}
+	return nil
+}
+
+func (c *tokenMode[T]) clear(r *http.Request, st *requestState) error {
+	c.m.dropValue(r, st)
+	return nil
+}
+
+// NewKtorClientSide returns a Manager that reads and writes the by-value
+// session cookies of a Ktor service: Ktor's
+// cookie<T>(name) { transform(t) }, where t is ktor.NewMessageAuthentication
+// (signed), ktor.NewEncrypt, or both chained with transform.Chain, and
+// Options.Codec is the serializer (nil means ktor.KotlinxJSON, Ktor ≥ 3.0's
+// default). o may be nil.
+//
+// Ktor's cookies carry no expiry and no start: Options.IdleTimeout is only
+// the cookie's Max-Age, Lifetime is not enforced, and a copied cookie stays
+// valid as long as the key. Use it to share sessions with a Ktor service;
+// for sessions only Go reads, NewClientSide seals the expiry in.
+func NewKtorClientSide[T any](t transform.Transformer, o *Options) (*Manager[T], error) {
+	if t == nil {
+		return nil, errors.New("session: NewKtorClientSide needs Ktor's transformer (ktor.NewMessageAuthentication, ktor.NewEncrypt, or both chained)")
+	}
+	var oc Options
+	if o != nil {
+		oc = *o
+	}
+	if oc.Codec == nil {
+		oc.Codec = ktor.KotlinxJSON
+	}
+	m, err := newManager[T](&oc)
+	if err != nil {
+		return nil, err
+	}
+	if err := clientOnly(&m.o); err != nil {
+		return nil, err
+	}
+	switch {
+	case m.o.Chunks > 1:
+		return nil, errors.New("session: Ktor reads one cookie: Chunks cannot be used with NewKtorClientSide")
+	case m.o.Purpose != "" || m.o.Leeway != 0:
+		return nil, errors.New("session: a Ktor cookie binds no purpose and carries no expiry: Purpose and Leeway cannot be used with NewKtorClientSide")
+	}
+	m.mode = &ktorMode[T]{m: m, t: t}
+	return m, nil
+}
+
+// ktorMode keeps sessions in Ktor's by-value cookies.
+type ktorMode[T any] struct {
+	m *Manager[T]
+	t transform.Transformer
+}
+
+func (k *ktorMode[T]) load(r *http.Request, st *requestState) (v T, ok bool, err error) {
+	if st.value != nil {
+		return *st.value.(*T), true, nil
+	}
+	value := k.m.readValue(r, st, MaxCookieSize)
+	if value == "" {
+		return v, false, nil
+	}
+	if !k.m.o.Header {
+		if value, err = ktor.DecodeCookieValue(value, ktor.URIEncoding); err != nil {
+			return v, false, nil
+		}
+	}
+	data, err := k.t.Read(nil, []byte(value))
+	if err != nil || len(data) > k.m.o.MaxDataSize {
+		return v, false, nil
+	}
+	if err := k.m.codec.Unmarshal(data, &v); err != nil {
+		var zero T
+		k.m.dropped(r, err)
+		return zero, false, nil
+	}
+	st.value = &v
+	return v, true, nil
+}
+
+func (k *ktorMode[T]) save(r *http.Request, st *requestState, v T, begin, remember bool) error {
+	if !begin && st.value == nil && !st.cleared {
+		k.load(r, st) // for the remember flag of a session that has one: none in Ktor's format
+	}
+	data, err := k.m.codec.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("session: failed to encode the session with codec %s: %w", k.m.codec.Name(), err)
+	}
+	if len(data) > k.m.o.MaxDataSize {
+		return fmt.Errorf("%w: %d bytes encoded; the limit is %d (Options.MaxDataSize)", ErrTooLarge, len(data), k.m.o.MaxDataSize)
+	}
+	value := string(k.t.Write(nil, data))
+	if !k.m.o.Header {
+		if value, err = ktor.EncodeCookieValue(value, ktor.URIEncoding); err != nil {
+			return fmt.Errorf("session: the transformed session cannot be put in a cookie: %w", err)
+		}
+	}
+	if err := k.m.sendValue(st, value, maxAge(k.m.o.IdleTimeout, remember)); err != nil {
+		return err
+	}
+	st.value, st.cleared = &v, false
+	return nil
+}
+
+func (k *ktorMode[T]) clear(r *http.Request, st *requestState) error {
+	k.m.dropValue(r, st)
+	return nil
+}
