@@ -35,11 +35,11 @@ func NewClientSide[T any](ring *keyring.Ring, o *Options) (*Manager[T], error) {
 		purpose = "session:" + m.o.Name
 	}
 	minter, err := token.New(ring, &token.Options{
-		Purpose:      purpose,
-		Codec:        m.codec,
-		MaxTTL:       m.o.IdleTimeout,
-		Leeway:       m.o.Leeway,
-		Now:          m.o.Now,
+		Purpose: purpose,
+		Codec:   m.codec,
+		MaxTTL:  m.o.IdleTimeout,
+		Leeway:  m.o.Leeway,
+		Now:     m.o.Now,
 		// Larger than any cookie budget, so that Save's own check, which
 		// names the cookie's size, is the one that refuses; Load reads no
 		// more than the budget.
