@@ -78,7 +78,7 @@ func TestLogOutHoldsOverHTTP(t *testing.T) {
 				}
 				stolen := "session=" + cookies[0].Value
 
-				var ended atomic.Bool // set once the log-out has returned
+				var ended atomic.Bool  // set once the log-out has returned
 				var alive atomic.Int32 // requests begun after that which still found the session
 				var started sync.WaitGroup
 				var wg sync.WaitGroup
