@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sesstool/sesstool/codec"
 	"github.com/sesstool/sesstool/ktor"
 	"github.com/sesstool/sesstool/session"
 	"github.com/sesstool/sesstool/session/dirstore"
@@ -106,5 +107,95 @@ func TestKtorDirectorySessions(t *testing.T) {
 	id, _, _ := strings.Cut(value, "/")
 	if data, err := os.ReadFile(ktorPath(dir, id)); err != nil || string(data) != `{"userId":"id3","cart":[]}` {
 		t.Fatalf("Go's new session at Ktor's path: %q, %v", data, err)
+	}
+}
+
+// TestKtorByValueCookies reads the by-value session cookies of Ktor's own
+// tests (testvectors/ktor/encrypt.json, tcId 1-3), as configured there:
+//
+//	cookie<TestUserSession>("SESSION") {
+//	    transform(SessionTransportTransformerEncrypt(encryptKey, signKey, { iv }))
+//	}
+//
+// with Ktor's serializer of each version, then writes one back that the
+// same transformer (Ktor's) reads. It also signs, as
+// SessionTransportTransformerMessageAuthentication does.
+func TestKtorByValueCookies(t *testing.T) {
+	encKey := []byte{0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff}
+	signKey := []byte{0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b, 0x0c}
+	for _, tc := range []struct {
+		name   string
+		layout ktor.Layout
+		codec  codec.Codec
+		cookie string // as Ktor sent it, URI-encoded
+	}{
+		{"Ktor 1.6.8/2.x reflection", ktor.Layout2, ktor.Reflection, "00112233445566778899aabbccddeeff%2Fc3850fc1ddc62f71ec5eaad6d393b91fa809fe32a1cf0cb4730788c5a489daef%3A51a5e9fcd1c91418f9a623bafa5022a524348e44244265dc0cab2cebacc28a5d"},
+		{"Ktor 3.x reflectionSessionSerializer", ktor.Layout3, ktor.Reflection, "00112233445566778899aabbccddeeff%2Fc3850fc1ddc62f71ec5eaad6d393b91fa809fe32a1cf0cb4730788c5a489daef%3A65f0bd15bfa7e96b8bd9e134e23a24860b324e361c606e6800af050f5d104b68"},
+		{"Ktor 3.x default JSON", ktor.Layout3, ktor.KotlinxJSON, "00112233445566778899aabbccddeeff%2F9b8cf9900ff0f63849cb7a2ad71ed8a1ac9f0e2735492d2a5129cf278d70ab27%3A40af9f393a00034b53d2267251047259005bdf5ff104eede599149e80e6fee13"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			enc, err := ktor.NewEncrypt(encKey, signKey, &ktor.EncryptOptions{Write: tc.layout})
+			if err != nil {
+				t.Fatal(err)
+			}
+			m, err := session.NewKtorClientSide[ktorCart](enc, &session.Options{Name: "SESSION", Codec: tc.codec})
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := httptest.NewRequest("GET", "/", nil)
+			r.AddCookie(&http.Cookie{Name: "SESSION", Value: tc.cookie})
+			got, ok, err := load(m, r)
+			if err != nil || !ok || got.UserID != "id2" || len(got.Cart) != 0 {
+				t.Fatalf("Load of Ktor's cookie = %+v, %v, %v", got, ok, err)
+			}
+			// Flipping the last hex digit, as Ktor's test does: no session.
+			last := tc.cookie[len(tc.cookie)-1]
+			flipped := tc.cookie[:len(tc.cookie)-1] + map[bool]string{true: "0", false: "1"}[last != '0']
+			r = httptest.NewRequest("GET", "/", nil)
+			r.AddCookie(&http.Cookie{Name: "SESSION", Value: flipped})
+			if _, ok, _ := load(m, r); ok {
+				t.Fatal("a cookie with its last digit flipped opened")
+			}
+			// Go writes a session; Ktor's transformer reads it back.
+			w, err := save(m, httptest.NewRequest("GET", "/", nil), ktorCart{UserID: "id3", Cart: []string{"book"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			value, err := ktor.DecodeCookieValue(w.Result().Cookies()[0].Value, ktor.URIEncoding)
+			if err != nil {
+				t.Fatal(err)
+			}
+			plain, err := enc.Read(nil, []byte(value))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var back ktorCart
+			if err := tc.codec.Unmarshal(plain, &back); err != nil || back.UserID != "id3" || len(back.Cart) != 1 {
+				t.Fatalf("Ktor reads %q as %+v, %v", plain, back, err)
+			}
+		})
+	}
+
+	// Signed, not encrypted: MessageAuthentication writes "<payload>/<hmac>".
+	mac, err := ktor.NewMessageAuthentication([]byte("0123456789abcdef"), ktor.HmacSHA256)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := session.NewKtorClientSide[ktorCart](mac, &session.Options{Name: "SESSION"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := newJar()
+	w, err := save(m, b.request("/"), ktorCart{UserID: "id2", Cart: []string{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	value, _ := ktor.DecodeCookieValue(w.Result().Cookies()[0].Value, ktor.URIEncoding)
+	if want := string(mac.Write(nil, []byte(`{"userId":"id2","cart":[]}`))); value != want {
+		t.Fatalf("the signed cookie is %q; Ktor writes %q", value, want)
+	}
+	b.keep(w)
+	if got, ok, _ := load(m, b.request("/")); !ok || got.UserID != "id2" {
+		t.Fatalf("Load of the signed cookie = %+v, %v", got, ok)
 	}
 }
