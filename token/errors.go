@@ -74,8 +74,8 @@ func (s Stage) String() string {
 type Error struct {
 	Stage  Stage
 	KeyID  keyring.ID // the key ID from the header, once it has been read; else 0
-	Reason string // what failed and what to do, for logs and operators
-	kind   error  // ErrInvalid, ErrExpired or ErrNotYetValid
+	Reason string     // what failed and what to do, for logs and operators
+	kind   error      // ErrInvalid, ErrExpired or ErrNotYetValid
 }
 
 // Error returns the sentinel's message followed by the reason.
