@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strings"
+	"time"
 
 	"github.com/sesstool/sesstool/session"
 )
@@ -55,4 +57,63 @@ func Example() {
 	// cookie: sid 64 characters, HttpOnly: true
 	// hello, alice
 	// 401 log in first
+}
+
+// LoginSession is what the session of the examples holds.
+type LoginSession struct {
+	User string `json:"user"`
+}
+
+// routes is the README's example: log in, read the session, log out.
+func routes(store session.Store) (http.Handler, error) {
+	sessions, err := session.New[LoginSession](store, &session.Options{TTL: 30 * time.Minute})
+	if err != nil {
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /login", func(w http.ResponseWriter, r *http.Request) {
+		// After checking the password: a new session, under a new ID.
+		if err := sessions.Renew(w, r, LoginSession{User: "alice"}); err != nil {
+			http.Error(w, "try again", http.StatusServiceUnavailable)
+		}
+	})
+	mux.HandleFunc("GET /me", func(w http.ResponseWriter, r *http.Request) {
+		s, ok, err := sessions.Load(r) // ok=false: no session
+		switch {
+		case err != nil:
+			http.Error(w, "try again", http.StatusServiceUnavailable)
+		case !ok:
+			http.Error(w, "log in first", http.StatusUnauthorized)
+		default:
+			fmt.Fprintf(w, "hello, %s", s.User) // after a change: sessions.Save(w, r, s)
+		}
+	})
+	mux.HandleFunc("POST /logout", func(w http.ResponseWriter, r *http.Request) {
+		if err := sessions.Clear(w, r); err != nil { // gone from the store
+			http.Error(w, "try again", http.StatusServiceUnavailable)
+		}
+	})
+	return sessions.Middleware(mux), nil
+}
+
+func Example_routes() {
+	handler, err := routes(session.NewMemoryStore(nil))
+	if err != nil {
+		panic(err)
+	}
+	login := httptest.NewRecorder()
+	handler.ServeHTTP(login, httptest.NewRequest("POST", "/login", nil))
+	cookie := login.Result().Cookies()[0]
+	for _, path := range []string{"/me", "/logout", "/me"} {
+		method := map[string]string{"/me": "GET", "/logout": "POST"}[path]
+		rec := httptest.NewRecorder()
+		r := httptest.NewRequest(method, path, nil)
+		r.AddCookie(&http.Cookie{Name: cookie.Name, Value: cookie.Value})
+		handler.ServeHTTP(rec, r)
+		fmt.Println(strings.TrimSpace(fmt.Sprint(method, " ", path, " ", rec.Code, " ", rec.Body.String())))
+	}
+	// Output:
+	// GET /me 200 hello, alice
+	// POST /logout 200
+	// GET /me 401 log in first
 }
