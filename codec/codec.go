@@ -77,6 +77,14 @@ type Codec interface {
 	// non-nil pointer. It rejects trailing data, unknown fields, duplicate
 	// keys and input past the codec's limits with an error wrapping
 	// ErrInvalid.
+	//
+	// Unmarshal must not modify data, and must not retain data or any
+	// part of it (in v or elsewhere) after it returns: copy what v keeps,
+	// as encoding/json asks of an Unmarshaler. Callers reuse the buffer
+	// at once; token.Minter.Open passes a slice of a pooled buffer that
+	// the next token overwrites, so a value that aliased it would change
+	// under the caller and show another token's payload. JSON and CBOR
+	// copy everything they keep, raw messages and byte strings included.
 	Unmarshal(data []byte, v any) error
 }
 

@@ -80,6 +80,40 @@
 // format, [Layout2], MACs the plaintext instead, which rejects the
 // tampering but must decrypt before authenticating.
 //
+// # Cross-layout tag reuse
+//
+// Both layouts compute their tag with the same sign key and hash, over
+// different bytes: Layout2 over the plaintext, Layout3 over the
+// ciphertext. A Layout2 tag for a 16-byte plaintext P is therefore a valid
+// Layout3 tag for the one-block ciphertext P. A reader that accepts
+// [Layout3] (Ktor 3.x's default, or Layout3|Layout2, Ktor's
+// backwardCompatibleRead) can be made to accept any value of up to 15
+// bytes, such as the reflection session "userId=%23sroot", when all of
+// these hold:
+//
+//   - its sign key and hash once made a Layout2 tag (a Ktor < 3.0 service
+//     with that sign key, whatever its encryption key), or any other HMAC
+//     over a 16-byte value the attacker knows (a MessageAuthentication
+//     cookie under the same key and hash);
+//   - the attacker knows that 16-byte value exactly, as with its own
+//     session of that length;
+//   - the attacker can send cookies and see whether the session was
+//     accepted: about 2,000 requests (at most 4,098).
+//
+// The attacker sends hex(IV) "/" hex(P) ":" tag: the tag verifies for any
+// IV, and the reader's answer says whether D(P) XOR IV has valid padding,
+// a padding oracle that gives D(P) byte by byte; the IV D(P) XOR
+// pad(target) then decrypts to the target. TestCrossLayoutForgery carries
+// the attack out. Ktor's format cannot change, so:
+//
+//   - when leaving Ktor 2.x, give the 3.x service a new sign key (2.x
+//     cookies then no longer open; that is the cost), and never reuse an
+//     Encrypt sign key for MessageAuthentication;
+//   - or use Encrypt followed by MessageAuthentication with an independent
+//     key, as below: the outer tag stops every crafted value first.
+//
+// Readers that accept only [Layout2] are not affected by this attack.
+//
 // When both ends can be configured, use Encrypt followed by
 // MessageAuthentication with an independent key:
 //

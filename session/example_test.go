@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"time"
 
 	"github.com/sesstool/sesstool/keyring"
@@ -98,4 +99,86 @@ func ExampleNewClientSide() {
 	// Output:
 	// cookie: sid Max-Age: 900 HttpOnly: true
 	// hello, alice
+}
+
+// LoginSession is what the session of the examples holds.
+type LoginSession struct {
+	User string `json:"user"`
+}
+
+// serverSide is the README's server-side set-up.
+func serverSide(store session.Store) (*session.Manager[LoginSession], error) {
+	// Server side: the session in a store, a random ID in the cookie.
+	sessions, err := session.New[LoginSession](store, &session.Options{IdleTimeout: 30 * time.Minute})
+	return sessions, err
+}
+
+// clientSide is the README's client-side set-up.
+func clientSide(ring *keyring.Ring) (*session.Manager[LoginSession], error) {
+	// Client side: the session sealed into the cookie, nothing on the server.
+	sessions, err := session.NewClientSide[LoginSession](ring, &session.Options{IdleTimeout: 30 * time.Minute})
+	return sessions, err
+}
+
+// routes is the README's example: log in, read the session, log out, the
+// same in both modes.
+func routes(sessions *session.Manager[LoginSession]) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /login", func(w http.ResponseWriter, r *http.Request) {
+		// After checking the password: a new session (server side, a new ID).
+		if err := sessions.Renew(w, r, LoginSession{User: "alice"}); err != nil {
+			http.Error(w, "try again", http.StatusServiceUnavailable)
+		}
+	})
+	mux.HandleFunc("GET /me", func(w http.ResponseWriter, r *http.Request) {
+		s, ok, err := sessions.Load(r) // ok=false: no session
+		switch {
+		case err != nil:
+			http.Error(w, "try again", http.StatusServiceUnavailable)
+		case !ok:
+			http.Error(w, "log in first", http.StatusUnauthorized)
+		default:
+			fmt.Fprintf(w, "hello, %s", s.User) // after a change: sessions.Save(w, r, s)
+		}
+	})
+	mux.HandleFunc("POST /logout", func(w http.ResponseWriter, r *http.Request) {
+		if err := sessions.Clear(w, r); err != nil {
+			http.Error(w, "try again", http.StatusServiceUnavailable)
+		}
+	})
+	return sessions.Middleware(mux)
+}
+
+func Example_routes() {
+	ring, err := keyring.Generate(keyring.Default, time.Now())
+	if err != nil {
+		panic(err)
+	}
+	server, err := serverSide(session.NewMemoryStore(nil))
+	if err != nil {
+		panic(err)
+	}
+	client, err := clientSide(ring)
+	if err != nil {
+		panic(err)
+	}
+	for _, sessions := range []*session.Manager[LoginSession]{server, client} {
+		handler := routes(sessions)
+		login := httptest.NewRecorder()
+		handler.ServeHTTP(login, httptest.NewRequest("POST", "/login", nil))
+		cookie := login.Result().Cookies()[0]
+		for _, path := range []string{"/me", "/logout"} {
+			method := map[string]string{"/me": "GET", "/logout": "POST"}[path]
+			rec := httptest.NewRecorder()
+			r := httptest.NewRequest(method, path, nil)
+			r.AddCookie(&http.Cookie{Name: cookie.Name, Value: cookie.Value})
+			handler.ServeHTTP(rec, r)
+			fmt.Println(strings.TrimSpace(fmt.Sprint(method, " ", path, " ", rec.Code, " ", rec.Body.String())))
+		}
+	}
+	// Output:
+	// GET /me 200 hello, alice
+	// POST /logout 200
+	// GET /me 200 hello, alice
+	// POST /logout 200
 }

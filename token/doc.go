@@ -11,6 +11,9 @@
 //	var s LoginSession
 //	claims, err := m.Open(tok, &s)
 //
+// (checking each err; examples/quickstart is the whole program).
+// [Minter.Verify] checks a token without decoding its payload.
+//
 // A server maps every error from Open to "no session": errors.Is(err,
 // [ErrExpired]) and errors.Is(err, [ErrInvalid]) exist for logs and metrics,
 // and errors.AsType[*Error] names the stage that rejected the token.
@@ -47,6 +50,17 @@
 // the rotation, [keyring.Ring.Prune] removes the old key. A Minter is
 // immutable: to pick up a changed keyring, build a new one and swap it in
 // (for example with an atomic.Pointer).
+//
+// A retired key opens only the tokens issued before its retirement: Open
+// rejects, with [ErrInvalid] at [StageValidity], a token under a retired key
+// whose issue time lies more than Leeway after the key's retirement time,
+// so a leaked old key cannot mint sessions that open. A server that still
+// mints under the old key because it has not reloaded the keyring yet makes
+// such tokens too: reload every server's keyring within Leeway of the
+// promotion (or set Leeway to cover the delay). Tokens under a retired key
+// also stop opening MaxTTL plus Leeway after its retirement, exactly when
+// Prune with MaxTTL + Leeway may remove it, so pruning never changes what
+// Open accepts.
 //
 // # Compatibility
 //

@@ -3,6 +3,8 @@ package token
 import (
 	"errors"
 	"fmt"
+
+	"github.com/sesstool/sesstool/keyring"
 )
 
 // Sentinel errors. Every error that Open returns for a token wraps exactly
@@ -21,6 +23,17 @@ var (
 	ErrNotYetValid = errors.New("token: token not yet valid")
 )
 
+// Usage errors: bugs in the calling program, not bad tokens. They never
+// wrap ErrInvalid, ErrExpired or ErrNotYetValid.
+var (
+	// ErrNoKeyring is returned by New for a nil keyring or the zero
+	// keyring.Ring, which holds no keys.
+	ErrNoKeyring = errors.New("token: New needs a keyring with a primary key: load one with keyring.Load, or make one with keyring.Generate")
+	// ErrBadDestination is returned by Open when v is not a non-nil
+	// pointer, before the token is read.
+	ErrBadDestination = errors.New("token: Open needs a non-nil pointer to decode the payload into")
+)
+
 // Stage names the step of Open at which a token was rejected. The steps run
 // in this order, and each runs only if the previous ones passed.
 type Stage uint8
@@ -33,7 +46,7 @@ const (
 	StageKey                             // key ID not in the ring, or not usable
 	StageAuthentication                  // the AEAD or HMAC check failed: wrong key, purpose or bytes
 	StageEnvelope                        // authentic, but the envelope breaks the format
-	StageValidity                        // authentic, but expired or not yet valid
+	StageValidity                        // authentic, but expired, not yet valid, or issued after its key's retirement
 	StagePayload                         // authentic and valid, but the payload does not decode
 )
 
@@ -60,9 +73,9 @@ func (s Stage) String() string {
 // decide, and errors.AsType[*Error] to log the stage and key.
 type Error struct {
 	Stage  Stage
-	KeyID  uint32 // the key ID from the header, once it has been read; else 0
-	Reason string // what failed and what to do, for logs and operators
-	kind   error  // ErrInvalid, ErrExpired or ErrNotYetValid
+	KeyID  keyring.ID // the key ID from the header, once it has been read; else 0
+	Reason string     // what failed and what to do, for logs and operators
+	kind   error      // ErrInvalid, ErrExpired or ErrNotYetValid
 }
 
 // Error returns the sentinel's message followed by the reason.
@@ -71,6 +84,6 @@ func (e *Error) Error() string { return e.kind.Error() + ": " + e.Reason }
 // Unwrap returns the sentinel the error wraps.
 func (e *Error) Unwrap() error { return e.kind }
 
-func reject(kind error, stage Stage, keyID uint32, format string, args ...any) *Error {
+func reject(kind error, stage Stage, keyID keyring.ID, format string, args ...any) *Error {
 	return &Error{Stage: stage, KeyID: keyID, Reason: fmt.Sprintf(format, args...), kind: kind}
 }

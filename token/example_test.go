@@ -71,13 +71,14 @@ func ExampleMinter_Open_expired() {
 
 // Rotation: old tokens keep opening, and Claims.Rewrap says when to re-mint.
 func ExampleMinter_Rewrap() {
-	now := time.Now()
-	ring, _ := keyring.Generate(keyring.Default, now)
+	ring, _ := keyring.Generate(keyring.Default, time.Now())
 	m, _ := token.New(ring, nil)
 	old, _ := m.Mint(LoginSession{User: "alice"}, time.Hour)
 
-	ring, _, _ = ring.Rotate(keyring.Default, now) // normally keyring.Update(path, ...)
-	m, _ = token.New(ring, nil)                    // swap in the new Minter
+	// The old key is retired now: it keeps opening the tokens minted
+	// before, and rejects any minted later.
+	ring, _, _ = ring.Rotate(keyring.Default, time.Now()) // normally keyring.Update(path, ...)
+	m, _ = token.New(ring, nil)                           // swap in the new Minter
 
 	var s LoginSession
 	claims, _ := m.Open(old, &s)

@@ -2,9 +2,9 @@ package token
 
 import (
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"math"
+	"reflect"
 	"strconv"
 	"sync"
 	"time"
@@ -48,6 +48,9 @@ type Minter struct {
 	primary *sealer
 	keys    map[uint32]*sealer // every key of the ring, by ID
 	bufs    sync.Pool          // of *[]byte scratch buffers
+	// Options.Leeway and Options.MaxTTL in whole seconds, rounded down,
+	// for the integer checks of a retired key's tokens.
+	leewaySecs, maxTTLSecs int64
 }
 
 // sealer is one key, ready to use.
@@ -55,6 +58,10 @@ type sealer struct {
 	key keyring.Key
 	t   transform.Transformer // nil if the key cannot open native tokens
 	why string                // why t is nil
+	// retired: the key is Retired, since retiredAt (Unix seconds). It
+	// opens only the tokens issued up to retiredAt + Leeway.
+	retired   bool
+	retiredAt int64
 }
 
 // Claims describe an opened token.
@@ -70,10 +77,12 @@ type Claims struct {
 }
 
 // New returns a Minter that mints with r's primary key and opens tokens
-// sealed by any of r's keys that still verify. opts may be nil.
+// sealed by any of r's keys that still verify. opts may be nil. A nil or
+// empty ring (the zero keyring.Ring, which no keyring function returns) is
+// an error wrapping [ErrNoKeyring].
 func New(r *keyring.Ring, opts *Options) (*Minter, error) {
-	if r == nil {
-		return nil, errors.New("token: New needs a keyring")
+	if r == nil || r.Len() == 0 {
+		return nil, ErrNoKeyring
 	}
 	m := &Minter{keys: make(map[uint32]*sealer, r.Len())}
 	if opts != nil {
@@ -100,8 +109,12 @@ func New(r *keyring.Ring, opts *Options) (*Minter, error) {
 	case o.MaxTokenSize < 64:
 		return nil, fmt.Errorf("token: MaxTokenSize %d is too small to hold any token", o.MaxTokenSize)
 	}
+	m.leewaySecs, m.maxTTLSecs = int64(o.Leeway/time.Second), int64(o.MaxTTL/time.Second)
 	for k := range r.Keys() {
 		s := &sealer{key: k}
+		if k.State == keyring.Retired {
+			s.retired, s.retiredAt = true, k.Retired.Unix()
+		}
 		switch {
 		case !k.Algorithm.Native():
 			s.why = fmt.Sprintf("key %v is a %v key, which does not seal sesstool tokens", k.ID, k.Algorithm)
@@ -236,24 +249,52 @@ func (m *Minter) getBuf(n int) *[]byte {
 }
 
 // Open authenticates tok, checks its validity, and decodes its payload into
-// v with the Minter's codec. v must be a non-nil pointer.
+// v with the Minter's codec. v must be a non-nil pointer: anything else is
+// a bug in the caller, reported as [ErrBadDestination] before tok is read
+// (to check a token without decoding it, use [Minter.Verify]).
 //
 // Open checks, in order: the token's size, its base64url encoding, its header,
 // its key, its authentication tag (AEAD or HMAC, with the purpose), its
-// envelope, its validity times, and then decodes the payload. Every error is
-// an *Error wrapping ErrInvalid, ErrExpired or ErrNotYetValid; ErrExpired and
+// envelope, its validity times (and, for a key that is now retired, that the
+// token was issued before the key's retirement, give or take the leeway),
+// and then decodes the payload. Every error for the token is an *Error
+// wrapping ErrInvalid, ErrExpired or ErrNotYetValid; ErrExpired and
 // ErrNotYetValid are returned only for authentic tokens.
 func (m *Minter) Open(tok string, v any) (Claims, error) {
+	if rv := reflect.ValueOf(v); rv.Kind() != reflect.Pointer || rv.IsNil() {
+		return Claims{}, fmt.Errorf("%w, not %T: to check a token without decoding its payload, use Minter.Verify", ErrBadDestination, v)
+	}
 	bp := m.getBuf(m.openBufSize(tok))
 	e, c, err := m.open(tok, bp)
 	if err == nil {
+		// The codec must not keep e.payload, which aliases the pooled
+		// buffer (see the codec.Codec contract).
 		err = m.opts.Codec.Unmarshal(e.payload, v)
 		if err != nil {
-			err = reject(ErrInvalid, StagePayload, uint32(c.KeyID), "the payload does not decode with codec %s: %v", m.opts.Codec.Name(), err)
+			err = reject(ErrInvalid, StagePayload, c.KeyID, "the payload does not decode with codec %s: %v", m.opts.Codec.Name(), err)
 		}
 	}
 	// A panic in Unmarshal (say in a method of v's type) leaves the
 	// buffer to the garbage collector, which is all a defer would save.
+	m.bufs.Put(bp)
+	if err != nil {
+		return Claims{}, err
+	}
+	return c, nil
+}
+
+// Verify is Open without a destination: it runs every stage of Open, and
+// at the payload stage checks that the payload decodes with the Minter's
+// codec (see codec.Validate) without building a value. Use it where a token
+// must be valid but nobody reads its payload.
+func (m *Minter) Verify(tok string) (Claims, error) {
+	bp := m.getBuf(m.openBufSize(tok))
+	e, c, err := m.open(tok, bp)
+	if err == nil {
+		if err = codec.Validate(m.opts.Codec, e.payload); err != nil {
+			err = reject(ErrInvalid, StagePayload, c.KeyID, "the payload does not decode with codec %s: %v", m.opts.Codec.Name(), err)
+		}
+	}
 	m.bufs.Put(bp)
 	if err != nil {
 		return Claims{}, err
@@ -274,8 +315,15 @@ func (m *Minter) Unseal(tok string) ([]byte, Claims, error) {
 }
 
 // Rewrap opens tok and seals its payload again under the primary key,
-// keeping its expiry and not-before times. Use it when Claims.Rewrap is
-// true, to move live sessions off a key before retiring it.
+// keeping its expiry and its not-before time (dropped once reached). Use it
+// when Claims.Rewrap is true, to move live sessions off a key before
+// retiring it. The payload is not decoded.
+//
+// The Claims returned are those of the token given, tok, as Open or Unseal
+// would return them: KeyID is the key that verified tok (not the primary
+// key that sealed the new token) and IssuedAt is tok's issue time. The new
+// token's claims differ only in KeyID (the primary's), IssuedAt (now),
+// Rewrap (false) and a dropped not-before time: open it to read them.
 func (m *Minter) Rewrap(tok string) (string, Claims, error) {
 	bp := m.getBuf(m.openBufSize(tok))
 	defer m.bufs.Put(bp)
@@ -328,18 +376,18 @@ func (m *Minter) open(tok string, bp *[]byte) (envelope, Claims, error) {
 	id := binary.BigEndian.Uint32(raw[1:HeaderSize])
 	s := m.keys[id]
 	if s == nil {
-		return envelope{}, c, reject(ErrInvalid, StageKey, id, "unknown key %v: not in this keyring (it may have been pruned, or the token comes from another keyring)", keyring.ID(id))
+		return envelope{}, c, reject(ErrInvalid, StageKey, keyring.ID(id), "unknown key %v: not in this keyring (it may have been pruned, or the token comes from another keyring)", keyring.ID(id))
 	}
 	if s.t == nil {
-		return envelope{}, c, reject(ErrInvalid, StageKey, id, "%s", s.why)
+		return envelope{}, c, reject(ErrInvalid, StageKey, keyring.ID(id), "%s", s.why)
 	}
 	env, err := s.t.Read(raw[len(raw):], raw[HeaderSize:])
 	if err != nil {
-		return envelope{}, c, reject(ErrInvalid, StageAuthentication, id, "authentication failed under key %v: the token was altered, or minted for another purpose than %q", keyring.ID(id), m.opts.Purpose)
+		return envelope{}, c, reject(ErrInvalid, StageAuthentication, keyring.ID(id), "authentication failed under key %v: the token was altered, or minted for another purpose than %q", keyring.ID(id), m.opts.Purpose)
 	}
 	e, err := parseEnvelope(env)
 	if err != nil {
-		return envelope{}, c, reject(ErrInvalid, StageEnvelope, id, "%v", err)
+		return envelope{}, c, reject(ErrInvalid, StageEnvelope, keyring.ID(id), "%v", err)
 	}
 	c = Claims{
 		KeyID:     keyring.ID(id),
@@ -351,7 +399,7 @@ func (m *Minter) open(tok string, bp *[]byte) (envelope, Claims, error) {
 		c.NotBefore = time.Unix(e.nbf, 0).UTC()
 	}
 	if overMaxTTL(e.exp-e.iat, m.opts.MaxTTL) {
-		return envelope{}, Claims{}, reject(ErrInvalid, StageEnvelope, id, "token lifetime %s exceeds MaxTTL %v", secondsString(e.exp-e.iat), m.opts.MaxTTL)
+		return envelope{}, Claims{}, reject(ErrInvalid, StageEnvelope, c.KeyID, "token lifetime %s exceeds MaxTTL %v", secondsString(e.exp-e.iat), m.opts.MaxTTL)
 	}
 	// The times in the envelope are whole seconds, so comparing now ∓ the
 	// leeway, rounded down to a second, with them is exact: now ≥ exp + lw
@@ -362,13 +410,25 @@ func (m *Minter) open(tok string, bp *[]byte) (envelope, Claims, error) {
 	if lw := m.opts.Leeway; lw != 0 {
 		early, late = now.Add(-lw).Unix(), now.Add(lw).Unix()
 	}
+	// A retired key opens only the tokens issued up to its retirement plus
+	// the leeway: iat − R > Leeway exactly when iat − R > ⌊Leeway⌋, as both
+	// are whole seconds. Its tokens then expire by R + ⌊MaxTTL⌋ + Leeway at
+	// the latest, which is no later than keyring.Ring.Prune removes the
+	// key given MaxTTL + Leeway: Open's answer does not depend on whether
+	// the key has been pruned yet.
 	switch {
+	case s.retired && e.iat > s.retiredAt+m.leewaySecs:
+		return envelope{}, Claims{}, reject(ErrInvalid, StageValidity, c.KeyID, "issued at %s, after key %v was retired at %s (leeway %v): a retired key opens only the tokens minted before its retirement; a server minting under it has a stale keyring (reload it), or the key has leaked (destroy it)",
+			c.IssuedAt.Format(time.RFC3339), c.KeyID, unixString(s.retiredAt), m.opts.Leeway)
 	case early >= e.exp:
-		return envelope{}, Claims{}, reject(ErrExpired, StageValidity, id, "expired at %s", c.ExpiresAt.Format(time.RFC3339))
+		return envelope{}, Claims{}, reject(ErrExpired, StageValidity, c.KeyID, "expired at %s", c.ExpiresAt.Format(time.RFC3339))
+	case s.retired && early >= s.retiredAt+m.maxTTLSecs:
+		return envelope{}, Claims{}, reject(ErrExpired, StageValidity, c.KeyID, "expired at %s: key %v was retired at %s, and no token under it lives longer than MaxTTL (%v) after that",
+			unixString(s.retiredAt+m.maxTTLSecs), c.KeyID, unixString(s.retiredAt), m.opts.MaxTTL)
 	case e.hasNBF && late < e.nbf:
-		return envelope{}, Claims{}, reject(ErrNotYetValid, StageValidity, id, "not valid before %s", c.NotBefore.Format(time.RFC3339))
+		return envelope{}, Claims{}, reject(ErrNotYetValid, StageValidity, c.KeyID, "not valid before %s", c.NotBefore.Format(time.RFC3339))
 	case late < e.iat:
-		return envelope{}, Claims{}, reject(ErrNotYetValid, StageValidity, id, "issued at %s, in the future: check the clocks", c.IssuedAt.Format(time.RFC3339))
+		return envelope{}, Claims{}, reject(ErrNotYetValid, StageValidity, c.KeyID, "issued at %s, in the future: check the clocks", c.IssuedAt.Format(time.RFC3339))
 	}
 	return e, c, nil
 }

@@ -176,7 +176,7 @@ func checkRejection(t *testing.T, op string, err error, tc testvectors.Test) {
 		}
 	}
 	// Once the header is read, the error names its key.
-	if tc.KeyID != "" && te.Stage >= token.StageKey && fmt.Sprintf("%08x", te.KeyID) != tc.KeyID {
-		t.Errorf("%s error key ID = %08x; want %s", op, te.KeyID, tc.KeyID)
+	if tc.KeyID != "" && te.Stage >= token.StageKey && te.KeyID.String() != tc.KeyID {
+		t.Errorf("%s error key ID = %v; want %s", op, te.KeyID, tc.KeyID)
 	}
 }

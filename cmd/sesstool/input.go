@@ -98,7 +98,7 @@ func rejectInfo(err error) (reason, stage string, keyID uint32) {
 		reason = "invalid"
 	}
 	if te, ok := errors.AsType[*token.Error](err); ok {
-		return reason, te.Stage.String(), te.KeyID
+		return reason, te.Stage.String(), uint32(te.KeyID)
 	}
 	if re, ok := errors.AsType[*rejection](err); ok {
 		return reason, re.stage.String(), re.keyID

@@ -140,13 +140,13 @@ func unix(s uint64) time.Time { return time.Unix(int64(s), 0).UTC() }
 // primary key, so errNoKeys never happens for this format.
 func (f nativeFormat) newOpener(r *keyring.Ring, o openOptions) (tokenOpener, error) {
 	to := &token.Options{Purpose: o.purpose, MaxTTL: o.maxTTL, Leeway: o.leeway, Now: o.now}
-	// The Minter's codec serves Open only (Unseal, SealWith and Rewrap
-	// take encoded payloads): for verify with a named codec, Open then
-	// checks the payload without copying it or building a value.
+	// The Minter's codec serves Open and Verify only (Unseal, SealWith and
+	// Rewrap take encoded payloads): for verify with a named codec, Verify
+	// then checks the payload without copying it or building a value.
 	c, err := codec.ByName(o.codec)
 	validateOnOpen := err == nil && o.validateOnly
 	if validateOnOpen {
-		to.Codec = payloadCheck{c}
+		to.Codec = c
 	}
 	m, err := token.New(r, to)
 	if err != nil {
@@ -161,18 +161,11 @@ type nativeOpener struct {
 	ring         *keyring.Ring
 	codec        string
 	validateOnly bool
-	// validateOnOpen: m's codec is a payloadCheck, so m.Open verifies a
-	// token, payload included, with no copy of the payload.
+	// validateOnOpen: m's codec is the named codec, so m.Verify verifies
+	// a token, payload included, with no copy of the payload.
 	validateOnOpen bool
 	now            func() time.Time
 }
-
-// payloadCheck is a codec.Codec whose Unmarshal only checks that the
-// payload decodes (codec.Validate) and stores nothing in its destination,
-// which may be nil. Minter.Open with it verifies a token completely.
-type payloadCheck struct{ codec.Codec }
-
-func (p payloadCheck) Unmarshal(data []byte, _ any) error { return codec.Validate(p.Codec, data) }
 
 func (o *nativeOpener) opened(c token.Claims) opened {
 	k, _ := o.ring.Lookup(c.KeyID)
@@ -183,7 +176,7 @@ func (o *nativeOpener) open(tok string) (opened, error) {
 	if o.validateOnOpen {
 		// A payload that does not decode is a *token.Error at
 		// StagePayload, with the same words as the rejection below.
-		c, err := o.m.Open(tok, nil)
+		c, err := o.m.Verify(tok)
 		if err != nil {
 			return opened{}, err
 		}
