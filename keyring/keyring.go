@@ -496,7 +496,7 @@ func (k Key) validate() error {
 	}
 	switch {
 	case k.Algorithm == KtorEncrypt && k.KtorLayout != KtorLayout2 && k.KtorLayout != KtorLayout3 && k.KtorLayout != KtorLayoutBoth:
-		return fmt.Errorf("keyring: key %v: Ktor layout %q must be 2, 3 or both", k.ID, k.KtorLayout)
+		return fmt.Errorf("keyring: key %v: the Ktor layout must be 2, 3 or both", k.ID)
 	case k.Algorithm != KtorEncrypt && k.KtorLayout != "":
 		return fmt.Errorf("keyring: key %v: only ktor-encrypt keys have a Ktor layout", k.ID)
 	case k.State == Primary && !k.Algorithm.Native():
