@@ -326,34 +326,90 @@ func corruptf(format string, args ...any) error {
 	return fmt.Errorf("%w: "+format, append([]any{ErrCorrupt}, args...)...)
 }
 
-// Load reads and parses the keyring file at path. On Unix it refuses, with
+// Load reads and parses the keyring file at path, following a symbolic
+// link there. It refuses, with an error wrapping ErrNotRegular, anything but
+// a regular file, without blocking on a named pipe. On Unix it refuses, with
 // an error wrapping ErrInsecure, a file that its group or other users can
 // read or write: fix it with chmod 600.
 func Load(path string) (*Ring, error) {
-	f, err := os.Open(path)
+	r, _, err := load(path)
+	return r, err
+}
+
+// load is Load that also returns what the open file said of itself, for
+// Update to keep its owner.
+func load(path string) (*Ring, fs.FileInfo, error) {
+	// Stat first: opening a named pipe for reading blocks until a writer
+	// comes, which may be never.
+	fi, err := os.Stat(path)
 	if err != nil {
-		return nil, fmt.Errorf("keyring: failed to open keyring: %w", err)
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, fmt.Errorf("keyring: failed to open keyring: %w", err)
+		return nil, nil, fmt.Errorf("keyring: failed to open keyring: %w", err)
 	}
 	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("%w: %s is not a regular file", ErrCorrupt, path)
+		return nil, nil, notRegular(path, fi.Mode())
+	}
+	// The path may have been replaced since the Stat: with openNonblock,
+	// opening a named pipe returns at once, and what the open file says
+	// of itself decides.
+	f, err := os.OpenFile(path, os.O_RDONLY|openNonblock, 0)
+	if err != nil {
+		return nil, nil, fmt.Errorf("keyring: failed to open keyring: %w", err)
+	}
+	defer f.Close()
+	if fi, err = f.Stat(); err != nil {
+		return nil, nil, fmt.Errorf("keyring: failed to open keyring: %w", err)
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, nil, notRegular(path, fi.Mode())
 	}
 	if runtime.GOOS != "windows" && fi.Mode().Perm()&0o077 != 0 {
-		return nil, fmt.Errorf("%w: %s has mode %04o; run chmod 600 %s", ErrInsecure, path, fi.Mode().Perm(), path)
+		return nil, nil, fmt.Errorf("%w: %s has mode %04o, so %s; run chmod 600 %s", ErrInsecure, path, fi.Mode().Perm(), whoElse(fi.Mode().Perm()), path)
 	}
 	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
 	if err != nil {
-		return nil, fmt.Errorf("keyring: failed to read keyring: %w", err)
+		return nil, nil, fmt.Errorf("keyring: failed to read keyring: %w", err)
 	}
 	r, err := Parse(data)
 	if err != nil {
-		return nil, fmt.Errorf("%w (file %s)", err, path)
+		return nil, nil, fmt.Errorf("%w (file %s)", err, path)
 	}
-	return r, nil
+	return r, fi, nil
+}
+
+// whoElse says who besides the owner a keyring file's mode m lets in.
+func whoElse(m fs.FileMode) string {
+	who, whose := "its group", m&0o070
+	if m&0o007 != 0 {
+		who, whose = "every user", m&0o007
+	}
+	switch {
+	case whose&0o044 != 0:
+		return who + " can read it"
+	case whose&0o022 != 0:
+		return who + " can change it"
+	}
+	return who + " has access to it"
+}
+
+// notRegular returns the error, wrapping ErrNotRegular, for path, which
+// has mode m and is not a regular file.
+func notRegular(path string, m fs.FileMode) error {
+	var what string
+	switch {
+	case m.IsDir():
+		what = "is a directory"
+	case m&fs.ModeSymlink != 0:
+		what = "is a symbolic link"
+	case m&fs.ModeNamedPipe != 0:
+		what = "is a named pipe"
+	case m&fs.ModeSocket != 0:
+		what = "is a socket"
+	case m&fs.ModeDevice != 0:
+		what = "is a device"
+	default:
+		what = "is not a regular file"
+	}
+	return fmt.Errorf("%w: %s %s", ErrNotRegular, path, what)
 }
 
 // Create writes r to a new keyring file at path with mode 0600. It never
@@ -365,7 +421,7 @@ func Create(path string, r *Ring) error {
 		return err
 	}
 	defer unlock()
-	return writeFile(path, r, false)
+	return writeFile(path, r, nil)
 }
 
 // Update applies fn to the keyring file at path and writes the result back
@@ -373,13 +429,20 @@ func Create(path string, r *Ring) error {
 // rename, so concurrent updates from several processes serialize and none is
 // lost. If fn returns an error, the file is left as it was. Update returns
 // the ring it wrote.
+//
+// On Unix the new file keeps the old one's owner and group, so that a key
+// change run as root leaves the keyring readable by the service that owns
+// it; a writer that cannot keep them (a user who is not in the file's group)
+// leaves the file alone and returns an error wrapping ErrOwner that names
+// them. Update never follows a symbolic link at the lock file's path: it
+// returns an error wrapping ErrNotRegular.
 func Update(path string, fn func(*Ring) (*Ring, error)) (*Ring, error) {
 	unlock, err := lock(path)
 	if err != nil {
 		return nil, err
 	}
 	defer unlock()
-	r, err := Load(path)
+	r, old, err := load(path)
 	if err != nil {
 		return nil, err
 	}
@@ -387,16 +450,17 @@ func Update(path string, fn func(*Ring) (*Ring, error)) (*Ring, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := writeFile(path, r2, true); err != nil {
+	if err := writeFile(path, r2, old); err != nil {
 		return nil, err
 	}
 	return r2, nil
 }
 
 // writeFile writes r to a temporary file next to path, syncs it, and then
-// renames it over path (replace) or links it to path (no replace), and syncs
+// renames it over path (old is the replaced file's FileInfo, whose owner the
+// new file keeps) or links it to path (old is nil: no replace), and syncs
 // the directory: a crash leaves either the old file or the new one.
-func writeFile(path string, r *Ring, replace bool) (err error) {
+func writeFile(path string, r *Ring, old fs.FileInfo) (err error) {
 	data, err := r.Marshal()
 	if err != nil {
 		return err
@@ -418,6 +482,9 @@ func writeFile(path string, r *Ring, replace bool) (err error) {
 	if err := tmp.Chmod(0o600); err != nil {
 		return fmt.Errorf("keyring: failed to write keyring: %w", err)
 	}
+	if err := keepOwner(tmp, old, path); err != nil {
+		return err
+	}
 	if _, err := tmp.Write(data); err != nil {
 		return fmt.Errorf("keyring: failed to write keyring: %w", err)
 	}
@@ -427,7 +494,7 @@ func writeFile(path string, r *Ring, replace bool) (err error) {
 	if err := tmp.Close(); err != nil {
 		return fmt.Errorf("keyring: failed to write keyring: %w", err)
 	}
-	if replace {
+	if old != nil {
 		err = os.Rename(tmp.Name(), path)
 	} else {
 		err = os.Link(tmp.Name(), path)

@@ -450,18 +450,35 @@ func TestLoadRejects(t *testing.T) {
 	}{
 		{"missing", filepath.Join(dir, "missing.json"), fs.ErrNotExist, "missing.json"},
 		{"missing directory", filepath.Join(dir, "no", "ring.json"), fs.ErrNotExist, ""},
-		{"directory", dir, keyring.ErrCorrupt, "not a regular file"},
+		{"directory", dir, keyring.ErrNotRegular, "is a directory"},
 		{"empty", writeFile(t, nil, 0o600), keyring.ErrCorrupt, ""},
 		{"corrupt", writeFile(t, []byte(fileOf(primaryKey, primaryKey)), 0o600), keyring.ErrCorrupt, "ring.json"},
 		{"over 1 MiB", writeFile(t, append(good, bytes.Repeat([]byte(" "), keyring.MaxFileSize)...), 0o600), keyring.ErrCorrupt, "limit"},
 	}
-	for _, mode := range []fs.FileMode{0o644, 0o640, 0o604, 0o660, 0o606, 0o620, 0o602, 0o610, 0o601, 0o666, 0o777} {
+	// The message says who besides the owner the mode lets in: a file
+	// only its group can read is not "readable by other users".
+	for _, m := range []struct {
+		mode fs.FileMode
+		who  string
+	}{
+		{0o644, "every user can read it"},
+		{0o640, "its group can read it"},
+		{0o604, "every user can read it"},
+		{0o660, "its group can read it"},
+		{0o606, "every user can read it"},
+		{0o620, "its group can change it"},
+		{0o602, "every user can change it"},
+		{0o610, "its group has access to it"},
+		{0o601, "every user has access to it"},
+		{0o666, "every user can read it"},
+		{0o777, "every user can read it"},
+	} {
 		tests = append(tests, struct {
 			name    string
 			path    string
 			wantErr error
 			wantMsg string
-		}{fmt.Sprintf("mode %04o", mode), writeFile(t, good, mode), keyring.ErrInsecure, "chmod 600"})
+		}{fmt.Sprintf("mode %04o", m.mode), writeFile(t, good, m.mode), keyring.ErrInsecure, fmt.Sprintf("has mode %04o, so %s; run chmod 600", m.mode, m.who)})
 	}
 	for _, tc := range tests {
 		r, err := keyring.Load(tc.path)
