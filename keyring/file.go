@@ -14,6 +14,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/sesstool/sesstool/codec"
 )
 
 // FormatVersion is the version of the keyring file format that Marshal
@@ -85,33 +87,21 @@ func (r *Ring) Marshal() ([]byte, error) {
 }
 
 // Parse decodes a keyring file. It is strict: unknown, duplicate or
-// differently cased field names, line breaks in secrets, a wrong format
-// name or version, duplicate IDs, anything but exactly one primary key,
-// secrets of the wrong size and files over MaxFileSize are errors wrapping
-// ErrCorrupt. Errors never include secret material, nor quote the file's
-// text, in which a secret may have been misplaced.
+// differently cased field names (at every level, whatever the other fields
+// hold), invalid UTF-8, line breaks in secrets, a wrong format name or
+// version, duplicate IDs, anything but exactly one primary key, secrets of
+// the wrong size and files over MaxFileSize are errors wrapping ErrCorrupt.
+// So every file Parse accepts means the same to any reader that follows
+// SPEC.md, such as jq. Errors never include secret material, nor quote the
+// file's text (not even one character or a number), in which a secret may
+// have been misplaced.
 func Parse(data []byte) (*Ring, error) {
 	if len(data) > MaxFileSize {
 		return nil, corruptf("file is %d bytes; the limit is %d", len(data), MaxFileSize)
 	}
-	if err := checkFieldNames(data); err != nil {
-		return nil, corruptf("%v", err)
-	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	var f fileFormat
-	if err := dec.Decode(&f); err != nil {
-		// encoding/json's messages quote types, offsets and at most one
-		// character of input text, except time.Time's, which quote the
-		// whole string, so perhaps a secret pasted into a time.
-		var te *time.ParseError
-		if errors.As(err, &te) {
-			return nil, corruptf("a time is not in RFC 3339 form")
-		}
-		return nil, corruptf("%v", err)
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, corruptf("data after the keyring object")
+	f, err := decodeFile(data)
+	if err != nil {
+		return nil, err
 	}
 	if f.Format != formatName {
 		return nil, corruptf("format is not %q", formatName)
@@ -145,6 +135,124 @@ func Parse(data []byte) (*Ring, error) {
 		return nil, corruptf("no primary key; exactly one must be")
 	}
 	return r, nil
+}
+
+// Field names of the file format, for checkNames.
+var (
+	fileFields    = []string{"format", "version", "keys"}
+	fileKeyFields = []string{"id", "algorithm", "state", "created", "retired", "destroyed", "secret", "signSecret", "ktorLayout"}
+)
+
+// decodeFile decodes data into a fileFormat, closing the gaps between
+// encoding/json and a reader that follows SPEC.md. encoding/json keeps the
+// last of two fields of one name and matches field names case-insensitively
+// (even "\u212a" to "k"), so two readers could see different keys in one
+// file. Here codec's validator first rejects duplicate names at every level
+// (compared after unescaping), invalid UTF-8, lone surrogates and excessive
+// nesting; then every field name of the keyring object and of each key
+// object must be exactly one of the format's, so encoding/json can match
+// only exactly. Its errors never quote the file.
+func decodeFile(data []byte) (*fileFormat, error) {
+	if err := codec.Validate(codec.JSON, data); err != nil {
+		// The validator's messages quote the byte of a syntax error:
+		// describe syntax errors here, by offset alone.
+		if err := syntaxError(data); err != nil {
+			return nil, err
+		}
+		// The validator's other kinds (duplicate names, invalid UTF-8,
+		// lone surrogates, depth and size limits) give an offset and a
+		// fixed description, never text.
+		return nil, corruptf("%v", err)
+	}
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(data, &top); err != nil || top == nil {
+		return nil, corruptf("the file is not a JSON object")
+	}
+	if err := checkNames(top, "the keyring object", fileFields); err != nil {
+		return nil, err
+	}
+	if raw, ok := top["keys"]; ok {
+		var keys []json.RawMessage
+		if err := json.Unmarshal(raw, &keys); err != nil {
+			return nil, corruptf("keys is not an array")
+		}
+		for i, raw := range keys {
+			var k map[string]json.RawMessage
+			if err := json.Unmarshal(raw, &k); err != nil || k == nil {
+				return nil, corruptf("key #%d is not an object", i+1)
+			}
+			if err := checkNames(k, fmt.Sprintf("key #%d", i+1), fileKeyFields); err != nil {
+				return nil, err
+			}
+		}
+	}
+	var f fileFormat
+	if err := json.Unmarshal(data, &f); err != nil {
+		return nil, jsonError(err)
+	}
+	return &f, nil
+}
+
+// checkNames returns an error unless every name of obj is exactly one of
+// names. The error does not quote the unknown name, which might be a
+// misplaced secret.
+func checkNames(obj map[string]json.RawMessage, what string, names []string) error {
+	for name := range obj {
+		if !slices.Contains(names, name) {
+			return corruptf("unknown field name in %s (its fields are %s; names are case-sensitive)", what, strings.Join(names, ", "))
+		}
+	}
+	return nil
+}
+
+// syntaxError returns an error wrapping ErrCorrupt if data is not exactly
+// one JSON value, with optional space around it. Unlike encoding/json's, its
+// messages quote none of data.
+func syntaxError(data []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	var raw json.RawMessage
+	err := dec.Decode(&raw)
+	var se *json.SyntaxError
+	switch {
+	case err == io.EOF:
+		return corruptf("the file is empty")
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return corruptf("the file ends inside the JSON text; was it cut short?")
+	case errors.As(err, &se):
+		return corruptf("not valid JSON: a syntax error at byte offset %d", se.Offset)
+	case err != nil:
+		return corruptf("not valid JSON")
+	}
+	if off := dec.InputOffset(); len(bytes.TrimLeft(data[off:], " \t\r\n")) > 0 {
+		return corruptf("data after the keyring object, at byte offset %d", off)
+	}
+	return nil
+}
+
+// jsonError turns an error of encoding/json's decoding of a valid JSON
+// text into one wrapping ErrCorrupt that quotes none of it: encoding/json's
+// own messages quote a number that does not fit, and time.Time's the whole
+// string, perhaps a secret pasted into a time.
+func jsonError(err error) error {
+	var (
+		te *json.UnmarshalTypeError
+		pe *time.ParseError
+	)
+	switch {
+	case errors.As(err, &te) && te.Field != "":
+		return corruptf("field %s holds a JSON %s, which is not a valid value for it", te.Field, jsonKind(te.Value))
+	case errors.As(err, &pe):
+		return corruptf("a time is not in RFC 3339 form")
+	}
+	// What is left is time.Time's complaint that a time is not a string.
+	return corruptf("a value has the wrong type (a time must be an RFC 3339 string)")
+}
+
+// jsonKind returns the kind of JSON value of an UnmarshalTypeError's Value,
+// which is the kind followed, for numbers, by the number itself.
+func jsonKind(v string) string {
+	kind, _, _ := strings.Cut(v, " ")
+	return kind
 }
 
 func (fk fileKey) key() (Key, error) {
@@ -214,118 +322,94 @@ func (fk fileKey) key() (Key, error) {
 	return k, nil
 }
 
-// Field names of the file format, for checkFieldNames.
-var (
-	fileFields    = []string{"format", "version", "keys"}
-	fileKeyFields = []string{"id", "algorithm", "state", "created", "retired", "destroyed", "secret", "signSecret", "ktorLayout"}
-)
-
-// errShape stops checkFieldNames where the input is not the object it
-// expects, and leaves that error to the decoder.
-var errShape = errors.New("unexpected JSON")
-
-// checkFieldNames rejects two things encoding/json accepts silently: a
-// field name that matches a field of the format only when case is ignored
-// (encoding/json folds case, even "\u212a" to "k"), and a field that
-// appears twice in one object (encoding/json keeps the last). It checks the
-// top-level object and each object of its "keys" array, and leaves every
-// other error to the decoder.
-func checkFieldNames(data []byte) error {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	err := checkObject(dec, "the keyring object", fileFields, func(name string) error {
-		if name != "keys" {
-			return skipValue(dec)
-		}
-		if t, err := dec.Token(); err != nil || t != json.Delim('[') {
-			return errShape
-		}
-		for dec.More() {
-			if err := checkObject(dec, "a key object", fileKeyFields, func(string) error { return skipValue(dec) }); err != nil {
-				return err
-			}
-		}
-		if _, err := dec.Token(); err != nil {
-			return errShape
-		}
-		return nil
-	})
-	if err == errShape {
-		return nil
-	}
-	return err
-}
-
-// checkObject reads one object from dec, checks that its field names are
-// among names and distinct, and calls value to read each field's value. Its
-// errors never quote an unknown name, which might be a misplaced secret.
-func checkObject(dec *json.Decoder, what string, names []string, value func(name string) error) error {
-	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
-		return errShape
-	}
-	var seen []string
-	for dec.More() {
-		t, err := dec.Token()
-		if err != nil {
-			return errShape
-		}
-		name, _ := t.(string)
-		if !slices.Contains(names, name) {
-			return fmt.Errorf("json: unknown field in %s (its fields are %s)", what, strings.Join(names, ", "))
-		}
-		if slices.Contains(seen, name) {
-			return fmt.Errorf("json: field %q appears twice", name)
-		}
-		seen = append(seen, name)
-		if err := value(name); err != nil {
-			return err
-		}
-	}
-	if _, err := dec.Token(); err != nil {
-		return errShape
-	}
-	return nil
-}
-
-func skipValue(dec *json.Decoder) error {
-	var v json.RawMessage
-	if err := dec.Decode(&v); err != nil {
-		return errShape
-	}
-	return nil
-}
-
 func corruptf(format string, args ...any) error {
 	return fmt.Errorf("%w: "+format, append([]any{ErrCorrupt}, args...)...)
 }
 
-// Load reads and parses the keyring file at path. On Unix it refuses, with
+// Load reads and parses the keyring file at path, following a symbolic
+// link there. It refuses, with an error wrapping ErrNotRegular, anything but
+// a regular file, without blocking on a named pipe. On Unix it refuses, with
 // an error wrapping ErrInsecure, a file that its group or other users can
 // read or write: fix it with chmod 600.
 func Load(path string) (*Ring, error) {
-	f, err := os.Open(path)
+	r, _, err := load(path)
+	return r, err
+}
+
+// load is Load that also returns what the open file said of itself, for
+// Update to keep its owner.
+func load(path string) (*Ring, fs.FileInfo, error) {
+	// Stat first: opening a named pipe for reading blocks until a writer
+	// comes, which may be never.
+	fi, err := os.Stat(path)
 	if err != nil {
-		return nil, fmt.Errorf("keyring: failed to open keyring: %w", err)
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, fmt.Errorf("keyring: failed to open keyring: %w", err)
+		return nil, nil, fmt.Errorf("keyring: failed to open keyring: %w", err)
 	}
 	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("%w: %s is not a regular file", ErrCorrupt, path)
+		return nil, nil, notRegular(path, fi.Mode())
+	}
+	// The path may have been replaced since the Stat: with openNonblock,
+	// opening a named pipe returns at once, and what the open file says
+	// of itself decides.
+	f, err := os.OpenFile(path, os.O_RDONLY|openNonblock, 0)
+	if err != nil {
+		return nil, nil, fmt.Errorf("keyring: failed to open keyring: %w", err)
+	}
+	defer f.Close()
+	if fi, err = f.Stat(); err != nil {
+		return nil, nil, fmt.Errorf("keyring: failed to open keyring: %w", err)
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, nil, notRegular(path, fi.Mode())
 	}
 	if runtime.GOOS != "windows" && fi.Mode().Perm()&0o077 != 0 {
-		return nil, fmt.Errorf("%w: %s has mode %04o; run chmod 600 %s", ErrInsecure, path, fi.Mode().Perm(), path)
+		return nil, nil, fmt.Errorf("%w: %s has mode %04o, so %s; run chmod 600 %s", ErrInsecure, path, fi.Mode().Perm(), whoElse(fi.Mode().Perm()), path)
 	}
 	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
 	if err != nil {
-		return nil, fmt.Errorf("keyring: failed to read keyring: %w", err)
+		return nil, nil, fmt.Errorf("keyring: failed to read keyring: %w", err)
 	}
 	r, err := Parse(data)
 	if err != nil {
-		return nil, fmt.Errorf("%w (file %s)", err, path)
+		return nil, nil, fmt.Errorf("%w (file %s)", err, path)
 	}
-	return r, nil
+	return r, fi, nil
+}
+
+// whoElse says who besides the owner a keyring file's mode m lets in.
+func whoElse(m fs.FileMode) string {
+	who, whose := "its group", m&0o070
+	if m&0o007 != 0 {
+		who, whose = "every user", m&0o007
+	}
+	switch {
+	case whose&0o044 != 0:
+		return who + " can read it"
+	case whose&0o022 != 0:
+		return who + " can change it"
+	}
+	return who + " has access to it"
+}
+
+// notRegular returns the error, wrapping ErrNotRegular, for path, which
+// has mode m and is not a regular file.
+func notRegular(path string, m fs.FileMode) error {
+	var what string
+	switch {
+	case m.IsDir():
+		what = "is a directory"
+	case m&fs.ModeSymlink != 0:
+		what = "is a symbolic link"
+	case m&fs.ModeNamedPipe != 0:
+		what = "is a named pipe"
+	case m&fs.ModeSocket != 0:
+		what = "is a socket"
+	case m&fs.ModeDevice != 0:
+		what = "is a device"
+	default:
+		what = "is not a regular file"
+	}
+	return fmt.Errorf("%w: %s %s", ErrNotRegular, path, what)
 }
 
 // Create writes r to a new keyring file at path with mode 0600. It never
@@ -337,7 +421,7 @@ func Create(path string, r *Ring) error {
 		return err
 	}
 	defer unlock()
-	return writeFile(path, r, false)
+	return writeFile(path, r, nil)
 }
 
 // Update applies fn to the keyring file at path and writes the result back
@@ -345,13 +429,20 @@ func Create(path string, r *Ring) error {
 // rename, so concurrent updates from several processes serialize and none is
 // lost. If fn returns an error, the file is left as it was. Update returns
 // the ring it wrote.
+//
+// On Unix the new file keeps the old one's owner and group, so that a key
+// change run as root leaves the keyring readable by the service that owns
+// it; a writer that cannot keep them (a user who is not in the file's group)
+// leaves the file alone and returns an error wrapping ErrOwner that names
+// them. Update never follows a symbolic link at the lock file's path: it
+// returns an error wrapping ErrNotRegular.
 func Update(path string, fn func(*Ring) (*Ring, error)) (*Ring, error) {
 	unlock, err := lock(path)
 	if err != nil {
 		return nil, err
 	}
 	defer unlock()
-	r, err := Load(path)
+	r, old, err := load(path)
 	if err != nil {
 		return nil, err
 	}
@@ -359,16 +450,17 @@ func Update(path string, fn func(*Ring) (*Ring, error)) (*Ring, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := writeFile(path, r2, true); err != nil {
+	if err := writeFile(path, r2, old); err != nil {
 		return nil, err
 	}
 	return r2, nil
 }
 
 // writeFile writes r to a temporary file next to path, syncs it, and then
-// renames it over path (replace) or links it to path (no replace), and syncs
+// renames it over path (old is the replaced file's FileInfo, whose owner the
+// new file keeps) or links it to path (old is nil: no replace), and syncs
 // the directory: a crash leaves either the old file or the new one.
-func writeFile(path string, r *Ring, replace bool) (err error) {
+func writeFile(path string, r *Ring, old fs.FileInfo) (err error) {
 	data, err := r.Marshal()
 	if err != nil {
 		return err
@@ -390,6 +482,9 @@ func writeFile(path string, r *Ring, replace bool) (err error) {
 	if err := tmp.Chmod(0o600); err != nil {
 		return fmt.Errorf("keyring: failed to write keyring: %w", err)
 	}
+	if err := keepOwner(tmp, old, path); err != nil {
+		return err
+	}
 	if _, err := tmp.Write(data); err != nil {
 		return fmt.Errorf("keyring: failed to write keyring: %w", err)
 	}
@@ -399,7 +494,7 @@ func writeFile(path string, r *Ring, replace bool) (err error) {
 	if err := tmp.Close(); err != nil {
 		return fmt.Errorf("keyring: failed to write keyring: %w", err)
 	}
-	if replace {
+	if old != nil {
 		err = os.Rename(tmp.Name(), path)
 	} else {
 		err = os.Link(tmp.Name(), path)

@@ -183,8 +183,26 @@ func corruptFiles() []corruptFile {
 		{"secret as a field name at top", replaceOnce(validFile, `"version": 1`, `"version": 1, "`+testSecretB64+`": 1`)},
 		{"secret as a field name in a key", withKey(`"secret": "SECRET"`, `"SECRET": "SECRET"`)},
 		{"secret as a field name, truncated", expand(`{"SECRET"`)},
+		// Issue 10 item 4: a field-name check that gave up where "keys"
+		// was not an array let encoding/json pick a case-folded or later
+		// duplicate, which jq and SPEC.md readers do not.
+		{"keys null, then KEYS with SECRET after secret", `{"keys": null, "format": "sesstool-keyring", "version": 1, "KEYS": [` +
+			`{"id": "0000000a", "algorithm": "xchacha20poly1305", "state": "primary", "created": "2030-01-01T00:00:00Z", "secret": "` + b64(otherSecret) + `", "SECRET": "` + testSecretB64 + `"}]}`},
+		{"keys null, then keys again", replaceOnce(validFile, `"keys": [`, `"keys": null, "keys": [`)},
+		{"keys a string, then keys again", replaceOnce(validFile, `"keys": [`, `"keys": "x", "keys": [`)},
+		{"keys an object, then Keys", replaceOnce(validFile, `"keys": [`, `"keys": {}, "Keys": [`)},
+		{"keys null, then a field in other case at top", replaceOnce(validFile, `"format"`, `"keys": null, "Format": "x", "format"`)},
+		{"keys an array of arrays", replaceOnce(validFile, `"keys": [`, `"keys": [[], `)},
+		{"duplicate field in an object inside a value", withKey(`"secret": "SECRET"`, `"secret": {"a": 1, "a": 2}`)},
+		{"duplicate field with an escaped name", replaceOnce(validFile, `"version": 1`, `"version": 1, "\u0076ersion": 1`)},
+		{"keys null, then a secret as a field name in a key", expand(`{"keys": null, "format": "sesstool-keyring", "version": 1, "KEYS": [` +
+			`{"id": "0000000a", "algorithm": "xchacha20poly1305", "state": "primary", "created": "2030-01-01T00:00:00Z", "secret": "SECRET", "SECRET": 1}]}`)},
+		{"secret as a Ktor layout of a Ktor key", fileOf(primaryKey, `{"id": "0000000e", "algorithm": "ktor-encrypt", "state": "active", "created": "2030-01-01T00:00:00Z", "secret": "SECRET", "signSecret": "SECRET", "ktorLayout": "SECRET"}`)},
 	}
 }
+
+// otherSecret is a valid 32-byte secret other than testSecret.
+var otherSecret = []byte("ANOTHER-KEYRING-SECRET-012345678")
 
 func TestParseRejects(t *testing.T) {
 	if _, err := keyring.Parse([]byte(validFile)); err != nil {
@@ -209,6 +227,42 @@ func TestParseRejects(t *testing.T) {
 				t.Errorf("Parse(%s) error is %d bytes long; want a short message", tc.name, len(msg))
 			}
 		})
+	}
+}
+
+// TestParseErrorsQuoteNothing checks that Parse's errors quote no text of
+// the file, not even one character or a number: a secret pasted into the
+// wrong place must never reach a terminal or a log. Each file holds the
+// marker where Parse fails.
+func TestParseErrorsQuoteNothing(t *testing.T) {
+	const marker, digits = "QZXW", "98765432109876543210"
+	withKey := func(old, new string) string { return fileOf(replaceOnce(primaryKey, old, new), activeKey) }
+	tests := []struct{ name, data string }{
+		{"syntax error at the marker", replaceOnce(validFile, `"version": 1`, `"version": `+marker)},
+		{"bad escape", replaceOnce(validFile, `"sesstool-keyring"`, `"\`+marker+`"`)},
+		{"trailing data", validFile + marker},
+		{"unknown field at top", replaceOnce(validFile, `"version": 1`, `"version": 1, "`+marker+`": 1`)},
+		{"unknown field in a key", withKey(`"state"`, `"`+marker+`": 1, "state"`)},
+		{"unknown field after keys null", replaceOnce(validFile, `"keys": [`, `"keys": null, "`+marker+`": [`)},
+		{"huge version", replaceOnce(validFile, `"version": 1`, `"version": `+digits)},
+		{"version a fraction", replaceOnce(validFile, `"version": 1`, `"version": `+digits+`.5`)},
+		{"format a number", replaceOnce(validFile, `"sesstool-keyring"`, digits)},
+		{"ID a number", withKey(`"0000000a"`, digits)},
+		{"state", withKey(`"primary"`, `"`+marker+`"`)},
+		{"algorithm", withKey(`"xchacha20poly1305"`, `"`+marker+`"`)},
+		{"creation time", withKey(`"2030-01-01T00:00:00Z"`, `"`+marker+`"`)},
+		{"creation time a number", withKey(`"2030-01-01T00:00:00Z"`, digits)},
+		{"Ktor layout", fileOf(primaryKey, `{"id": "0000000e", "algorithm": "ktor-encrypt", "state": "active", "created": "2030-01-01T00:00:00Z", "secret": "SECRET", "signSecret": "SECRET", "ktorLayout": "`+marker+`"}`)},
+	}
+	for _, tc := range tests {
+		_, err := keyring.Parse([]byte(tc.data))
+		if !errors.Is(err, keyring.ErrCorrupt) {
+			t.Errorf("Parse(%s) error %v; want one wrapping ErrCorrupt", tc.name, err)
+			continue
+		}
+		if msg := err.Error(); strings.Contains(msg, marker) || strings.Contains(msg, digits[:8]) || strings.Contains(msg, "'"+marker[:1]+"'") {
+			t.Errorf("Parse(%s) error %q quotes the file", tc.name, msg)
+		}
 	}
 }
 
@@ -396,18 +450,35 @@ func TestLoadRejects(t *testing.T) {
 	}{
 		{"missing", filepath.Join(dir, "missing.json"), fs.ErrNotExist, "missing.json"},
 		{"missing directory", filepath.Join(dir, "no", "ring.json"), fs.ErrNotExist, ""},
-		{"directory", dir, keyring.ErrCorrupt, "not a regular file"},
+		{"directory", dir, keyring.ErrNotRegular, "is a directory"},
 		{"empty", writeFile(t, nil, 0o600), keyring.ErrCorrupt, ""},
 		{"corrupt", writeFile(t, []byte(fileOf(primaryKey, primaryKey)), 0o600), keyring.ErrCorrupt, "ring.json"},
 		{"over 1 MiB", writeFile(t, append(good, bytes.Repeat([]byte(" "), keyring.MaxFileSize)...), 0o600), keyring.ErrCorrupt, "limit"},
 	}
-	for _, mode := range []fs.FileMode{0o644, 0o640, 0o604, 0o660, 0o606, 0o620, 0o602, 0o610, 0o601, 0o666, 0o777} {
+	// The message says who besides the owner the mode lets in: a file
+	// only its group can read is not "readable by other users".
+	for _, m := range []struct {
+		mode fs.FileMode
+		who  string
+	}{
+		{0o644, "every user can read it"},
+		{0o640, "its group can read it"},
+		{0o604, "every user can read it"},
+		{0o660, "its group can read it"},
+		{0o606, "every user can read it"},
+		{0o620, "its group can change it"},
+		{0o602, "every user can change it"},
+		{0o610, "its group has access to it"},
+		{0o601, "every user has access to it"},
+		{0o666, "every user can read it"},
+		{0o777, "every user can read it"},
+	} {
 		tests = append(tests, struct {
 			name    string
 			path    string
 			wantErr error
 			wantMsg string
-		}{fmt.Sprintf("mode %04o", mode), writeFile(t, good, mode), keyring.ErrInsecure, "chmod 600"})
+		}{fmt.Sprintf("mode %04o", m.mode), writeFile(t, good, m.mode), keyring.ErrInsecure, fmt.Sprintf("has mode %04o, so %s; run chmod 600", m.mode, m.who)})
 	}
 	for _, tc := range tests {
 		r, err := keyring.Load(tc.path)

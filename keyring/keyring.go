@@ -64,9 +64,16 @@ var (
 	ErrCorrupt = errors.New("keyring: corrupt keyring file")
 	// ErrExists means that Create found a file at the path.
 	ErrExists = errors.New("keyring: keyring file already exists")
-	// ErrInsecure means that a keyring file can be read by users other than
-	// its owner.
-	ErrInsecure = errors.New("keyring: keyring file is readable by other users")
+	// ErrInsecure means that a keyring file's mode lets users other than
+	// its owner (its group, or every user) read or change it.
+	ErrInsecure = errors.New("keyring: keyring file is open to other users")
+	// ErrNotRegular means that the keyring file or its lock file is not a
+	// regular file: a directory, a named pipe, a symbolic link (never
+	// followed at the lock file's path) or a device.
+	ErrNotRegular = errors.New("keyring: not a regular file")
+	// ErrOwner means that Update could not give the new keyring file the
+	// owner and group of the file it replaces, and left the file alone.
+	ErrOwner = errors.New("keyring: cannot keep the keyring file's owner")
 )
 
 // ID identifies a key. It travels in clear in every token, so that Open
@@ -496,7 +503,7 @@ func (k Key) validate() error {
 	}
 	switch {
 	case k.Algorithm == KtorEncrypt && k.KtorLayout != KtorLayout2 && k.KtorLayout != KtorLayout3 && k.KtorLayout != KtorLayoutBoth:
-		return fmt.Errorf("keyring: key %v: Ktor layout %q must be 2, 3 or both", k.ID, k.KtorLayout)
+		return fmt.Errorf("keyring: key %v: the Ktor layout must be 2, 3 or both", k.ID)
 	case k.Algorithm != KtorEncrypt && k.KtorLayout != "":
 		return fmt.Errorf("keyring: key %v: only ktor-encrypt keys have a Ktor layout", k.ID)
 	case k.State == Primary && !k.Algorithm.Native():

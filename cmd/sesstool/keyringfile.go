@@ -126,9 +126,14 @@ func (a *app) createRing(ref keyringRef, r *keyring.Ring) error {
 func keyringError(ref keyringRef, err error) error {
 	switch {
 	case errors.Is(err, keyring.ErrInsecure):
-		return withHint(err, "other users may have read the keys: after chmod 600, rotate (sesstool keys rotate) and retire the old key once its tokens have expired")
+		// The message says who else the mode lets in: its group, or every user.
+		return withHint(err, "whoever else could read the file may have the keys: after chmod 600, run 'sesstool keys rotate' (it makes a new primary key and retires the old one), then 'sesstool keys destroy ID --yes' on the old key to reject its tokens at once, or 'sesstool keys prune' once they have expired")
 	case errors.Is(err, keyring.ErrCorrupt):
 		return withHint(err, "restore the keyring from a backup; sesstool itself never writes a broken keyring")
+	case errors.Is(err, keyring.ErrNotRegular):
+		return withHint(err, "%s", notRegularHint(ref))
+	case errors.Is(err, keyring.ErrOwner):
+		return withHint(err, "a key change keeps the keyring's owner and group, so that the service that reads it still can afterwards")
 	case errors.Is(err, fs.ErrNotExist):
 		dir := filepath.Dir(ref.path)
 		if _, derr := os.Stat(dir); derr != nil && !ref.isDefault {
@@ -142,6 +147,18 @@ func keyringError(ref keyringRef, err error) error {
 			"run sesstool as the keyring's owner, or check the permissions of the file and its directory")
 	}
 	return err
+}
+
+// notRegularHint says what to do when the keyring file or its lock file
+// is not a regular file; the error from the keyring package says which.
+func notRegularHint(ref keyringRef) string {
+	if fi, err := os.Stat(ref.path); err == nil && fi.IsDir() {
+		return fmt.Sprintf("the keyring is a file, not a directory: give the file's path, such as %s", filepath.Join(ref.path, "keyring.json"))
+	}
+	if fi, err := os.Lstat(ref.path + ".lock"); err == nil && !fi.Mode().IsRegular() {
+		return fmt.Sprintf("remove %s.lock (sesstool creates it again), and keep the keyring in a directory that only its owner can write to", ref.path)
+	}
+	return "the keyring must be a regular file: check the path; sesstool never reads a named pipe, socket or device as a keyring"
 }
 
 // checkKeyringDir warns when the keyring's directory lets other users
