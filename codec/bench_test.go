@@ -113,3 +113,39 @@ func BenchmarkMarshalCheck(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkUnmarshalIgnoreUnknown measures the IgnoreUnknownFields
+// variants on the workload ("same"), and on the workload with one field
+// more than the destination has ("removed-field"), which CBOR's variant
+// decodes twice and checks as Validate does.
+func BenchmarkUnmarshalIgnoreUnknown(b *testing.B) {
+	type sessionPlus struct {
+		Session
+		Theme string `json:"theme" cbor:"9,keyasint"`
+	}
+	for _, c := range []Codec{JSON, CBOR} {
+		l, err := IgnoreUnknownFields(c)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, tc := range []struct {
+			name string
+			in   any
+		}{
+			{"same", workload},
+			{"removed-field", sessionPlus{Session: workload, Theme: "dark"}},
+		} {
+			b.Run(c.Name()+"/"+tc.name, func(b *testing.B) {
+				data := mustMarshal(c, tc.in)
+				b.SetBytes(int64(len(data)))
+				b.ReportAllocs()
+				var s Session
+				for b.Loop() {
+					if err := l.Unmarshal(data, &s); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
+}

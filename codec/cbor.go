@@ -2,6 +2,7 @@ package codec
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"reflect"
 	"strings"
@@ -35,18 +36,33 @@ import (
 // integers uint64, negative integers int64 (big.Int past int64), floats
 // float64 and byte strings []byte. Its errors keep fxamacker/cbor's message,
 // after our prefix: "codec: invalid input: cbor: found duplicate map key …".
+// [IgnoreUnknownFields] returns a variant that skips unknown fields.
 var CBOR Codec = cborCodec{}
 
-type cborCodec struct{}
+// cborCodec is CBOR, or with lenient set its IgnoreUnknownFields variant.
+type cborCodec struct{ lenient bool }
 
 func (cborCodec) Name() string { return "cbor" }
 
 var (
 	// cborEnc is the one encoding mode: Core Deterministic Encoding.
 	cborEnc = mustEncMode(cbor.CoreDetEncOptions())
-	// cborDec is the one decoding mode, strict and bounded.
+	// cborDec is the decoding mode of CBOR, strict and bounded.
 	cborDec = mustDecMode(cborDecOptions())
+	// cborDecLenient is cborDec without the unknown-field error, for the
+	// IgnoreUnknownFields variant. fxamacker/cbor still rejects an
+	// unknown key given twice, and its well-formedness pass, which runs
+	// before decoding, still checks the skipped values for limits, tags,
+	// indefinite lengths, NaN, infinities and simple values; but not for
+	// invalid UTF-8 or duplicate keys within them (see unmarshalCBORLenient).
+	cborDecLenient = mustDecMode(cborDecLenientOptions())
 )
+
+func cborDecLenientOptions() cbor.DecOptions {
+	o := cborDecOptions()
+	o.ExtraReturnErrors &^= cbor.ExtraDecErrorUnknownField
+	return o
+}
 
 func mustEncMode(o cbor.EncOptions) cbor.EncMode {
 	m, err := o.EncMode()
@@ -120,7 +136,7 @@ func checkCBOROutput(v any, out []byte) error {
 	return checkCBOR(out)
 }
 
-func (cborCodec) Unmarshal(data []byte, v any) error {
+func (c cborCodec) Unmarshal(data []byte, v any) error {
 	if err := checkDest("cbor", v); err != nil {
 		return err
 	}
@@ -128,6 +144,34 @@ func (cborCodec) Unmarshal(data []byte, v any) error {
 		return cborTooLarge(len(data))
 	}
 	if err := cborDec.Unmarshal(data, v); err != nil {
+		if c.lenient {
+			var unknown *cbor.UnknownFieldError
+			if errors.As(err, &unknown) {
+				return unmarshalCBORLenient(data, v)
+			}
+		}
+		return cborInvalid(err)
+	}
+	return nil
+}
+
+// unmarshalCBORLenient is the IgnoreUnknownFields variant's Unmarshal for
+// input that the strict decoder rejected for an unknown field: input that
+// has one, so what follows costs only where a field was removed.
+//
+// cborDecLenient skips an unknown field's value without decoding it, so
+// it would miss invalid UTF-8 and duplicate keys in there. Decoding the
+// whole input into an interface value with the strict mode checks those
+// everywhere first. Then cborDecLenient decodes into v, over whatever the
+// strict attempt left in it: decoding the same input again sets the same
+// fields to the same values (fxamacker/cbor's duplicate check does not
+// count keys that a map held before the call).
+func unmarshalCBORLenient(data []byte, v any) error {
+	var all any
+	if err := cborDec.Unmarshal(data, &all); err != nil {
+		return cborInvalid(err)
+	}
+	if err := cborDecLenient.Unmarshal(data, v); err != nil {
 		return cborInvalid(err)
 	}
 	return nil

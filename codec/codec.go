@@ -10,7 +10,8 @@
 //
 // Unmarshal accepts exactly one value and fails, with an error wrapping
 // [ErrInvalid], on malformed input, trailing data, duplicate map or object
-// keys, unknown struct fields, invalid UTF-8 and input past the limits below.
+// keys, unknown struct fields (but see [IgnoreUnknownFields]), invalid UTF-8
+// and input past the limits below.
 // [CBOR] also rejects tags, indefinite-length items, NaN, infinities,
 // undefined and unassigned simple values. [JSON] also rejects escaped lone
 // surrogates ("\ud800"), which encoding/json would silently turn into U+FFFD.
@@ -25,6 +26,16 @@
 // embedded fields), Marshal given a pointer checks only what depends on
 // the value (lengths, and for CBOR UTF-8 and finite floats) instead of
 // re-reading its output.
+//
+// # Ignoring unknown fields
+//
+// [IgnoreUnknownFields] returns a variant of [JSON] or [CBOR] that skips
+// object (map) keys naming no field of the destination struct, so that a
+// value written by a newer or older version of a type, with a field the
+// type no longer has, still decodes. Every other rule above stays: the
+// skipped values are checked like the rest of the input (duplicate keys,
+// limits, UTF-8, and for CBOR tags, NaN and simple values), and a
+// duplicate of an unknown key is still a duplicate.
 //
 // # Limits
 //
@@ -64,7 +75,8 @@ import (
 var ErrInvalid = errors.New("codec: invalid input")
 
 // ErrUnknownCodec is wrapped by the error that [ByName] returns for a name
-// that is not one of [Names].
+// that is not one of [Names], and by the error that [IgnoreUnknownFields]
+// returns for a codec other than [JSON] and [CBOR].
 var ErrUnknownCodec = errors.New("codec: unknown codec")
 
 // A Codec converts a Go value to bytes and back.
@@ -74,9 +86,9 @@ type Codec interface {
 	// Marshal returns the encoding of v.
 	Marshal(v any) ([]byte, error)
 	// Unmarshal decodes exactly one value from data into v, which must be a
-	// non-nil pointer. It rejects trailing data, unknown fields, duplicate
-	// keys and input past the codec's limits with an error wrapping
-	// ErrInvalid.
+	// non-nil pointer. It rejects trailing data, unknown fields (unless
+	// the codec comes from IgnoreUnknownFields), duplicate keys and input
+	// past the codec's limits with an error wrapping ErrInvalid.
 	//
 	// Unmarshal must not modify data, and must not retain data or any
 	// part of it (in v or elsewhere) after it returns: copy what v keeps,
@@ -125,13 +137,52 @@ func ByName(name string) (Codec, error) {
 	return nil, fmt.Errorf("%w %q (valid names: %s)", ErrUnknownCodec, name, strings.Join(Names(), ", "))
 }
 
+// IgnoreUnknownFields returns the variant of c, which must be [JSON] or
+// [CBOR] (or a variant returned by IgnoreUnknownFields), whose Unmarshal
+// ignores object and map keys that name no field of the destination
+// struct, at any depth, instead of rejecting the input. Use it where data
+// written for an older version of a type must still decode after a field
+// was removed from it, as session payloads must across a deploy.
+//
+// Only that rule changes. The variant still rejects, with an error
+// wrapping [ErrInvalid], everything else that c rejects, in the ignored
+// values too: duplicate keys (an unknown key given twice included), input
+// past [MaxInputSize], [MaxDepth] or [MaxElements], invalid UTF-8,
+// trailing data, and for CBOR tags, NaN, infinities and unassigned simple
+// values. Where c accepts an input, the variant accepts it too and decodes
+// the same value. [CBOR]'s variant first decodes as CBOR does; only input
+// that CBOR rejects for an unknown field costs more: a second decode, and
+// a check of the whole input as [Validate] does, so such input must also
+// decode into an interface value (a map with array keys, say, does not).
+//
+// The variant encodes exactly as c does, and its Name is c's: the wire
+// format is the same, so a configuration that names the codec need not
+// change. [ByName] returns the strict codec. Variants compare equal to
+// each other: IgnoreUnknownFields(JSON) == IgnoreUnknownFields(JSON).
+//
+// For any other codec, IgnoreUnknownFields returns an error wrapping
+// [ErrUnknownCodec]: a custom codec must offer its own option.
+func IgnoreUnknownFields(c Codec) (Codec, error) {
+	switch c.(type) {
+	case jsonCodec:
+		return jsonCodec{lenient: true}, nil
+	case cborCodec:
+		return cborCodec{lenient: true}, nil
+	}
+	name := "<nil>"
+	if c != nil {
+		name = c.Name()
+	}
+	return nil, fmt.Errorf("%w %q: IgnoreUnknownFields knows only %s; a custom codec must ignore unknown fields itself", ErrUnknownCodec, name, strings.Join(Names(), " and "))
+}
+
 // Validate reports whether c's Unmarshal accepts data into an empty
 // interface, with the error that Unmarshal would return if not. It builds
 // no value where c can avoid it: for [JSON], the validator's one pass
 // decides, with no allocation. Use it where a payload must decode but
 // nobody reads it, as `sesstool verify` does.
 func Validate(c Codec, data []byte) error {
-	if c == JSON {
+	if _, ok := c.(jsonCodec); ok {
 		// Every input the validator accepts, encoding/json decodes into
 		// an interface value: the validator is the stricter of the two,
 		// and numbers become json.Number, which cannot overflow.

@@ -110,3 +110,28 @@ func ExampleValidate() {
 	// {"uid":"u_1","roles":["admin"]}: <nil>
 	// {"uid":"u_1","uid":"u_2"}: codec: invalid input: json: duplicate object key at offset 13
 }
+
+// A deploy removed the "theme" field from the session type: data written
+// before it still decodes with the IgnoreUnknownFields variant, which keeps
+// every other rule.
+func ExampleIgnoreUnknownFields() {
+	lenient, err := codec.IgnoreUnknownFields(codec.JSON)
+	if err != nil {
+		panic(err)
+	}
+	old := []byte(`{"uid":"u_1","theme":"dark"}`)
+
+	var s Session
+	err = codec.JSON.Unmarshal(old, &s)
+	fmt.Println("strict:", err)
+
+	err = lenient.Unmarshal(old, &s)
+	fmt.Printf("lenient: %v %+v\n", err, s)
+
+	err = lenient.Unmarshal([]byte(`{"uid":"u_1","theme":"dark","theme":"light"}`), &s)
+	fmt.Println("lenient:", err)
+	// Output:
+	// strict: codec: invalid input: json: unknown field "theme" at offset 13
+	// lenient: <nil> {UserID:u_1 Name: Roles:[] CSRF: Created:0}
+	// lenient: codec: invalid input: json: duplicate object key at offset 28
+}

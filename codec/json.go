@@ -25,10 +25,12 @@ import (
 // the destination's fields are all known up front (no interfaces, embedded
 // fields or recursion), the validator rejects unknown fields itself and
 // json.Unmarshal decodes, which saves a json.Decoder's extra scan and
-// allocations; the results are the same.
+// allocations; the results are the same. [IgnoreUnknownFields] returns a
+// variant that runs the same validator without the unknown-field check.
 var JSON Codec = jsonCodec{}
 
-type jsonCodec struct{}
+// jsonCodec is JSON, or with lenient set its IgnoreUnknownFields variant.
+type jsonCodec struct{ lenient bool }
 
 func (jsonCodec) Name() string { return "json" }
 
@@ -89,9 +91,12 @@ func checkJSONOutput(v any, out []byte) error {
 	return validateJSON(out)
 }
 
-func (jsonCodec) Unmarshal(data []byte, v any) error {
+func (c jsonCodec) Unmarshal(data []byte, v any) error {
 	if err := checkDest("json", v); err != nil {
 		return err
+	}
+	if c.lenient {
+		return unmarshalJSONLenient(data, v)
 	}
 	if s := shapeOf(reflect.TypeOf(v)); s.keysKnown {
 		// The validator rejects unknown fields itself, so that
@@ -118,6 +123,32 @@ func unmarshalJSONDecoder(data []byte, v any) error {
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
+	dec.UseNumber()
+	if err := dec.Decode(v); err != nil {
+		return fmt.Errorf("%w: json: %v", ErrInvalid, trimJSONPrefix(err))
+	}
+	return nil
+}
+
+// unmarshalJSONLenient is Unmarshal for the IgnoreUnknownFields variant:
+// the validator without keys checks the whole input, ignored values
+// included, with every rule but the unknown-field one (duplicate keys are
+// compared among all the keys of an object, as when the destination is a
+// map); then encoding/json decodes, ignoring unknown fields as it does by
+// default.
+func unmarshalJSONLenient(data []byte, v any) error {
+	if err := validateJSON(data); err != nil {
+		return err
+	}
+	if s := shapeOf(reflect.TypeOf(v)); s.keysKnown {
+		// No interface values, so UseNumber would change nothing:
+		// json.Unmarshal saves a json.Decoder's extra scan.
+		if err := json.Unmarshal(data, v); err != nil {
+			return fmt.Errorf("%w: json: %v", ErrInvalid, trimJSONPrefix(err))
+		}
+		return nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	if err := dec.Decode(v); err != nil {
 		return fmt.Errorf("%w: json: %v", ErrInvalid, trimJSONPrefix(err))

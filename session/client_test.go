@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sesstool/sesstool/codec"
 	"github.com/sesstool/sesstool/keyring"
 	"github.com/sesstool/sesstool/session"
 	"github.com/sesstool/sesstool/token"
@@ -389,7 +390,54 @@ func TestClientSideTypeChange(t *testing.T) {
 	if !strings.Contains(logged.String(), "no longer decodes") {
 		t.Fatalf("nothing was reported: %q", logged.String())
 	}
+	// With IgnoreUnknownFields, the deploy that removed the field keeps
+	// the user logged in.
+	lenient := newClientSide(t, ring, nil, &session.Options{IgnoreUnknownFields: true})
+	if got, ok, err := load(lenient, r); !ok || err != nil || got.User != "alice" {
+		t.Fatalf("IgnoreUnknownFields: Load = %+v, %v, %v; want alice's session", got, ok, err)
+	}
 }
+
+func TestServerSideTypeChange(t *testing.T) {
+	store := session.NewMemoryStore(nil)
+	type v1 struct {
+		User  string `json:"user"`
+		Admin bool   `json:"admin"`
+	}
+	old, err := session.New[v1](store, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := save(old, httptest.NewRequest("GET", "/", nil), v1{User: "alice", Admin: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := httptest.NewRequest("GET", "/", nil)
+	r.AddCookie(w.Result().Cookies()[0])
+	var logged strings.Builder
+	strict, err := session.New[profile](store, &session.Options{Logger: slog.New(slog.NewTextHandler(&logged, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, err := load(strict, r); ok || err != nil || !strings.Contains(logged.String(), "no longer decodes") {
+		t.Fatalf("strict: Load = %v, %v, logged %q; want no session, no error, a report", ok, err, logged.String())
+	}
+	lenient, err := session.New[profile](store, &session.Options{IgnoreUnknownFields: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, ok, err := load(lenient, r); !ok || err != nil || got.User != "alice" {
+		t.Fatalf("IgnoreUnknownFields: Load = %+v, %v, %v", got, ok, err)
+	}
+	if _, err := session.New[profile](store, &session.Options{IgnoreUnknownFields: true, Codec: ktorCodecForTest{}}); err == nil {
+		t.Fatal("IgnoreUnknownFields with a codec it cannot relax: no error")
+	}
+}
+
+// ktorCodecForTest is a codec that IgnoreUnknownFields does not know.
+type ktorCodecForTest struct{ codec.Codec }
+
+func (ktorCodecForTest) Name() string { return "custom" }
 
 func TestMiddlewareRequired(t *testing.T) {
 	m := newClientSide(t, newRing(t, time.Now()), nil, nil)

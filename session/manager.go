@@ -246,7 +246,7 @@ func newManager[T any](o *Options) (*Manager[T], error) {
 		return nil, errors.New("session: HostPrefix needs a Secure cookie with Path=/ and no Domain (browsers reject a __Host- cookie otherwise); unset Insecure, Path and Domain")
 	}
 	if p.IgnoreUnknownFields {
-		c, err := ignoreUnknownFields(p.Codec)
+		c, err := codec.IgnoreUnknownFields(p.Codec)
 		if err != nil {
 			return nil, fmt.Errorf("session: IgnoreUnknownFields: %w", err)
 		}

@@ -38,6 +38,14 @@ type Options struct {
 	// MaxTokenSize is the longest token, in characters, that Mint produces
 	// and Open reads. Zero means DefaultMaxTokenSize.
 	MaxTokenSize int
+	// IgnoreUnknownFields makes Open ignore payload fields that the
+	// destination type lacks instead of rejecting the token, so removing a
+	// field from a session type does not invalidate live tokens. The
+	// token is still fully authenticated, and every other rule of the
+	// codec holds (see codec.IgnoreUnknownFields). New fails for a Codec
+	// other than codec.JSON and codec.CBOR, which must offer its own
+	// option.
+	IgnoreUnknownFields bool
 }
 
 // Minter mints and opens tokens under the keys of one ring, for one purpose.
@@ -91,6 +99,13 @@ func New(r *keyring.Ring, opts *Options) (*Minter, error) {
 	o := &m.opts
 	if o.Codec == nil {
 		o.Codec = codec.JSON
+	}
+	if o.IgnoreUnknownFields {
+		c, err := codec.IgnoreUnknownFields(o.Codec)
+		if err != nil {
+			return nil, fmt.Errorf("token: IgnoreUnknownFields: %w", err)
+		}
+		o.Codec = c
 	}
 	if o.MaxTTL == 0 {
 		o.MaxTTL = DefaultMaxTTL
