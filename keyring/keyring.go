@@ -33,7 +33,9 @@
 //
 // Secrets leave this package only as keyed transformers ([Key.Transformer])
 // and in the file encoding ([Ring.Marshal]). [Key.String], %v, %+v, %#v and
-// every error message show key IDs, never key material.
+// every error message show key IDs, never key material. A [Material] to
+// import prints (under every fmt verb) and marshals to JSON without its
+// secrets too.
 package keyring
 
 import (
@@ -41,6 +43,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"iter"
@@ -439,6 +442,33 @@ type Material struct {
 	SignSecret []byte
 	// KtorLayout is KtorEncrypt's layout policy; empty means KtorLayout3.
 	KtorLayout KtorLayout
+}
+
+// String describes the material without its secrets, e.g.
+// "keyring.Material{ktor-hmac-sha256, secrets redacted}".
+func (m Material) String() string {
+	s := "keyring.Material{" + string(m.Algorithm)
+	if m.KtorLayout != "" {
+		s += ", layout " + string(m.KtorLayout)
+	}
+	return s + ", secrets redacted}"
+}
+
+// GoString is like String, so that %#v never prints the secrets either.
+func (m Material) GoString() string { return m.String() }
+
+// Format implements fmt.Formatter so that every verb (%v, %+v, %s, %x, %d,
+// …) prints String, for a Material value as for a *Material.
+func (m Material) Format(f fmt.State, verb rune) { fmt.Fprint(f, m.String()) }
+
+// MarshalJSON encodes the algorithm and the layout, never the secrets:
+// Material is not a storage format (see [Ring.Marshal] for that).
+func (m Material) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		Algorithm  Algorithm  `json:"algorithm"`
+		KtorLayout KtorLayout `json:"ktorLayout,omitempty"`
+		Secrets    string     `json:"secrets"`
+	}{m.Algorithm, m.KtorLayout, "redacted"})
 }
 
 // Import returns a ring with m added as an active key created at now, and
