@@ -33,7 +33,7 @@ it is one key per line, tab-separated, with RFC 3339 times and "-" for none,
 for awk and cut. --json prints {"keyring":…,"keys":[…]}.`,
 		Example: `  sesstool keys list
   sesstool keys list --json | jq -r '.keys[] | select(.state=="retired") | .id'`,
-		Args: usageArgs(cobra.NoArgs),
+		Args: keysNoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ref, err := a.resolveKeyring(a.keyringFlag)
 			if err != nil {

@@ -50,7 +50,7 @@ Safe to run from cron: it only writes the keyring when it removes a key.
 		Example: `  sesstool keys prune --dry-run
   sesstool keys prune --max-ttl 12h --leeway 1m
   sesstool keys prune --max-age 7d --json`,
-		Args: usageArgs(cobra.NoArgs),
+		Args: keysNoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			fs := cmd.Flags()
 			if fs.Changed("max-age") && (fs.Changed("max-ttl") || fs.Changed("leeway")) {
