@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -200,5 +201,44 @@ func TestErrorsHideSecrets(t *testing.T) {
 	for _, err := range errs {
 		checkNoSecret(t, fmt.Sprintf("error %q", err), err.Error(), all)
 		checkNoSecret(t, "error %+v", fmt.Sprintf("%+v", err), all)
+	}
+}
+
+// TestMaterialHidesSecrets pins issue 10 item 5: Material holds secrets in
+// exported fields, and fmt (under every verb) and encoding/json must show
+// neither of them, in any form.
+func TestMaterialHidesSecrets(t *testing.T) {
+	secret := bytes.Repeat([]byte{0xc1, 0x07, 0xfe, 0x42, 0x9d, 0x31, 0x6a, 0xe5}, 4)
+	sign := bytes.Repeat([]byte{0x5b, 0x88, 0x13, 0xd7, 0x20, 0xaf, 0x64, 0x3e}, 3)
+	all := [][]byte{secret, sign}
+	materials := map[string]keyring.Material{
+		"native":       {Algorithm: keyring.Default, Secret: secret},
+		"ktor-hmac":    {Algorithm: keyring.KtorHMACSHA256, Secret: secret},
+		"ktor-encrypt": {Algorithm: keyring.KtorEncrypt, Secret: secret[:16], SignSecret: sign, KtorLayout: keyring.KtorLayoutBoth},
+	}
+	verbs := []string{"%v", "%+v", "%#v", "%s", "%q", "%x", "%X", "%d", "%o", "%T %v"}
+	for name, m := range materials {
+		args := map[string]any{
+			"Material":            m,
+			"*Material":           &m,
+			"[]Material":          []keyring.Material{m},
+			"struct{Material}":    struct{ M keyring.Material }{m},
+			"struct{*Material}":   struct{ M *keyring.Material }{&m},
+			"map[string]Material": map[string]keyring.Material{"m": m},
+		}
+		for argName, arg := range args {
+			for _, v := range verbs {
+				checkNoSecret(t, fmt.Sprintf("%s: Sprintf(%q, %s)", name, v, argName), fmt.Sprintf(v, arg), all)
+			}
+			checkNoSecret(t, fmt.Sprintf("%s: Sprint(%s)", name, argName), fmt.Sprint(arg), all)
+			out, err := json.Marshal(arg)
+			if err != nil {
+				t.Fatalf("%s: json.Marshal(%s) error: %v", name, argName, err)
+			}
+			checkNoSecret(t, fmt.Sprintf("%s: json.Marshal(%s)", name, argName), string(out), all)
+		}
+		if got := fmt.Sprint(m); !strings.Contains(got, string(m.Algorithm)) || !strings.Contains(got, "redacted") {
+			t.Errorf("%s: String() = %q; want the algorithm and the word redacted", name, got)
+		}
 	}
 }

@@ -33,7 +33,9 @@
 //
 // Secrets leave this package only as keyed transformers ([Key.Transformer])
 // and in the file encoding ([Ring.Marshal]). [Key.String], %v, %+v, %#v and
-// every error message show key IDs, never key material.
+// every error message show key IDs, never key material. A [Material] to
+// import prints (under every fmt verb) and marshals to JSON without its
+// secrets too.
 package keyring
 
 import (
@@ -41,6 +43,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"iter"
@@ -48,6 +51,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/sesstool/sesstool/transform"
 )
@@ -74,6 +78,13 @@ var (
 	// ErrOwner means that Update could not give the new keyring file the
 	// owner and group of the file it replaces, and left the file alone.
 	ErrOwner = errors.New("keyring: cannot keep the keyring file's owner")
+	// ErrAlgorithm means that the requested change is not allowed for the
+	// key's algorithm, such as promoting a Ktor key, which can never mint
+	// sesstool tokens.
+	ErrAlgorithm = errors.New("keyring: operation not allowed for the key's algorithm")
+	// ErrWeakKey means that Import refused key material too short to resist
+	// an offline search; see [Material.AllowShortKey].
+	ErrWeakKey = errors.New("keyring: key too short")
 )
 
 // ID identifies a key. It travels in clear in every token, so that Open
@@ -86,10 +97,13 @@ func (id ID) String() string { return fmt.Sprintf("%08x", uint32(id)) }
 
 // ParseID parses the 8-hex-digit form of an ID.
 func ParseID(s string) (ID, error) {
-	if len(s) != 8 {
-		// Quote at most 20 characters: s may be any untrusted text, of any
-		// length, and errors end up in logs and on terminals.
-		return 0, fmt.Errorf("keyring: key ID %.20q must be 8 hexadecimal digits", s)
+	switch {
+	case len(s) > 8:
+		// Do not quote s: it may be any text, even a key typed where an ID
+		// was expected, and errors end up in logs and on terminals.
+		return 0, fmt.Errorf("keyring: a key ID must be 8 hexadecimal digits, not %d characters (not shown)", utf8.RuneCountInString(s))
+	case len(s) < 8:
+		return 0, fmt.Errorf("keyring: key ID %q must be 8 hexadecimal digits", s)
 	}
 	v, err := strconv.ParseUint(s, 16, 32)
 	if err != nil || v == 0 {
@@ -346,11 +360,13 @@ func (r *Ring) Promote(id ID, now time.Time) (*Ring, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The algorithm first: a Ktor key can never be primary, whatever its
+	// state, and blaming the state would suggest that a change of state helps.
+	if a := r.keys[i].Algorithm; !a.Native() {
+		return nil, fmt.Errorf("%w: key %v is a %v key, which opens and mints only Ktor cookies; only keys of sesstool's own format can be primary", ErrAlgorithm, id, a)
+	}
 	if s := r.keys[i].State; s != Active {
 		return nil, fmt.Errorf("%w: key %v is %v; only an active key can become primary", ErrState, id, s)
-	}
-	if a := r.keys[i].Algorithm; !a.Native() {
-		return nil, fmt.Errorf("%w: key %v is a %v key; only keys of sesstool's own format can be primary", ErrState, id, a)
 	}
 	r2 := r.clone()
 	old := &r2.keys[r2.primary]
@@ -446,11 +462,53 @@ type Material struct {
 	SignSecret []byte
 	// KtorLayout is KtorEncrypt's layout policy; empty means KtorLayout3.
 	KtorLayout KtorLayout
+	// AllowShortKey makes Import accept a Ktor HMAC key (the Secret of a
+	// ktor-hmac-* key, the SignSecret of a KtorEncrypt key) shorter than
+	// MinKtorHMACKeySize bytes. Such a key can be recovered offline from a
+	// single observed cookie (a 1-byte key in 256 tries), and then any
+	// session can be forged: set it only for test keys (Ktor's own tests use
+	// an 11-byte key) or while replacing the key in the Ktor service.
+	AllowShortKey bool
+}
+
+// MinKtorHMACKeySize is the shortest Ktor HMAC key, in bytes, that Import
+// accepts without [Material.AllowShortKey]: 128 bits, beyond an offline
+// search. Ktor (like JCE) accepts keys of any length.
+const MinKtorHMACKeySize = 16
+
+// String describes the material without its secrets, e.g.
+// "keyring.Material{ktor-hmac-sha256, secrets redacted}".
+func (m Material) String() string {
+	s := "keyring.Material{" + string(m.Algorithm)
+	if m.KtorLayout != "" {
+		s += ", layout " + string(m.KtorLayout)
+	}
+	return s + ", secrets redacted}"
+}
+
+// GoString is like String, so that %#v never prints the secrets either.
+func (m Material) GoString() string { return m.String() }
+
+// Format implements fmt.Formatter so that every verb (%v, %+v, %s, %x, %d,
+// …) prints String, for a Material value as for a *Material.
+func (m Material) Format(f fmt.State, verb rune) { fmt.Fprint(f, m.String()) }
+
+// MarshalJSON encodes the algorithm and the layout, never the secrets:
+// Material is not a storage format (see [Ring.Marshal] for that).
+func (m Material) MarshalJSON() ([]byte, error) {
+	return json.Marshal(struct {
+		Algorithm  Algorithm  `json:"algorithm"`
+		KtorLayout KtorLayout `json:"ktorLayout,omitempty"`
+		Secrets    string     `json:"secrets"`
+	}{m.Algorithm, m.KtorLayout, "redacted"})
 }
 
 // Import returns a ring with m added as an active key created at now, and
 // the new key. The secrets are copied. Imported keys verify; a native one can
-// later be promoted to primary.
+// later be promoted to primary. A Ktor HMAC key shorter than
+// [MinKtorHMACKeySize] bytes is refused with an error wrapping [ErrWeakKey]
+// unless m.AllowShortKey is set. Errors never name the new key's ID, which
+// exists only once Import succeeds.
 func (r *Ring) Import(m Material, now time.Time) (*Ring, Key, error) {
 	k := Key{
 		ID:         r.freshID(),
@@ -463,7 +521,10 @@ func (r *Ring) Import(m Material, now time.Time) (*Ring, Key, error) {
 	if k.Algorithm == KtorEncrypt && k.KtorLayout == "" {
 		k.KtorLayout = KtorLayout3
 	}
-	if err := k.validate(); err != nil {
+	if err := k.check("the imported key"); err != nil {
+		return nil, Key{}, err
+	}
+	if err := m.checkKtorHMACKey(); err != nil {
 		return nil, Key{}, err
 	}
 	if _, err := k.Transformer(nil); err != nil {
@@ -474,40 +535,62 @@ func (r *Ring) Import(m Material, now time.Time) (*Ring, Key, error) {
 	return r2, k, nil
 }
 
+// checkKtorHMACKey refuses a Ktor HMAC key shorter than
+// MinKtorHMACKeySize, unless m.AllowShortKey.
+func (m Material) checkKtorHMACKey() error {
+	key, what := m.Secret, "key"
+	switch m.Algorithm {
+	case KtorHMACSHA256, KtorHMACSHA384, KtorHMACSHA512:
+	case KtorEncrypt:
+		key, what = m.SignSecret, "sign key"
+	default:
+		return nil
+	}
+	if len(key) >= MinKtorHMACKeySize || m.AllowShortKey {
+		return nil
+	}
+	return fmt.Errorf("%w: the %v %s has %d bytes, fewer than %d: one observed cookie is enough to recover it offline and forge any session; use a random key of 32 bytes or more, or allow a short key explicitly (for test keys only)",
+		ErrWeakKey, m.Algorithm, what, len(key), MinKtorHMACKeySize)
+}
+
 // validate checks the key's fields against its algorithm.
-func (k Key) validate() error {
+func (k Key) validate() error { return k.check("key " + k.ID.String()) }
+
+// check is validate, naming the key as who in its errors.
+func (k Key) check(who string) error {
 	spec, ok := algorithms[k.Algorithm]
 	if !ok {
-		return fmt.Errorf("keyring: key %v: unknown algorithm %q (known: %s)", k.ID, k.Algorithm, strings.Join(names(Algorithms()), ", "))
+		return fmt.Errorf("keyring: %s: unknown algorithm %q (known: %s)", who, k.Algorithm, strings.Join(names(Algorithms()), ", "))
 	}
 	if k.ID == 0 {
 		return fmt.Errorf("keyring: key ID 00000000 is reserved")
 	}
 	if _, ok := stateNames[k.State]; !ok {
-		return fmt.Errorf("keyring: key %v: unknown state", k.ID)
+		return fmt.Errorf("keyring: %s: unknown state", who)
 	}
 	if k.State == Destroyed {
 		if len(k.secret()) != 0 || len(k.signSecret()) != 0 {
-			return fmt.Errorf("keyring: key %v is destroyed but still holds a secret", k.ID)
+			return fmt.Errorf("keyring: %s is destroyed but still holds a secret", who)
 		}
 		return nil
 	}
 	if n := len(k.secret()); n < spec.minSecret || n > spec.maxSecret {
-		return fmt.Errorf("keyring: key %v: a %v secret must be %s bytes, not %d", k.ID, k.Algorithm, sizeRange(spec.minSecret, spec.maxSecret), n)
+		return fmt.Errorf("keyring: %s: a %v secret must be %s bytes, not %d", who, k.Algorithm, sizeRange(spec.minSecret, spec.maxSecret), n)
 	}
 	if spec.signSecret != (len(k.signSecret()) > 0) {
 		if spec.signSecret {
-			return fmt.Errorf("keyring: key %v: a %v key needs a sign secret", k.ID, k.Algorithm)
+			return fmt.Errorf("keyring: %s: a %v key needs a sign secret", who, k.Algorithm)
 		}
-		return fmt.Errorf("keyring: key %v: a %v key has no sign secret", k.ID, k.Algorithm)
+		return fmt.Errorf("keyring: %s: a %v key has no sign secret", who, k.Algorithm)
 	}
 	switch {
 	case k.Algorithm == KtorEncrypt && k.KtorLayout != KtorLayout2 && k.KtorLayout != KtorLayout3 && k.KtorLayout != KtorLayoutBoth:
-		return fmt.Errorf("keyring: key %v: the Ktor layout must be 2, 3 or both", k.ID)
+		// The value is not quoted: it may come from a keyring file.
+		return fmt.Errorf("keyring: %s: the Ktor layout must be 2, 3 or both", who)
 	case k.Algorithm != KtorEncrypt && k.KtorLayout != "":
-		return fmt.Errorf("keyring: key %v: only ktor-encrypt keys have a Ktor layout", k.ID)
+		return fmt.Errorf("keyring: %s: only ktor-encrypt keys have a Ktor layout", who)
 	case k.State == Primary && !k.Algorithm.Native():
-		return fmt.Errorf("keyring: key %v: a %v key cannot be primary", k.ID, k.Algorithm)
+		return fmt.Errorf("keyring: %s: a %v key cannot be primary", who, k.Algorithm)
 	}
 	return nil
 }

@@ -458,6 +458,7 @@ func TestParseID(t *testing.T) {
 		{"0000000g", 0, true},
 		{"1234567", 0, true},
 		{"123456789", 0, true},
+		{"9b1ef357c82a64d03f81e64cb5177adefb2f6bab0e9548c271bd06e953af3c88", 0, true}, // a key, not an ID
 		{"0x123456", 0, true},
 		{"+1234567", 0, true},
 		{"-1234567", 0, true},
@@ -473,6 +474,9 @@ func TestParseID(t *testing.T) {
 		}
 		if err != nil && !strings.Contains(err.Error(), "8 hexadecimal digits") {
 			t.Errorf("ParseID(%q) error %q does not say what an ID looks like", tc.in, err)
+		}
+		if len(tc.in) > 8 && err != nil && strings.Contains(err.Error(), tc.in[:9]) {
+			t.Errorf("ParseID(%q) error %q quotes its input, which may be a key typed in the wrong place", tc.in, err)
 		}
 	}
 }
@@ -740,11 +744,13 @@ func TestImportKtor(t *testing.T) {
 		wantErr string // "" when the import must succeed
 	}{
 		{keyring.Material{Algorithm: keyring.KtorHMACSHA256, Secret: key(32)}, ""},
-		{keyring.Material{Algorithm: keyring.KtorHMACSHA256, Secret: key(11)}, ""}, // Ktor's own tests use short keys
+		{keyring.Material{Algorithm: keyring.KtorHMACSHA256, Secret: key(11), AllowShortKey: true}, ""}, // Ktor's own tests use short keys
+		{keyring.Material{Algorithm: keyring.KtorHMACSHA256, Secret: key(16)}, ""},
 		{keyring.Material{Algorithm: keyring.KtorHMACSHA384, Secret: key(48)}, ""},
 		{keyring.Material{Algorithm: keyring.KtorHMACSHA512, Secret: key(64)}, ""},
 		{keyring.Material{Algorithm: keyring.KtorEncrypt, Secret: key(16), SignSecret: key(32)}, ""},
-		{keyring.Material{Algorithm: keyring.KtorEncrypt, Secret: key(24), SignSecret: key(11), KtorLayout: keyring.KtorLayout2}, ""},
+		{keyring.Material{Algorithm: keyring.KtorEncrypt, Secret: key(24), SignSecret: key(11), KtorLayout: keyring.KtorLayout2, AllowShortKey: true}, ""},
+		{keyring.Material{Algorithm: keyring.KtorEncrypt, Secret: key(24), SignSecret: key(16)}, ""},
 		{keyring.Material{Algorithm: keyring.KtorEncrypt, Secret: key(32), SignSecret: key(32), KtorLayout: keyring.KtorLayoutBoth}, ""},
 		{keyring.Material{Algorithm: keyring.KtorHMACSHA256}, "must be 1 to 1024 bytes"},
 		{keyring.Material{Algorithm: keyring.KtorHMACSHA256, Secret: key(32), SignSecret: key(32)}, "has no sign secret"},
@@ -768,11 +774,72 @@ func TestImportKtor(t *testing.T) {
 		if k.State != keyring.Active || k.Algorithm != a || a.Native() {
 			t.Errorf("Import(%q) key = %v, Native %v; want an active, non-native key", a, k, a.Native())
 		}
-		if _, err := r.Promote(k.ID, now); !errors.Is(err, keyring.ErrState) {
-			t.Errorf("Promote(%q key) error %v; want ErrState: Ktor keys are never primary", a, err)
+		if _, err := r.Promote(k.ID, now); !errors.Is(err, keyring.ErrAlgorithm) || errors.Is(err, keyring.ErrState) {
+			t.Errorf("Promote(%q key) error %v; want ErrAlgorithm (not ErrState): Ktor keys are never primary", a, err)
+		}
+		// Whatever its state: a retired Ktor key is refused for its
+		// algorithm too, so that the error does not suggest a state change.
+		if retired, err := r.Retire(k.ID, now); err != nil {
+			t.Errorf("Retire(%q key) error: %v", a, err)
+		} else if _, err := retired.Promote(k.ID, now); !errors.Is(err, keyring.ErrAlgorithm) {
+			t.Errorf("Promote(retired %q key) error %v; want ErrAlgorithm", a, err)
 		}
 		if _, err := k.Transformer(nil); err != nil {
 			t.Errorf("Import(%q) key Transformer error: %v", a, err)
+		}
+	}
+}
+
+// TestImportShortKtorHMACKey pins issue 10 item 7: a Ktor HMAC key (the key
+// of a ktor-hmac-* key, the sign key of a ktor-encrypt key) shorter than 16
+// bytes can be recovered from one cookie, and is refused with ErrWeakKey
+// unless the material opts in with AllowShortKey.
+func TestImportShortKtorHMACKey(t *testing.T) {
+	base := generate(t, keyring.Default)
+	key := func(n int) []byte { return bytes.Repeat([]byte{0x3c}, n) }
+	for _, alg := range []keyring.Algorithm{keyring.KtorHMACSHA256, keyring.KtorHMACSHA384, keyring.KtorHMACSHA512, keyring.KtorEncrypt} {
+		for _, n := range []int{1, 11, keyring.MinKtorHMACKeySize - 1, keyring.MinKtorHMACKeySize} {
+			m := keyring.Material{Algorithm: alg, Secret: key(n)}
+			if alg == keyring.KtorEncrypt {
+				m.Secret, m.SignSecret = key(16), key(n)
+			}
+			_, _, err := base.Import(m, now)
+			short := n < keyring.MinKtorHMACKeySize
+			switch {
+			case short && !errors.Is(err, keyring.ErrWeakKey):
+				t.Errorf("Import(%s, %d-byte HMAC key) error %v; want ErrWeakKey", alg, n, err)
+			case short && !strings.Contains(err.Error(), "forge"):
+				t.Errorf("Import(%s, %d-byte HMAC key) error %q does not name the risk", alg, n, err)
+			case !short && err != nil:
+				t.Errorf("Import(%s, %d-byte HMAC key) error %v; want success", alg, n, err)
+			}
+			m.AllowShortKey = true
+			if _, k, err := base.Import(m, now); err != nil || k.Algorithm != alg {
+				t.Errorf("Import(%s, %d-byte HMAC key, AllowShortKey) = %v, %v; want success", alg, n, k, err)
+			}
+		}
+	}
+	// The option is about Ktor HMAC keys only: native sizes stay fixed.
+	if _, _, err := base.Import(keyring.Material{Algorithm: keyring.HMACSHA256, Secret: key(11), AllowShortKey: true}, now); err == nil {
+		t.Error("Import(hmac-sha256, 11 bytes, AllowShortKey) succeeded; want the native size error")
+	}
+}
+
+// TestImportErrorsNameNoKeyID checks that a refused import does not name
+// the random ID the key would have had: no such key exists.
+func TestImportErrorsNameNoKeyID(t *testing.T) {
+	base := generate(t, keyring.Default)
+	for _, m := range []keyring.Material{
+		{Algorithm: keyring.Default, Secret: bytes.Repeat([]byte{1}, 31)},
+		{Algorithm: keyring.KtorEncrypt, Secret: bytes.Repeat([]byte{1}, 16)},
+		{Algorithm: keyring.HMACSHA256, Secret: bytes.Repeat([]byte{1}, 32), KtorLayout: keyring.KtorLayout2},
+	} {
+		_, _, err := base.Import(m, now)
+		if err == nil {
+			t.Fatalf("Import(%v) succeeded; want an error", m)
+		}
+		if !strings.Contains(err.Error(), "the imported key") || strings.Contains(err.Error(), "keyring: key ") {
+			t.Errorf("Import(%v) error %q; want it to say \"the imported key\" and name no key ID", m, err)
 		}
 	}
 }

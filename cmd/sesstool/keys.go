@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/sesstool/sesstool/keyring"
 )
@@ -35,9 +36,12 @@ does not have yet:
   3. "keys prune", run on a schedule, removes retired keys once no token
      they sealed can still be live.`,
 		Args: cobra.ArbitraryArgs,
-		RunE: groupRun,
+		RunE: keysGroupRun,
 	}
 	addKeyringFlag(cmd, true, &a.keyringFlag)
+	// Under "keys", an unexpected word may be a key typed on the command
+	// line: the flag parser's errors must not quote it either.
+	cmd.SetFlagErrorFunc(keysFlagError)
 	cmd.AddCommand(
 		newKeysInitCmd(a),
 		newKeysRotateCmd(a),
@@ -98,6 +102,9 @@ func parseAlg(cmd *cobra.Command, s string, generated bool) (keyring.Algorithm, 
 		return keyring.Default, nil
 	}
 	alg, err := keyring.ParseAlgorithm(s)
+	if err != nil && !echoable(s) {
+		err = fmt.Errorf("unknown algorithm (the --alg value is not shown); the algorithms are %s", algNames(keyring.Algorithms()))
+	}
 	if err != nil {
 		return "", &usageError{err: err, cmd: cmd}
 	}
@@ -123,7 +130,7 @@ func names(as []keyring.Algorithm) []string {
 // addAlgFlag adds --alg with completion of the algorithms that apply.
 func addAlgFlag(cmd *cobra.Command, v *string, generated bool) {
 	list := keyring.Algorithms()
-	usage := "the key's `ALGORITHM` (default " + string(keyring.Default) + "; see completion for the list)"
+	usage := "the key's `ALGORITHM`: " + algNames(list) + " (default " + string(keyring.Default) + ")"
 	if generated {
 		list = keyring.GeneratedAlgorithms()
 		usage = "the new key's `ALGORITHM`: " + algNames(list) + " (default " + string(keyring.Default) + ")"
@@ -141,8 +148,14 @@ func parseKeyID(cmd *cobra.Command, s string) (keyring.ID, error) {
 	return id, nil
 }
 
-// completeKeyIDs completes key IDs from the keyring, when it can be read.
+// completeKeyIDs completes the IDs of the keyring's keys in the given
+// states, when the keyring can be read.
 func (a *app) completeKeyIDs(states ...keyring.State) cobra.CompletionFunc {
+	return a.completeKeys(func(k keyring.Key) bool { return slices.Contains(states, k.State) })
+}
+
+// completeKeys completes the IDs of the keyring's keys that ok accepts.
+func (a *app) completeKeys(ok func(keyring.Key) bool) cobra.CompletionFunc {
 	return func(cmd *cobra.Command, args []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
 		if len(args) > 0 {
 			return nil, cobra.ShellCompDirectiveNoFileComp
@@ -157,12 +170,78 @@ func (a *app) completeKeyIDs(states ...keyring.State) cobra.CompletionFunc {
 		}
 		var out []cobra.Completion
 		for k := range r.Keys() {
-			if slices.Contains(states, k.State) {
+			if ok(k) {
 				out = append(out, cobra.CompletionWithDesc(k.ID.String(), string(k.Algorithm)+" "+k.State.String()))
 			}
 		}
 		return out, cobra.ShellCompDirectiveNoFileComp
 	}
+}
+
+// keyArgHint says how to pass a key, for the refusals of arguments.
+const keyArgHint = "keys are never taken from the command line, where ps and shell history see them: pass a key on stdin or in a file, as in 'sesstool keys import < key.hex' or 'sesstool keys import --from FILE'"
+
+// keysNoArgs is cobra.NoArgs for the keys commands: cobra's says
+// `unknown command "…"`, and under "keys" an unexpected argument may well be
+// a key. It quotes only words that cannot be one (see echoable), and never
+// the arguments of "keys import", which reads keys.
+func keysNoArgs(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return nil
+	}
+	if cmd.Name() != "import" && !slices.ContainsFunc(args, func(w string) bool { return !echoable(w) }) {
+		return usageArgs(cobra.NoArgs)(cmd, args)
+	}
+	return &usageError{err: fmt.Errorf("'%s' takes no arguments, and got %d (not shown, in case it is a key)", cmd.CommandPath(), len(args)),
+		cmd: cmd, hint: keyArgHint}
+}
+
+// keysGroupRun is groupRun for "keys": it quotes an unknown subcommand only
+// when it looks like a mistyped command name, never when it could be a key.
+func keysGroupRun(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 || echoable(args[0]) {
+		return groupRun(cmd, args)
+	}
+	return &usageError{err: fmt.Errorf("unknown command for '%s' (not shown, in case it is a key)", cmd.CommandPath()),
+		cmd: cmd, hint: keyArgHint}
+}
+
+// keysFlagError is flagError for the keys commands: a flag error that would
+// quote a word that could be a key (say a base64url key starting with "-")
+// says what went wrong without it.
+func keysFlagError(cmd *cobra.Command, err error) error {
+	var words []string
+	what := "bad flag"
+	if e, ok := errors.AsType[*pflag.NotExistError](err); ok {
+		words, what = []string{e.GetSpecifiedName(), e.GetSpecifiedShortnames()}, "unknown flag"
+	} else if e, ok := errors.AsType[*pflag.ValueRequiredError](err); ok {
+		words, what = []string{e.GetSpecifiedName(), e.GetSpecifiedShortnames()}, "flag without its value"
+	} else if e, ok := errors.AsType[*pflag.InvalidValueError](err); ok {
+		words, what = []string{e.GetValue()}, "invalid value for --"+e.GetFlag().Name
+	} else if e, ok := errors.AsType[*pflag.InvalidSyntaxError](err); ok {
+		words = []string{e.GetSpecifiedFlag()}
+	}
+	if !slices.ContainsFunc(words, func(w string) bool { return !echoable(w) }) {
+		return flagError(cmd, err)
+	}
+	return &usageError{err: fmt.Errorf("%s (not shown, in case it is a key)", what), cmd: cmd, hint: keyArgHint}
+}
+
+// echoable reports whether a word of the command line may be quoted in a
+// message: at most 20 lowercase letters, digits and dashes, as the command
+// names, flag names and flag values of the keys commands are. A key of the
+// sizes sesstool accepts without --allow-short-key (16 bytes or more) is
+// longer in hexadecimal (32 digits) and in base64 (22 characters).
+func echoable(s string) bool {
+	if len(s) > 20 {
+		return false
+	}
+	for _, c := range s {
+		if !('a' <= c && c <= 'z' || c == '-' || '0' <= c && c <= '9') {
+			return false
+		}
+	}
+	return true
 }
 
 // errUnchanged is returned by an update function that has nothing to write.

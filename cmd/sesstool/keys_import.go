@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"runtime"
 
@@ -17,8 +18,8 @@ import (
 
 func newKeysImportCmd(a *app) *cobra.Command {
 	var (
-		alg, from, layout string
-		asJSON            bool
+		alg, from, layout     string
+		asJSON, allowShortKey bool
 	)
 	cmd := &cobra.Command{
 		Use:   "import [--from FILE]",
@@ -27,20 +28,34 @@ func newKeysImportCmd(a *app) *cobra.Command {
 the new key's ID. Promote it to make it mint ("keys promote ID"), if its
 algorithm can mint sesstool tokens.
 
-The material is read from --from FILE, or from stdin: never from the
-command line, where ps and shell history would see it. On a terminal it is
-read without echo. It is the secret in hexadecimal (either case) or in
-base64url (unpadded, as the keyring file stores it; padded and standard
-base64 are accepted too); text that is only hex digits is read as hex.
-Surrounding white space is ignored.
+The material is read from --from FILE, or from stdin (also with --from -):
+never from the command line, where ps and shell history would see it; an
+argument is refused without being shown. On a terminal it is read without
+echo. It is the secret in hexadecimal (either case) or in base64url
+(unpadded, as the keyring file stores it; padded and standard base64 are
+accepted too); text that is only hex digits is read as hex. Surrounding
+white space is ignored.
 
-Native algorithms take a 32-byte secret. Ktor algorithms take the keys of a
-Ktor service's Sessions configuration in hexadecimal, as its hex("…") calls
-hold them: ktor-hmac-sha256, ktor-hmac-sha384 and ktor-hmac-sha512 take the
-sign key of SessionTransportTransformerMessageAuthentication (any length);
-ktor-encrypt takes the encryption key (16, 24 or 32 bytes) and the sign key
-of SessionTransportTransformerEncrypt, in that order, separated by white
-space, and --ktor-layout says which Ktor layout it writes and accepts: 3
+The algorithms (--alg):
+  xchacha20poly1305 (the default), chacha20poly1305, aes256gcm, aes128gcm,
+  hmac-sha256, hmac-sha384, hmac-sha512
+      sesstool's own tokens: a 32-byte secret
+  ktor-hmac-sha256, ktor-hmac-sha384, ktor-hmac-sha512
+      Ktor signed cookies: the sign key of
+      SessionTransportTransformerMessageAuthentication
+  ktor-encrypt
+      Ktor encrypted cookies: the encryption key (16, 24 or 32 bytes) and
+      the sign key of SessionTransportTransformerEncrypt
+
+Ktor algorithms take the keys of a Ktor service's Sessions configuration in
+hexadecimal, as its hex("…") calls hold them; ktor-encrypt takes its two
+keys in that order, separated by white space. A Ktor sign (HMAC) key must
+have at least 16 bytes: a shorter one can be recovered offline from a
+single cookie, and then every session forged. --allow-short-key accepts
+one anyway, with a warning: for test keys (Ktor's own tests use an 11-byte
+key), or while the service's key is being replaced.
+
+For ktor-encrypt, --ktor-layout says which Ktor layout it writes and accepts: 3
 (Ktor 3.x, the default), 2 (before 3.0: writes and accepts only that) or
 both (writes 3.x, accepts both, as Ktor 3.x with backwardCompatibleRead).
 Ktor keys open, verify and mint Ktor cookies (sesstool open, verify,
@@ -53,7 +68,7 @@ headers carry the old ID.`,
 		Example: `  sesstool keys import < key.hex
   sesstool keys import --alg aes256gcm --from /run/secrets/session-key
   printf '%s %s' "$ENC_HEX" "$SIGN_HEX" | sesstool keys import --alg ktor-encrypt --ktor-layout both`,
-		Args: usageArgs(cobra.NoArgs),
+		Args: keysNoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			al, err := parseAlg(cmd, alg, false)
 			if err != nil {
@@ -81,9 +96,13 @@ headers carry the old ID.`,
 			}
 			defer clear(m.Secret)
 			defer clear(m.SignSecret)
+			m.AllowShortKey = allowShortKey
 			var k keyring.Key
 			_, err = a.updateRing(ref, func(r *keyring.Ring) (*keyring.Ring, error) {
 				r2, nk, err := r.Import(m, now())
+				if errors.Is(err, keyring.ErrWeakKey) {
+					return nil, &usageError{err: err, hint: "for a test key only, add --allow-short-key; otherwise give the Ktor service a new random key of 32 bytes or more"}
+				}
 				if err != nil {
 					return nil, &usageError{err: err}
 				}
@@ -93,33 +112,58 @@ headers carry the old ID.`,
 			if err != nil {
 				return err
 			}
+			if n := shortKtorHMACKey(m); n > 0 {
+				fmt.Fprintf(a.stderr, "sesstool: warning: key %s has a %d-byte Ktor sign key, fewer than %d: anyone who sees one of its cookies can recover it offline and forge any session; use it for tests only, and give the Ktor service a random key of 32 bytes or more\n",
+					k.ID, n, keyring.MinKtorHMACKeySize)
+			}
 			a.notef("imported key %s (%s) as active", k.ID, k.Algorithm)
 			return a.printKey(k, asJSON)
 		},
 	}
 	addAlgFlag(cmd, &alg, false)
 	fs := cmd.Flags()
-	fs.StringVar(&from, "from", "", "read the key material from `FILE` instead of stdin")
+	fs.StringVar(&from, "from", "", "read the key material from `FILE` instead of stdin (- is stdin)")
 	_ = cmd.MarkFlagFilename("from")
 	fs.Var(&enumValue{v: &layout, allowed: []string{"2", "3", "both"}}, "ktor-layout", "ktor-encrypt only: the Ktor layout to write and accept, 2, 3 or both (default 3)")
 	_ = cmd.RegisterFlagCompletionFunc("ktor-layout", cobra.FixedCompletions([]string{"2", "3", "both"}, cobra.ShellCompDirectiveNoFileComp))
+	fs.BoolVar(&allowShortKey, "allow-short-key", false, "accept a Ktor sign key shorter than 16 bytes, with a warning (test keys only)")
 	fs.BoolVar(&asJSON, "json", false, "print the new key as a JSON object")
 	return cmd
 }
 
+// shortKtorHMACKey returns the length of m's Ktor HMAC key when it is
+// shorter than keyring.MinKtorHMACKeySize, and 0 otherwise.
+func shortKtorHMACKey(m keyring.Material) int {
+	key := m.Secret
+	switch m.Algorithm {
+	case keyring.KtorHMACSHA256, keyring.KtorHMACSHA384, keyring.KtorHMACSHA512:
+	case keyring.KtorEncrypt:
+		key = m.SignSecret
+	default:
+		return 0
+	}
+	if len(key) < keyring.MinKtorHMACKeySize {
+		return len(key)
+	}
+	return 0
+}
+
 // readMaterial reads the key material from the file or stdin, without echo
 // on a terminal.
+//
+// The --from value is never quoted in messages: it may be a key typed where
+// a file name was expected.
 func (a *app) readMaterial(cmd *cobra.Command, from string, alg keyring.Algorithm) ([]byte, error) {
-	if from != "" {
+	if from != "" && from != "-" {
 		f, err := os.Open(from)
 		if err != nil {
-			return nil, fmt.Errorf("failed to read the key material: %w", err)
+			return nil, fromError(err)
 		}
 		defer f.Close()
 		if fi, err := f.Stat(); err == nil && runtime.GOOS != "windows" && fi.Mode().Perm()&0o077 != 0 {
-			fmt.Fprintf(a.stderr, "sesstool: warning: %s is readable by other users; delete it once the key is imported\n", from)
+			fmt.Fprintln(a.stderr, "sesstool: warning: the file given to --from is readable by other users; delete it once the key is imported")
 		}
-		return a.readSecret(f, from)
+		return a.readSecret(f, "in the file given to --from")
 	}
 	if a.stdinTTY && a.stdinFile != nil {
 		what := "the key (hex or base64url)"
@@ -134,11 +178,24 @@ func (a *app) readMaterial(cmd *cobra.Command, from string, alg keyring.Algorith
 		}
 		return b, nil
 	}
-	return a.readSecret(a.stdin, "stdin")
+	return a.readSecret(a.stdin, "on stdin")
+}
+
+// fromError reports a --from file that cannot be opened without quoting
+// its name.
+func fromError(err error) error {
+	if errors.Is(err, fs.ErrNotExist) {
+		return withHint(errors.New("the file given to --from does not exist"),
+			"keys are never taken from the command line: give --from the name of a file that holds the key, or pass the key on stdin")
+	}
+	if pe, ok := errors.AsType[*fs.PathError](err); ok {
+		err = pe.Err
+	}
+	return fmt.Errorf("cannot read the file given to --from: %w", err)
 }
 
 func (a *app) readSecret(r interface{ Read([]byte) (int, error) }, what string) ([]byte, error) {
-	b, err := readAll(r, maxSecretInput, "the key material on "+what)
+	b, err := readAll(r, maxSecretInput, "the key material "+what)
 	if _, ok := errors.AsType[errTooLarge](err); ok {
 		return nil, &usageError{err: err}
 	}
@@ -157,11 +214,11 @@ func parseMaterial(text []byte, alg keyring.Algorithm, layout keyring.KtorLayout
 	case len(fields) == 0:
 		return keyring.Material{}, errors.New("no key material: the input is empty")
 	case len(fields) != want && want == 1 && !alg.Native():
-		return keyring.Material{}, fmt.Errorf("a %s key is one word of hex; the input has %d", alg, len(fields))
+		return keyring.Material{}, fmt.Errorf("a %s key is one word of hexadecimal digits; the input has %s", alg, words(len(fields)))
 	case len(fields) != want && want == 1:
-		return keyring.Material{}, fmt.Errorf("a %s key is one word of hex or base64; the input has %d", alg, len(fields))
+		return keyring.Material{}, fmt.Errorf("a %s key is one word, %s; the input has %s", alg, nativeForms, words(len(fields)))
 	case len(fields) != want:
-		return keyring.Material{}, fmt.Errorf("a %s key is two words, the encryption key then the sign key; the input has %d", alg, len(fields))
+		return keyring.Material{}, fmt.Errorf("a %s key is two words of hexadecimal digits, the encryption key then the sign key; the input has %s", alg, words(len(fields)))
 	}
 	decode := decodeSecret
 	if !alg.Native() {
@@ -170,6 +227,9 @@ func parseMaterial(text []byte, alg keyring.Algorithm, layout keyring.KtorLayout
 	m := keyring.Material{Algorithm: alg, KtorLayout: layout}
 	var err error
 	if m.Secret, err = decode(fields[0]); err != nil {
+		if alg.Native() {
+			return keyring.Material{}, fmt.Errorf("%v: the input has %d characters, and a %s key is %s", err, len(fields[0]), alg, nativeForms)
+		}
 		if want == 2 {
 			return keyring.Material{}, fmt.Errorf("encryption key: %v", err)
 		}
@@ -182,6 +242,18 @@ func parseMaterial(text []byte, alg keyring.Algorithm, layout keyring.KtorLayout
 		}
 	}
 	return m, nil
+}
+
+// nativeForms says how a native key is written.
+const nativeForms = "32 bytes: 64 hexadecimal digits or 43 base64url characters"
+
+// words is "1 word" or "n words", with "separated by white space" to say
+// what a word is.
+func words(n int) string {
+	if n == 1 {
+		return "1 word"
+	}
+	return fmt.Sprintf("%d words (separated by white space)", n)
 }
 
 // decodeKtorHex decodes a Ktor key, which a Ktor configuration holds as

@@ -21,7 +21,7 @@ When the keyring is the default one, its directory is created (mode 0700).`,
 		Example: `  sesstool keys init
   sesstool keys init --keyring /etc/myapp/sessions.json --alg aes256gcm
   SESSTOOL_KEYRING=$HOME/.sesstool.json sesstool keys init`,
-		Args: usageArgs(cobra.NoArgs),
+		Args: keysNoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			al, err := parseAlg(cmd, alg, true)
 			if err != nil {

@@ -26,11 +26,12 @@ type keptJSON struct {
 
 func newKeysPruneCmd(a *app) *cobra.Command {
 	var (
-		maxAge = durationValue(token.DefaultMaxTTL)
-		maxTTL = durationValue(token.DefaultMaxTTL)
-		leeway durationValue
-		dryRun bool
-		asJSON bool
+		maxAge  durationValue // unset: maxTTL + leeway
+		maxTTL  = durationValue(token.DefaultMaxTTL)
+		leeway  durationValue
+		dryRun  bool
+		asJSON  bool
+		verbose bool
 	)
 	cmd := &cobra.Command{
 		Use:   "prune",
@@ -38,28 +39,31 @@ func newKeysPruneCmd(a *app) *cobra.Command {
 		Long: `Prune removes the keys that can no longer verify a live token: destroyed
 keys, and keys retired longer ago than the maximum age of a token. Primary
 and active keys are never pruned. It prints one line per key it removes,
-and one per retired key it keeps, with the time from which it can go.
+and nothing else, so that cron mails only changes. --verbose adds one line
+per retired key it keeps, with the time from which it can go, or says that
+there is nothing to prune.
 
-The maximum age is --max-age, or --max-ttl plus --leeway: use the longest
-TTL and the leeway that any service opening these tokens allows (the
-default, 24h, is the token package's default maximum TTL). Pruning sooner
-would reject live tokens.
+The maximum age is --max-age, or else --max-ttl plus --leeway: use the
+longest TTL and the leeway that any service opening these tokens allows
+(--max-ttl's default, 24h, is the token package's default maximum TTL).
+Pruning sooner would reject live tokens.
 
 Safe to run from cron: it only writes the keyring when it removes a key.
---dry-run shows what would be removed and changes nothing.`,
+--dry-run shows what would be removed, and what is kept, and changes
+nothing.`,
 		Example: `  sesstool keys prune --dry-run
   sesstool keys prune --max-ttl 12h --leeway 1m
   sesstool keys prune --max-age 7d --json`,
-		Args: usageArgs(cobra.NoArgs),
+		Args: keysNoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			fs := cmd.Flags()
 			if fs.Changed("max-age") && (fs.Changed("max-ttl") || fs.Changed("leeway")) {
 				return &usageError{err: errors.New("--max-age cannot be used with --max-ttl or --leeway"), cmd: cmd,
 					hint: "--max-age is --max-ttl plus --leeway: give one or the other"}
 			}
-			age := time.Duration(maxAge)
-			if fs.Changed("max-ttl") || fs.Changed("leeway") {
-				age = time.Duration(maxTTL) + time.Duration(leeway)
+			age := time.Duration(maxTTL) + time.Duration(leeway)
+			if fs.Changed("max-age") {
+				age = time.Duration(maxAge)
 			}
 			if age <= 0 || time.Duration(leeway) < 0 {
 				return usagef(cmd, "the maximum age must be positive, and --leeway not negative")
@@ -87,20 +91,25 @@ Safe to run from cron: it only writes the keyring when it removes a key.
 			} else if _, err := a.updateRing(ref, prune); err != nil && !errors.Is(err, errUnchanged) {
 				return err
 			}
-			return a.reportPrune(before, t, age, dryRun, asJSON)
+			return a.reportPrune(before, t, age, dryRun, asJSON, verbose || dryRun)
 		},
 	}
 	fs := cmd.Flags()
-	fs.Var(&maxAge, "max-age", "prune keys retired longer ago than this (the longest token lifetime plus leeway)")
+	fs.Var(&maxAge, "max-age", "prune keys retired longer ago than this (the longest token lifetime plus leeway; default --max-ttl plus --leeway)")
+	// --max-age has no default of its own: it excludes --max-ttl and
+	// --leeway, whose defaults apply without it.
+	fs.Lookup("max-age").DefValue = ""
 	fs.Var(&maxTTL, "max-ttl", "the longest TTL of any token sealed by these keys")
 	fs.Var(&leeway, "leeway", "the clock leeway of the services that open the tokens")
-	fs.BoolVar(&dryRun, "dry-run", false, "show what would be pruned; change nothing")
+	fs.BoolVar(&dryRun, "dry-run", false, "show what would be pruned and what is kept; change nothing")
+	fs.BoolVar(&verbose, "verbose", false, "also show the retired keys kept, and when they can go")
 	fs.BoolVar(&asJSON, "json", false, "print the result as a JSON object")
 	return cmd
 }
 
 // reportPrune prints what prune did (or would do) to the ring before.
-func (a *app) reportPrune(before *keyring.Ring, t time.Time, age time.Duration, dryRun, asJSON bool) error {
+// Kept keys and "nothing to prune" are shown only when verbose.
+func (a *app) reportPrune(before *keyring.Ring, t time.Time, age time.Duration, dryRun, asJSON, verbose bool) error {
 	_, removed := before.Prune(t, age)
 	out := pruneJSON{DryRun: dryRun, MaxAge: age.String(), Pruned: []keyJSON{}, Kept: []keptJSON{}}
 	verb := "pruned"
@@ -122,14 +131,19 @@ func (a *app) reportPrune(before *keyring.Ring, t time.Time, age time.Duration, 
 			lines = append(lines, fmt.Sprintf("%s %s (%s %s)", verb, k.ID, k.State, rfc3339(since)))
 		default:
 			out.Kept = append(out.Kept, keptJSON{keyJSON: newKeyJSON(k), PrunableAfter: rfc3339(deadline)})
-			lines = append(lines, fmt.Sprintf("kept %s (%s %s; prunable after %s)", k.ID, k.State, rfc3339(k.Retired), rfc3339(deadline)))
+			if verbose {
+				lines = append(lines, fmt.Sprintf("kept %s (%s %s; prunable after %s)", k.ID, k.State, rfc3339(k.Retired), rfc3339(deadline)))
+			}
 		}
 	}
 	if asJSON {
 		return writeJSON(a.stdout, out)
 	}
-	if len(removed) == 0 {
+	switch {
+	case len(removed) == 0 && verbose:
 		lines = append(lines, fmt.Sprintf("nothing to prune (max age %v)", age))
+	case len(removed) == 0:
+		a.notef("nothing to prune (max age %v)", age)
 	}
 	for _, l := range lines {
 		if err := writeLine(a.stdout, l); err != nil {

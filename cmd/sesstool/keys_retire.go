@@ -101,6 +101,8 @@ func stateHint(err error) error {
 		return withHint(err, "'sesstool keys list' shows the key IDs")
 	case errors.Is(err, keyring.ErrState):
 		return withHint(err, "'sesstool keys list' shows each key's state")
+	case errors.Is(err, keyring.ErrAlgorithm):
+		return withHint(err, "promote a key of sesstool's own format instead: 'sesstool keys list' shows each key's algorithm")
 	}
 	return err
 }

@@ -20,7 +20,7 @@ When several servers share the keyring, prefer the two-phase "keys add"
 then "keys promote": see "sesstool keys --help".`,
 		Example: `  sesstool keys rotate
   sesstool keys rotate --alg aes256gcm --json`,
-		Args: usageArgs(cobra.NoArgs),
+		Args: keysNoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			al, err := parseAlg(cmd, alg, true)
 			if err != nil {
@@ -64,7 +64,7 @@ meets a token sealed by a key it does not have.`,
 		Example: `  id=$(sesstool keys add)
   # ... distribute the keyring to every server ...
   sesstool keys promote "$id"`,
-		Args: usageArgs(cobra.NoArgs),
+		Args: keysNoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			al, err := parseAlg(cmd, alg, true)
 			if err != nil {
@@ -129,7 +129,9 @@ This is the second phase of a rotation across several servers; see
 			return nil
 		},
 	}
-	cmd.ValidArgsFunction = a.completeKeyIDs(keyring.Active)
+	// Only active keys of sesstool's own format can be promoted: Ktor keys
+	// never.
+	cmd.ValidArgsFunction = a.completeKeys(func(k keyring.Key) bool { return k.State == keyring.Active && k.Algorithm.Native() })
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the promoted key as a JSON object")
 	return cmd
 }

@@ -161,7 +161,7 @@ func exitCode(err error) int {
 	switch {
 	case errors.Is(err, token.ErrInvalid), errors.Is(err, token.ErrExpired), errors.Is(err, token.ErrNotYetValid):
 		return exitRejected
-	case errors.Is(err, keyring.ErrNotFound), errors.Is(err, keyring.ErrState):
+	case errors.Is(err, keyring.ErrNotFound), errors.Is(err, keyring.ErrState), errors.Is(err, keyring.ErrAlgorithm):
 		// The key ID or the requested change does not fit the keyring:
 		// the command line asked for something that cannot be done.
 		return exitUsage
