@@ -116,6 +116,11 @@ headers carry the old ID.`,
 				fmt.Fprintf(a.stderr, "sesstool: warning: key %s has a %d-byte Ktor sign key, fewer than %d: anyone who sees one of its cookies can recover it offline and forge any session; use it for tests only, and give the Ktor service a random key of 32 bytes or more\n",
 					k.ID, n, keyring.MinKtorHMACKeySize)
 			}
+			if k.Algorithm == keyring.KtorEncrypt && k.KtorLayout != keyring.KtorLayout2 {
+				// SECURITY.md, "Cross-layout tag reuse".
+				fmt.Fprintf(a.stderr, "sesstool: warning: key %s reads Ktor 3.x cookies (layout %s), whose tag does not cover the IV: if its sign key ever signed Ktor < 3.0 (layout 2) cookies or MessageAuthentication values, a client that knows one 16-byte session can forge any session of up to 15 bytes in about 2,000 requests; use a sign key that Ktor < 3.0 never used, or chain Encrypt with MessageAuthentication under an independent key (SECURITY.md, \"Cross-layout tag reuse\")\n",
+					k.ID, k.KtorLayout)
+			}
 			a.notef("imported key %s (%s) as active", k.ID, k.Algorithm)
 			return a.printKey(k, asJSON)
 		},
