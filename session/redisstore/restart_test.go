@@ -47,7 +47,7 @@ type restartTraffic struct {
 	epoch    atomic.Int64
 	answered [64]atomic.Int64 // per epoch: operations within an up phase that Redis answered
 	refused  [64]atomic.Int64 // per epoch: operations within a down phase that failed with ErrUnavailable
-	exact    atomic.Int64 // answers compared with what the worker knew
+	exact    atomic.Int64     // answers compared with what the worker knew
 	failures atomic.Int64
 }
 
