@@ -5,7 +5,7 @@
 //
 // Construct it from any go-redis client (a [redis.Client], a
 // [redis.ClusterClient] or a [redis.Ring]; the store uses only single-key
-// commands):
+// commands, so sessions spread over a Cluster's shards):
 //
 //	client := redis.NewClient(&redis.Options{Addr: "localhost:6379"})
 //	store, err := redisstore.New(client, &redisstore.Options{Prefix: "myapp:session:"})
