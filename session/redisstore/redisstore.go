@@ -5,7 +5,7 @@
 //
 // Construct it from any go-redis client (a [redis.Client], a
 // [redis.ClusterClient] or a [redis.Ring]; the store uses only single-key
-// commands):
+// commands, so sessions spread over a Cluster's shards):
 //
 //	client := redis.NewClient(&redis.Options{Addr: "localhost:6379"})
 //	store, err := redisstore.New(client, &redisstore.Options{Prefix: "myapp:session:"})
@@ -43,6 +43,28 @@
 // bytes, with an error wrapping [session.ErrTooLarge]. The check on Load guards
 // against a value that something other than this store wrote under the
 // prefix.
+//
+// # Errors
+//
+// A handler must tell three outcomes apart, and the errors make that a
+// matter of [errors.Is]:
+//
+//   - [session.ErrNotFound]: Redis answered, and there is no session under
+//     the ID (never saved, deleted, or expired). Treat the client as logged
+//     out.
+//   - [ErrUnavailable]: Redis did not answer, or answered that it cannot
+//     serve now; the session may well exist. Answer 503 Service Unavailable
+//     (perhaps with Retry-After), never "no session": a user must not be
+//     logged out, or handed a fresh session, because Redis restarted.
+//   - anything else is a fault to log and answer with 500: a key of the
+//     wrong type under the prefix, an ACL that forbids the commands, a
+//     session over [Options.MaxData] ([session.ErrTooLarge]). When the
+//     caller's own context has ended, the error is not ErrUnavailable
+//     whatever went wrong: the caller gave up, and its context's Err says
+//     why.
+//
+// An error never wraps both ErrNotFound and ErrUnavailable, and a failure
+// to reach Redis is never reported as ErrNotFound.
 package redisstore
 
 import (
@@ -58,6 +80,16 @@ import (
 
 	"github.com/sesstool/sesstool/session"
 )
+
+// ErrUnavailable is wrapped by the errors of Load, Save, Update and Delete
+// when Redis could not be asked: the connection could not be made, broke, or
+// timed out, the client's pool was exhausted or closed, or the server
+// answered that it cannot serve for now (LOADING, READONLY, MASTERDOWN,
+// CLUSTERDOWN, TRYAGAIN, NOREPLICAS, OOM, or too many clients). The
+// outcome of a write that fails so is unknown: it may have been applied.
+// Map it to 503 Service Unavailable. It is not wrapped when the caller's
+// context ended; see the package documentation, "Errors".
+var ErrUnavailable = errors.New("session: redisstore: Redis is unavailable")
 
 // DefaultPrefix is the key prefix used when Options.Prefix is empty.
 const DefaultPrefix = "sesstool:session:"
@@ -146,7 +178,7 @@ func (s *Store) Load(ctx context.Context, id string) ([]byte, error) {
 		return nil, session.ErrNotFound
 	}
 	if err != nil {
-		return nil, fmt.Errorf("session: redisstore: failed to load session: %w", err)
+		return nil, wrapErr(ctx, "load", err)
 	}
 	if len(val) > s.maxData {
 		return nil, fmt.Errorf("%w: the stored value has %d bytes, more than Options.MaxData (%d); delete the key or raise MaxData", session.ErrTooLarge, len(val), s.maxData)
@@ -173,7 +205,7 @@ func (s *Store) Save(ctx context.Context, id string, data []byte, ttl time.Durat
 	// SET key data PX ttl (or EX for whole seconds): it replaces the value
 	// and its expiry in one command.
 	if err := s.client.Set(ctx, s.key(id), data, ttl).Err(); err != nil {
-		return fmt.Errorf("session: redisstore: failed to save session: %w", err)
+		return wrapErr(ctx, "save", err)
 	}
 	return nil
 }
@@ -196,7 +228,7 @@ func (s *Store) Update(ctx context.Context, id string, data []byte, ttl time.Dur
 		return session.ErrNotFound
 	}
 	if err != nil {
-		return fmt.Errorf("session: redisstore: failed to update session: %w", err)
+		return wrapErr(ctx, "update", err)
 	}
 	return nil
 }
@@ -208,7 +240,37 @@ func (s *Store) Delete(ctx context.Context, id string) error {
 		return err
 	}
 	if err := s.client.Del(ctx, s.key(id)).Err(); err != nil {
-		return fmt.Errorf("session: redisstore: failed to delete session: %w", err)
+		return wrapErr(ctx, "delete", err)
 	}
 	return nil
+}
+
+// wrapErr returns the error of a failed command, err, for the operation op
+// ("load", "save", ...), wrapping ErrUnavailable if unavailable(ctx, err).
+func wrapErr(ctx context.Context, op string, err error) error {
+	if unavailable(ctx, err) {
+		return fmt.Errorf("%w: failed to %s session: %w", ErrUnavailable, op, err)
+	}
+	return fmt.Errorf("session: redisstore: failed to %s session: %w", op, err)
+}
+
+// unavailable reports whether err, from a command sent with ctx, means that
+// Redis could not serve it, rather than that the caller gave up or that the
+// server refused the command itself.
+func unavailable(ctx context.Context, err error) bool {
+	if ctx.Err() != nil {
+		// The caller's deadline or cancellation: its own error says so.
+		return false
+	}
+	var reply redis.Error
+	if !errors.As(err, &reply) {
+		// No reply from the server: dialing failed, the connection broke
+		// or timed out, or the pool had no connection to give.
+		return true
+	}
+	// Replies that say "not now" rather than "not this command".
+	return redis.IsLoadingError(err) || redis.IsReadOnlyError(err) ||
+		redis.IsMasterDownError(err) || redis.IsClusterDownError(err) ||
+		redis.IsTryAgainError(err) || redis.IsNoReplicasError(err) ||
+		redis.IsOOMError(err) || redis.IsMaxClientsError(err)
 }

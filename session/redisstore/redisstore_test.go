@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"github.com/redis/go-redis/v9/logging"
 
 	"github.com/sesstool/sesstool/session"
 	"github.com/sesstool/sesstool/session/redisstore"
@@ -42,6 +43,8 @@ var server struct {
 }
 
 func TestMain(m *testing.M) {
+	// The tests provoke failed dials on purpose; go-redis would log each.
+	redis.SetLogger(logging.NewBlacklistLogger([]string{"failed to dial"}))
 	code := m.Run()
 	stopServer()
 	os.Exit(code)
