@@ -21,6 +21,12 @@ type nativeFormat struct{}
 func (nativeFormat) name() string  { return "sesstool-v1" }
 func (nativeFormat) title() string { return "sesstool v1" }
 
+// bindsPurpose: the purpose is authenticated as associated data.
+func (nativeFormat) bindsPurpose() bool { return true }
+
+// carriesExpiry: the expiry is inside the sealed envelope.
+func (nativeFormat) carriesExpiry() bool { return true }
+
 // detect checks the syntax cheaply: base64url characters only, starting
 // with the encoding of the version byte 0x01 ("A" then one of Q–Z, a–f).
 func (nativeFormat) detect(tok string) bool {
