@@ -88,6 +88,7 @@ type openOptions struct {
 	validateOnly bool
 	maxTTL       time.Duration
 	leeway       time.Duration
+	maxTokenSize int // the longest native token; 0 means the library's default
 	now          func() time.Time
 	// keyID, when not zero, is the one Ktor key to open with (--key): a
 	// Ktor cookie names no key.

@@ -29,6 +29,11 @@ const (
 	maxTokenInput = 64 << 10
 	// maxSecretInput is the largest key material keys import reads.
 	maxSecretInput = 64 << 10
+	// tokenSizeMin and tokenSizeMax bound --max-token-size: the smallest
+	// limit that holds a token (token.Options.MaxTokenSize), and the
+	// largest token input sesstool reads at all.
+	tokenSizeMin = 64
+	tokenSizeMax = maxTokenInput
 )
 
 // readAll reads r to its end, refusing more than limit bytes. what names the

@@ -118,7 +118,7 @@ func (a *app) inspect(cmd *cobra.Command, args []string, f *openFlags) error {
 		return err
 	}
 	if a.keyringFlag == "" {
-		for _, name := range []string{"purpose", "leeway", "max-ttl", "key"} {
+		for _, name := range []string{"purpose", "leeway", "max-ttl", "max-token-size", "key"} {
 			if cmd.Flags().Changed(name) {
 				fmt.Fprintf(a.stderr, "sesstool: warning: --%s has no effect without --keyring: nothing is verified\n", name)
 			}

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"cmp"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"time"
 
@@ -154,11 +156,37 @@ func (f nativeFormat) newOpener(r *keyring.Ring, o openOptions) (tokenOpener, er
 	if validateOnOpen {
 		to.Codec = payloadCheck{c}
 	}
+	to.MaxTokenSize = o.maxTokenSize
 	m, err := token.New(r, to)
 	if err != nil {
 		return nil, err
 	}
-	return &nativeOpener{f: f, m: m, ring: r, codec: o.codec, validateOnly: o.validateOnly, validateOnOpen: validateOnOpen, now: o.now}, nil
+	op := &nativeOpener{f: f, m: m, ring: r, codec: o.codec, validateOnly: o.validateOnly, validateOnOpen: validateOnOpen, now: o.now,
+		maxTokenSize: cmp.Or(o.maxTokenSize, token.DefaultMaxTokenSize)}
+	return op, nil
+}
+
+// explain adds a hint that names the flag to the rejections that stem
+// from a limit set on the command line; other errors are returned as they
+// are. A rejection is recognised by its stage, never by its text.
+func (o *nativeOpener) explain(tok string, err error) error {
+	te, ok := errors.AsType[*token.Error](err)
+	if !ok {
+		return err
+	}
+	switch te.Stage {
+	case token.StageSize:
+		limit := o.maxTokenSize
+		switch {
+		case len(tok) <= limit || limit >= tokenSizeMax: // empty, or past any limit
+		case len(tok) > token.DefaultMaxTokenSize:
+			return withHint(err, "a token longer than %d characters does not fit a cookie; if this one is not a cookie, --max-token-size %d or more (at most %d) reads it",
+				token.DefaultMaxTokenSize, len(tok), tokenSizeMax)
+		default:
+			return withHint(err, "--max-token-size %d or more reads it (the default is %d)", len(tok), token.DefaultMaxTokenSize)
+		}
+	}
+	return err
 }
 
 type nativeOpener struct {
@@ -171,6 +199,8 @@ type nativeOpener struct {
 	// token, payload included, with no copy of the payload.
 	validateOnOpen bool
 	now            func() time.Time
+	// maxTokenSize is the limit m applies: see explain.
+	maxTokenSize int
 }
 
 // payloadCheck is a codec.Codec whose Unmarshal only checks that the
@@ -185,7 +215,16 @@ func (o *nativeOpener) opened(c token.Claims) opened {
 	return opened{format: o.f, key: k, issued: c.IssuedAt, expires: c.ExpiresAt, notBefore: c.NotBefore, rewrap: c.Rewrap}
 }
 
+// open opens tok, with the rejections that a flag causes explained.
 func (o *nativeOpener) open(tok string) (opened, error) {
+	res, err := o.openToken(tok)
+	if err != nil {
+		return opened{}, o.explain(tok, err)
+	}
+	return res, nil
+}
+
+func (o *nativeOpener) openToken(tok string) (opened, error) {
 	if o.validateOnOpen {
 		// A payload that does not decode is a *token.Error at
 		// StagePayload, with the same words as the rejection below.
@@ -241,7 +280,7 @@ func (o *nativeOpener) mint(payload []byte, v token.Validity) (string, opened, e
 func (o *nativeOpener) rewrap(tok string) (string, opened, error) {
 	out, c, err := o.m.Rewrap(tok)
 	if err != nil {
-		return "", opened{}, err
+		return "", opened{}, o.explain(tok, err)
 	}
 	return out, o.opened(c), nil
 }

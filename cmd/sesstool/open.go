@@ -56,6 +56,8 @@ type openFlags struct {
 	key     string // --key: the Ktor key to open with
 	raw     bool   // open --raw: print the payload exactly as stored
 	format  string // --format: "auto" or a format's name
+	// maxTokenSize: --max-token-size, the longest native token read.
+	maxTokenSize int
 	// validateOnly: verify needs the payload checked, not rendered.
 	validateOnly bool
 	// demands are the checks the flags given ask for; set by check.
@@ -84,12 +86,27 @@ func addValidityFlags(cmd *cobra.Command, f *openFlags) {
 	fs.Var(&f.at, "at", "evaluate expiry at `TIME` instead of now: RFC 3339, Unix seconds, or +/- a duration from now")
 }
 
-// addLeewayMaxTTL adds --leeway and --max-ttl.
+// addLeewayMaxTTL adds --leeway, --max-ttl and --max-token-size.
 func addLeewayMaxTTL(cmd *cobra.Command, f *openFlags) {
 	fs := cmd.Flags()
 	f.maxTTL = durationValue(token.DefaultMaxTTL)
 	fs.Var(&f.leeway, "leeway", "clock skew to tolerate around the token's times, e.g. 30s")
 	fs.Var(&f.maxTTL, "max-ttl", "reject tokens whose lifetime is longer than this (as configured when minting)")
+	addMaxTokenSize(cmd, &f.maxTokenSize, "reject sesstool tokens longer than `N` characters")
+}
+
+// addMaxTokenSize adds --max-token-size.
+func addMaxTokenSize(cmd *cobra.Command, v *int, usage string) {
+	cmd.Flags().IntVar(v, "max-token-size", token.DefaultMaxTokenSize,
+		fmt.Sprintf("%s: the default fits a cookie; raise it, up to %d, only for tokens that are not cookies", usage, tokenSizeMax))
+}
+
+// checkMaxTokenSize checks --max-token-size's bounds.
+func checkMaxTokenSize(cmd *cobra.Command, n int) error {
+	if n < tokenSizeMin || n > tokenSizeMax {
+		return usagef(cmd, "--max-token-size must be between %d and %d characters", tokenSizeMin, tokenSizeMax)
+	}
+	return nil
 }
 
 func addOpenFlags(cmd *cobra.Command, f *openFlags, batchWhat string) {
@@ -142,7 +159,7 @@ func (f *openFlags) options() openOptions {
 	id, _ := keyring.ParseID(strings.ToLower(f.key)) // checked by check
 	return openOptions{purpose: f.purpose, codec: f.codec, validateOnly: f.validateOnly,
 		maxTTL: time.Duration(f.maxTTL), leeway: time.Duration(f.leeway), now: clock, keyID: id,
-		format: formatByName(f.format), demands: f.demands}
+		format: formatByName(f.format), demands: f.demands, maxTokenSize: f.maxTokenSize}
 }
 
 // checkDemands records the checks the flags given ask for (see demands),
@@ -182,6 +199,9 @@ func (f *openFlags) check(cmd *cobra.Command, args []string) error {
 	}
 	if time.Duration(f.maxTTL) < time.Second {
 		return usagef(cmd, "--max-ttl must be at least 1s")
+	}
+	if err := checkMaxTokenSize(cmd, f.maxTokenSize); err != nil {
+		return err
 	}
 	if f.key != "" {
 		if _, err := parseKeyID(cmd, f.key); err != nil {
