@@ -5,6 +5,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
+	"sync"
 	"time"
 
 	"github.com/sesstool/sesstool/codec"
@@ -162,13 +164,22 @@ func (f nativeFormat) newOpener(r *keyring.Ring, o openOptions) (tokenOpener, er
 		return nil, err
 	}
 	op := &nativeOpener{f: f, m: m, ring: r, codec: o.codec, validateOnly: o.validateOnly, validateOnOpen: validateOnOpen, now: o.now,
-		maxTokenSize: cmp.Or(o.maxTokenSize, token.DefaultMaxTokenSize)}
+		maxTTL: cmp.Or(o.maxTTL, token.DefaultMaxTTL), maxTokenSize: cmp.Or(o.maxTokenSize, token.DefaultMaxTokenSize)}
+	// unbounded reads what a token that m rejects for its lifetime holds:
+	// the same keys and purpose, no bound on lifetime or time. It is built
+	// on the first such rejection only.
+	op.unbounded = sync.OnceValues(func() (*token.Minter, error) {
+		return token.New(r, &token.Options{Purpose: o.purpose, MaxTTL: math.MaxInt64, Leeway: math.MaxInt64, Now: o.now, MaxTokenSize: o.maxTokenSize})
+	})
 	return op, nil
 }
 
-// explain adds a hint that names the flag to the rejections that stem
-// from a limit set on the command line; other errors are returned as they
-// are. A rejection is recognised by its stage, never by its text.
+// explain turns the rejections that stem from a limit set on the command
+// line into ones that name the flag, with a hint; other errors are
+// returned as they are. The library names its options (MaxTTL), which a
+// user of the CLI never sees. A rejection is recognised by its stage and,
+// for the lifetime, by opening the token again without the bound, never
+// by its text.
 func (o *nativeOpener) explain(tok string, err error) error {
 	te, ok := errors.AsType[*token.Error](err)
 	if !ok {
@@ -185,6 +196,24 @@ func (o *nativeOpener) explain(tok string, err error) error {
 		default:
 			return withHint(err, "--max-token-size %d or more reads it (the default is %d)", len(tok), token.DefaultMaxTokenSize)
 		}
+	case token.StageEnvelope:
+		// The envelope is authentic: either it breaks the format, or its
+		// lifetime exceeds MaxTTL, which the unbounded Minter tells.
+		u, uerr := o.unbounded()
+		if uerr != nil {
+			return err
+		}
+		_, c, uerr := u.Unseal(tok)
+		if uerr != nil {
+			return err
+		}
+		life := c.ExpiresAt.Sub(c.IssuedAt)
+		if life <= o.maxTTL {
+			return err
+		}
+		return withHint(&rejection{kind: token.ErrInvalid, stage: token.StageEnvelope, keyID: te.KeyID,
+			reason: fmt.Sprintf("the token's lifetime, %v, is longer than --max-ttl %v", life, o.maxTTL)},
+			"if tokens are minted that long on purpose (mint --max-ttl), open them with --max-ttl %v or more", life)
 	}
 	return err
 }
@@ -199,8 +228,11 @@ type nativeOpener struct {
 	// token, payload included, with no copy of the payload.
 	validateOnOpen bool
 	now            func() time.Time
-	// maxTokenSize is the limit m applies: see explain.
+	// maxTTL and maxTokenSize are the limits m applies, and unbounded a
+	// Minter without the lifetime bound: see explain.
+	maxTTL       time.Duration
 	maxTokenSize int
+	unbounded    func() (*token.Minter, error)
 }
 
 // payloadCheck is a codec.Codec whose Unmarshal only checks that the
