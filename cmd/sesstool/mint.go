@@ -104,6 +104,8 @@ which makes smaller tokens (integers must fit in 64 bits). Whoever opens
 the token must use the same --codec and --purpose.
 
 The token is bound to --purpose: it never opens for another purpose.
+Without --purpose it is bound to the empty purpose, with a warning on
+stderr; --purpose "" says so explicitly.
 
 With --format ktor, mint writes a session cookie of Ktor's Sessions plugin
 instead, under a Ktor key of the keyring (see "keys import"): the newest
@@ -387,6 +389,9 @@ func (a *app) mint(cmd *cobra.Command, args []string, f *mintFlags) error {
 		// The keyring is fine, so what failed is the request: a payload
 		// too large for a token, or one that the codec cannot hold.
 		return &usageError{err: err, hint: longerTokenHint(f, minter, payload, val)}
+	}
+	if !cmd.Flags().Changed("purpose") {
+		fmt.Fprintln(a.stderr, `sesstool: warning: no --purpose: the token is bound to the empty purpose, so whatever opens tokens without --purpose accepts it; name its use (e.g. --purpose login), or give --purpose "" to mean none`)
 	}
 	if f.json {
 		return writeJSON(a.stdout, mintJSON{
