@@ -89,16 +89,6 @@ func newRing(t testing.TB, now time.Time) *keyring.Ring {
 	return r
 }
 
-// tamper returns s with the character at i replaced by another one of the
-// base64url alphabet: always a different string.
-func tamper(s string, i int) string {
-	c := byte('A')
-	if s[i] == 'A' {
-		c = 'B'
-	}
-	return s[:i] + string(c) + s[i+1:]
-}
-
 // setCookies returns the Set-Cookie lines of a response, joined.
 func setCookies(w *httptest.ResponseRecorder) string {
 	return strings.Join(w.Header().Values("Set-Cookie"), "\n")

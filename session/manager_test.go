@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sesstool/sesstool/internal/tamper"
 	"github.com/sesstool/sesstool/ktor"
 	"github.com/sesstool/sesstool/session"
 )
@@ -283,10 +284,7 @@ func TestSignedIDsAsKtorSendsThem(t *testing.T) {
 	}
 	// A forged or altered tag is rejected before the store is asked.
 	before := store.loads.Load()
-	for _, v := range []string{id, id + "%2F" + strings.Repeat("0", 64), value[:len(value)-1] + "0", strings.Replace(value, "%2F", "/", 1) + "x"} {
-		if v == value {
-			continue
-		}
+	for _, v := range []string{id, id + "%2F" + strings.Repeat("0", 64), tamper.Last(t, value, tamper.Hex), strings.Replace(value, "%2F", "/", 1) + "x"} {
 		r := request(nil)
 		r.AddCookie(&http.Cookie{Name: "session", Value: v})
 		if _, ok, _ := load(m, r); ok {

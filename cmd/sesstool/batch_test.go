@@ -16,6 +16,7 @@ import (
 	"testing/iotest"
 	"time"
 
+	"github.com/sesstool/sesstool/internal/tamper"
 	"github.com/sesstool/sesstool/keyring"
 	"github.com/sesstool/sesstool/token"
 )
@@ -72,7 +73,7 @@ func TestBatchOrder(t *testing.T) {
 		tok := valid[i%len(valid)]
 		switch i % 11 {
 		case 1:
-			tok = tok[:len(tok)/2] + "A" + tok[len(tok)/2+1:] // tampered (or unchanged: still in order)
+			tok = tamper.Middle(t, tok, tamper.Base64URL)
 		case 2:
 			tok = ""
 		case 3:

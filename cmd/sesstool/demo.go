@@ -95,7 +95,7 @@ func (a *app) demo() error {
 	}
 	for i, s := range steps {
 		if i == len(steps)-1 {
-			tampered = tamper(tok)
+			tampered = tamperMiddle(tok)
 		}
 		args := make([]string, len(s.args))
 		for j, arg := range s.args {
@@ -121,9 +121,9 @@ func (a *app) demo() error {
 	return nil
 }
 
-// tamper changes one character in the middle of tok, keeping it valid
+// tamperMiddle changes one character in the middle of tok, keeping it valid
 // base64url, so that only authentication can catch it.
-func tamper(tok string) string {
+func tamperMiddle(tok string) string {
 	b := []byte(tok)
 	i := len(b) / 2
 	if b[i] == 'A' {

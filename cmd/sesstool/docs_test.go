@@ -107,3 +107,23 @@ func TestDocsReproducible(t *testing.T) {
 		}
 	}
 }
+
+// TestReadmeInstall checks that the README installs the CLI in a way that
+// works: the module is not published, so "go install
+// github.com/sesstool/sesstool/cmd/sesstool@latest" fails, and the README
+// says to install from a clone instead.
+func TestReadmeInstall(t *testing.T) {
+	data, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for line := range strings.Lines(string(data)) {
+		cmd, _, _ := strings.Cut(line, "#") // a shell comment may mention it
+		if strings.Contains(cmd, "cmd/sesstool@") {
+			t.Errorf("README.md installs a module version, which go install cannot fetch: %q", strings.TrimSpace(line))
+		}
+	}
+	if !bytes.Contains(data, []byte("\ngo install ./cmd/sesstool")) {
+		t.Error("README.md does not say how to install the CLI from a clone: go install ./cmd/sesstool")
+	}
+}

@@ -34,6 +34,14 @@ type tokenFormat interface {
 	// the ring's keys, or an error wrapping errNoKeys when the ring has no
 	// key for this format.
 	newOpener(r *keyring.Ring, o openOptions) (tokenOpener, error)
+	// bindsPurpose reports whether the format authenticates a purpose, so
+	// that a token that opens for --purpose P was minted for P. A format
+	// that does not cannot pass a check of --purpose (see demands).
+	bindsPurpose() bool
+	// carriesExpiry reports whether the format authenticates an expiry,
+	// so that --at and --max-ttl can be checked. A format that does not
+	// cannot pass those checks (see demands).
+	carriesExpiry() bool
 }
 
 // A tokenOpener verifies tokens of one format. It must be safe for
@@ -80,6 +88,7 @@ type openOptions struct {
 	validateOnly bool
 	maxTTL       time.Duration
 	leeway       time.Duration
+	maxTokenSize int // the longest native token; 0 means the library's default
 	now          func() time.Time
 	// keyID, when not zero, is the one Ktor key to open with (--key): a
 	// Ktor cookie names no key.
@@ -88,6 +97,66 @@ type openOptions struct {
 	// session text itself).
 	ktorSerializer codec.Codec
 	raw            bool
+	// format, when not nil, is the one format to accept (--format);
+	// nil accepts every known format.
+	format tokenFormat
+	// demands are the checks the command line asked for that a format
+	// must be able to make; see demands.unprovable.
+	demands demands
+}
+
+// demands are the checks asked for on the command line that only some
+// formats can make: --purpose needs a format that binds a purpose, --at
+// and --max-ttl one that carries an expiry. A token whose format cannot
+// make a check asked for is rejected, whatever its authenticity: "exit 0
+// for --purpose P" must mean minted for P. This is the one place the rule
+// lives, for every format, present and to come; accepting such formats
+// is the explicit choice of leaving the flag out (and of --format F, which
+// refuses the flags F cannot check, see checkFormatDemands).
+type demands struct {
+	purpose    bool   // --purpose was given
+	purposeVal string // its value, for messages
+	expiry     string // the flag that asked for an expiry check ("--at", "--max-ttl"), or ""
+}
+
+// stageFormat is the stage that rejections by demands report: the token
+// was not opened, because its format cannot prove what was asked.
+const stageFormat = "format"
+
+// unprovable returns the rejection of a token of format f when f cannot
+// make a check that d asks for, or nil.
+func (d demands) unprovable(f tokenFormat) error {
+	var err error
+	switch {
+	case d.purpose && !f.bindsPurpose():
+		err = &rejection{kind: token.ErrInvalid, stageName: stageFormat,
+			reason: fmt.Sprintf("the input is a %s, which binds no purpose: it cannot prove it was minted for --purpose %q", f.title(), d.purposeVal)}
+	case d.expiry != "" && !f.carriesExpiry():
+		err = &rejection{kind: token.ErrInvalid, stageName: stageFormat,
+			reason: fmt.Sprintf("the input is a %s, which carries no expiry: %s cannot be checked", f.title(), d.expiry)}
+	default:
+		return nil
+	}
+	return withHint(err, "to accept a %s, which only its key authenticates, leave out --purpose, --at and --max-ttl (and give --format %s to accept nothing else)", f.title(), f.name())
+}
+
+// noun names a token of format f in a sentence: "sesstool v1 token",
+// "Ktor session cookie".
+func noun(f tokenFormat) string {
+	if t := f.title(); strings.HasSuffix(t, "cookie") || strings.HasSuffix(t, "token") {
+		return t
+	}
+	return f.title() + " token"
+}
+
+// formatByName returns the known format called name, or nil.
+func formatByName(name string) tokenFormat {
+	for _, f := range formats {
+		if f.name() == name {
+			return f
+		}
+	}
+	return nil
 }
 
 // opened describes a verified token.
@@ -109,11 +178,14 @@ type opened struct {
 type openerSet struct {
 	openers map[tokenFormat]tokenOpener
 	errs    map[tokenFormat]error
-	keyID   keyring.ID // --key
+	keyID   keyring.ID  // --key
+	format  tokenFormat // --format, or nil for any
+	demands demands
 }
 
 func newOpenerSet(r *keyring.Ring, o openOptions) (*openerSet, error) {
-	s := &openerSet{openers: map[tokenFormat]tokenOpener{}, errs: map[tokenFormat]error{}, keyID: o.keyID}
+	s := &openerSet{openers: map[tokenFormat]tokenOpener{}, errs: map[tokenFormat]error{}, keyID: o.keyID,
+		format: o.format, demands: o.demands}
 	for _, f := range formats {
 		op, err := f.newOpener(r, o)
 		switch {
@@ -129,8 +201,39 @@ func newOpenerSet(r *keyring.Ring, o openOptions) (*openerSet, error) {
 }
 
 // opener returns the opener for tok's format. A token of no known format
-// goes to the first (native) format, whose errors say what is wrong.
+// goes to the first (native) format, or to the one --format chose, whose
+// errors say what is wrong. A token of a format that cannot make the
+// checks asked for is rejected here, before any key is tried.
 func (s *openerSet) opener(tok string) (tokenOpener, tokenFormat, error) {
+	f, err := s.route(tok)
+	if err != nil {
+		return nil, f, err
+	}
+	if err := s.demands.unprovable(f); err != nil {
+		return nil, f, err
+	}
+	if op := s.openers[f]; op != nil {
+		return op, f, nil
+	}
+	err = rejectedf(token.ErrInvalid, token.StageKey, "the input is a %s, and %v", f.title(), s.errs[f])
+	if h := hints(s.errs[f]); len(h) > 0 {
+		err = withHint(err, "%s", h[0])
+	}
+	return nil, f, err
+}
+
+// route returns the format tok goes to.
+func (s *openerSet) route(tok string) (tokenFormat, error) {
+	if s.format != nil {
+		if d := detectFormat(tok); d != nil && d != s.format {
+			return d, withHint(rejectedf(token.ErrInvalid, token.StageEncoding, "the input is a %s, not a %s (--format %s)", noun(d), noun(s.format), s.format.name()),
+				"leave out --format to accept every known format")
+		}
+		if s.keyID != 0 && s.format != (ktorFormat{}) {
+			return s.format, &usageError{err: fmt.Errorf("--key chooses among Ktor keys, and --format %s names its own key", s.format.name())}
+		}
+		return s.format, nil
+	}
 	f := formats[0]
 	if len(formats) > 1 {
 		d := detectFormat(tok)
@@ -141,23 +244,16 @@ func (s *openerSet) opener(tok string) (tokenOpener, tokenFormat, error) {
 			if strings.Contains(tok, "/") {
 				err = withHint(err, "a Ktor cookie is session/tag or iv/ciphertext:tag, its tag lowercase hex of 64, 96 or 128 characters, usually URI-encoded")
 			}
-			return nil, nil, err
+			return nil, err
 		}
 		if d != nil {
 			f = d
 		}
 	}
 	if s.keyID != 0 && f.name() != (ktorFormat{}).name() {
-		return nil, f, &usageError{err: fmt.Errorf("--key chooses among Ktor keys, and the input is a %s token, which names its own key", f.title())}
+		return f, &usageError{err: fmt.Errorf("--key chooses among Ktor keys, and the input is a %s token, which names its own key", f.title())}
 	}
-	if op := s.openers[f]; op != nil {
-		return op, f, nil
-	}
-	err := rejectedf(token.ErrInvalid, token.StageKey, "the input is a %s, and %v", f.title(), s.errs[f])
-	if h := hints(s.errs[f]); len(h) > 0 {
-		err = withHint(err, "%s", h[0])
-	}
-	return nil, f, err
+	return f, nil
 }
 
 func (s *openerSet) open(tok string) (opened, error) {

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/sesstool/sesstool/internal/tamper"
 )
 
 // runApp runs one sesstool command in process and returns its exit code,
@@ -25,15 +27,6 @@ func runApp(t *testing.T, dir, stdin string, args ...string) (int, string, strin
 	}
 	code := a.run(args)
 	return code, out.String(), errb.String()
-}
-
-// flipLast changes the last hex digit of a cookie.
-func flipLast(s string) string {
-	last := "0"
-	if s[len(s)-1] == '0' {
-		last = "1"
-	}
-	return s[:len(s)-1] + last
 }
 
 // keyringSecrets returns the secrets of a keyring file.
@@ -190,16 +183,16 @@ func TestNoSecretsInOutput(t *testing.T) {
 	// Error paths.
 	must(1, tok, "verify", k, "--purpose", "other")
 	must(1, tok, "verify", k, "--purpose", "p", "--at", "+2h")
-	must(1, tok[:len(tok)/2]+"A"+tok[len(tok)/2+1:], "open", k, "--purpose", "p", "--json")
+	must(1, tamper.Middle(t, tok, tamper.Base64URL), "open", k, "--purpose", "p", "--json")
 	must(1, "", "inspect", k, "--purpose", "other", hmacTok)
 	must(2, "zz", "keys", "import", k)
 	must(2, "00112233", "keys", "import", k)
 	must(2, hex.EncodeToString(imported)+" extra", "keys", "import", k)
 	must(2, "", "keys", "destroy", k, "deadbeef")
 	must(2, "", "mint", k, "{")
-	must(1, flipLast(signed), "verify", k)
-	must(1, flipLast(encMint.Token), "open", k, "--json")
-	must(1, "", "inspect", k, flipLast(encMint.Token))
+	must(1, tamper.Last(t, signed, tamper.Hex), "verify", k)
+	must(1, tamper.Last(t, encMint.Token, tamper.Hex), "open", k, "--json")
+	must(1, "", "inspect", k, tamper.Last(t, encMint.Token, tamper.Hex))
 	must(1, "abc/abc:abc", "open", k)
 	must(2, "", "mint", k, "--format", "ktor", "--ttl", "1h", "{}")
 	must(2, "", "mint", k, "--format", "ktor", "--key", "01020304", "{}")

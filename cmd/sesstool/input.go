@@ -29,6 +29,11 @@ const (
 	maxTokenInput = 64 << 10
 	// maxSecretInput is the largest key material keys import reads.
 	maxSecretInput = 64 << 10
+	// tokenSizeMin and tokenSizeMax bound --max-token-size: the smallest
+	// limit that holds a token (token.Options.MaxTokenSize), and the
+	// largest token input sesstool reads at all.
+	tokenSizeMin = 64
+	tokenSizeMax = maxTokenInput
 )
 
 // readAll reads r to its end, refusing more than limit bytes. what names the
@@ -72,10 +77,13 @@ func (a *app) readStdin(limit int, what string) ([]byte, error) {
 // package (input too large or binary, a payload that does not decode): exit
 // code 1, like a *token.Error, whose message form it shares.
 type rejection struct {
-	kind   error // token.ErrInvalid, ErrExpired or ErrNotYetValid
-	stage  token.Stage
-	keyID  uint32
-	reason string
+	kind  error // token.ErrInvalid, ErrExpired or ErrNotYetValid
+	stage token.Stage
+	// stageName, when not empty, names a stage of the command line's own
+	// instead of stage (stageFormat).
+	stageName string
+	keyID     uint32
+	reason    string
 }
 
 func (e *rejection) Error() string { return e.kind.Error() + ": " + e.reason }
@@ -101,6 +109,9 @@ func rejectInfo(err error) (reason, stage string, keyID uint32) {
 		return reason, te.Stage.String(), uint32(te.KeyID)
 	}
 	if re, ok := errors.AsType[*rejection](err); ok {
+		if re.stageName != "" {
+			return reason, re.stageName, re.keyID
+		}
 		return reason, re.stage.String(), re.keyID
 	}
 	return reason, "", 0

@@ -89,7 +89,9 @@ reflection format into JSON, all NOT VERIFIED. With --keyring, inspect
 verifies or decrypts it with the keyring's Ktor keys (or --key ID), names
 the key and the layout that verified, and warns when that layout is weak:
 Ktor 3.x's Encrypt layout alone leaves the IV unauthenticated (spec §3.3),
-so sign encrypted cookies too. A Ktor cookie carries no expiry.
+so sign encrypted cookies too. A Ktor cookie carries no expiry and binds
+no purpose: with --keyring and --purpose, --at or --max-ttl it is reported
+rejected, as open and verify reject it.
 
 Formats known to this build: sesstool v1, Ktor session cookies.`,
 		Example: `  sesstool inspect "$TOKEN"
@@ -104,6 +106,7 @@ Formats known to this build: sesstool v1, Ktor session cookies.`,
 		},
 	}
 	addValidityFlags(cmd, f)
+	addFormatFlag(cmd, f)
 	cmd.Flags().StringVar(&f.cookie, "cookie", "", "inspect only the cookie called `NAME`")
 	a.addKtorKeyFlag(cmd, &f.key, "Ktor cookies, with --keyring: verify with the Ktor key `ID` only (by default each Ktor key of the matching kind is tried)")
 	cmd.Flags().BoolVar(&f.json, "json", false, "print one JSON object per token")
@@ -115,7 +118,7 @@ func (a *app) inspect(cmd *cobra.Command, args []string, f *openFlags) error {
 		return err
 	}
 	if a.keyringFlag == "" {
-		for _, name := range []string{"purpose", "leeway", "max-ttl", "key"} {
+		for _, name := range []string{"purpose", "leeway", "max-ttl", "max-token-size", "key"} {
 			if cmd.Flags().Changed(name) {
 				fmt.Fprintf(a.stderr, "sesstool: warning: --%s has no effect without --keyring: nothing is verified\n", name)
 			}
@@ -138,6 +141,14 @@ func (a *app) inspect(cmd *cobra.Command, args []string, f *openFlags) error {
 	}
 	input, err := a.readTokenInput(cmd, args)
 	if err != nil {
+		if f.json && exitCode(err) == exitRejected {
+			// --json prints one object per token, and one for an input
+			// that holds none (binary data, too long).
+			reason, _, _ := rejectInfo(err)
+			if werr := writeJSON(a.stdout, report{Format: "unknown", Status: "malformed", Reason: reason, Error: err.Error()}); werr != nil {
+				return werr
+			}
+		}
 		return err
 	}
 	cs, err := splitCookies(cmd, input, f.cookie)
@@ -298,12 +309,12 @@ func (rep report) render(w io.Writer, ref time.Time) error {
 	case rep.Algorithm != "":
 		line("algorithm", "%s", rep.Algorithm)
 	default:
-		line("algorithm", "not in the token: each key has its own (give --keyring)")
+		line("algorithm", "not in the token: each key has its own%s", rep.keyringHint())
 	}
 	line("size", "%d characters, %d bytes decoded", rep.Length, rep.Size)
 	if rep.Sealed || rep.Issued == "" {
 		line("times", "encrypted with the payload: readable only with the keyring")
-		line("payload", "encrypted: readable only with the keyring (give --keyring)")
+		line("payload", "encrypted: readable only with the keyring%s", rep.keyringHint())
 		_, err := io.WriteString(w, b.String())
 		return err
 	}
@@ -333,6 +344,16 @@ func (rep report) render(w io.Writer, ref time.Time) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// keyringHint ends the lines that only a keyring could fill in: "give
+// --keyring" when none was given, and "the keyring given rejected it" when
+// one was.
+func (rep report) keyringHint() string {
+	if rep.Keyring != "" {
+		return " (the token was rejected under " + rep.Keyring + ")"
+	}
+	return " (give --keyring)"
 }
 
 // parenthesize returns " (s)", or "" for an empty s.
@@ -388,7 +409,7 @@ func (rep report) renderKtor(b *strings.Builder, line func(label, format string,
 			line("outer key", "%s (the MessageAuthentication key)", rep.OuterKeyID)
 		}
 	} else {
-		line("key id", "not in the cookie: each Ktor key of the matching kind is tried (give --keyring)")
+		line("key id", "not in the cookie: each Ktor key of the matching kind is tried%s", rep.keyringHint())
 	}
 	switch {
 	case rep.Hash != "" && rep.Verified:
@@ -417,7 +438,7 @@ func (rep report) renderKtor(b *strings.Builder, line func(label, format string,
 	}
 	switch {
 	case rep.SessionText == nil:
-		line("payload", "encrypted: readable only with the keyring (give --keyring)")
+		line("payload", "encrypted: readable only with the keyring%s", rep.keyringHint())
 		return
 	case rep.Payload == nil:
 		line("session", "%s%s", displayText(*rep.SessionText), parenthesize(strings.TrimPrefix(note, ", ")))

@@ -36,6 +36,13 @@ type ktorFormat struct{}
 func (ktorFormat) name() string  { return "ktor" }
 func (ktorFormat) title() string { return "Ktor session cookie" }
 
+// bindsPurpose: a Ktor cookie is authenticated by its key alone.
+func (ktorFormat) bindsPurpose() bool { return false }
+
+// carriesExpiry: Ktor relies on the cookie's Max-Age, which the client
+// controls.
+func (ktorFormat) carriesExpiry() bool { return false }
+
 // maxKtorTrial is the most Ktor keys of one kind that opening a cookie
 // tries. A trial costs one HMAC per key, but trying many keys weakens
 // what a match proves (a forger gets one guess per key), and a ring with

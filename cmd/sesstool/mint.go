@@ -28,6 +28,8 @@ type mintFlags struct {
 	maxTTL    durationValue
 	notBefore timeValue
 	json      bool
+	// maxTokenSize: --max-token-size, the longest token mint writes.
+	maxTokenSize int
 
 	format         string
 	ktorSerializer string
@@ -89,12 +91,21 @@ The payload is, unambiguously:
   PAYLOAD   JSON text given as the argument, e.g. '{"uid":"alice"}'
   @FILE     the contents of FILE ("@-" is stdin)
   - or none stdin
-It must be one JSON value of at most 1 MiB, with no duplicate object keys.
-With --codec json (the default) it is stored compacted; with --codec cbor
-it is converted to CBOR, which makes smaller tokens (integers must fit in 64
-bits). Whoever opens the token must use the same --codec and --purpose.
+It must be one JSON value with no duplicate object keys, and the token
+must fit in --max-token-size characters: 4000 by default, which fits a
+cookie and leaves about 2,900 bytes of compact JSON with the default suite
+(a token takes 4 characters for every 3 bytes of payload and of the 50 to
+86 bytes of header, nonce, times and tag, by suite). For tokens that are
+not cookies the limit can be raised, up to 65536 (about 49,000 bytes of
+payload); whoever opens them needs the same --max-token-size. Input over
+1 MiB is refused before any work. With --codec json (the default) the
+payload is stored compacted; with --codec cbor it is converted to CBOR,
+which makes smaller tokens (integers must fit in 64 bits). Whoever opens
+the token must use the same --codec and --purpose.
 
 The token is bound to --purpose: it never opens for another purpose.
+Without --purpose it is bound to the empty purpose, with a warning on
+stderr; --purpose "" says so explicitly.
 
 With --format ktor, mint writes a session cookie of Ktor's Sessions plugin
 instead, under a Ktor key of the keyring (see "keys import"): the newest
@@ -135,6 +146,7 @@ long as its key.`,
 	fs.Var(&f.maxTTL, "max-ttl", "the longest --ttl allowed; openers must allow at least the same")
 	fs.Var(&f.notBefore, "not-before", "the token opens only from `TIME` on: RFC 3339, Unix seconds, or +duration")
 	fs.BoolVar(&f.json, "json", false, "print the token with its key ID and times as one JSON object")
+	addMaxTokenSize(cmd, &f.maxTokenSize, "refuse to write a token longer than `N` characters")
 	addCodecFlag(cmd, &f.codec, "encode the payload as json or cbor")
 	f.format, f.ktorSerializer, f.cookieEncoding = nativeFormat{}.name(), "json", "uri"
 	var formatNames []string
@@ -177,6 +189,7 @@ func (f *mintFlags) checkFormatFlags(cmd *cobra.Command) error {
 		{"not-before", "a Ktor cookie carries no times"},
 		{"purpose", "a Ktor cookie binds no purpose"},
 		{"codec", "the session is written by Ktor's serializer: use --ktor-serializer json or reflection"},
+		{"max-token-size", "a Ktor cookie is bounded only by what browsers keep (mint warns past 4096 bytes)"},
 	} {
 		if changed(c.name) {
 			return &usageError{err: fmt.Errorf("--%s does not apply to --format ktor: %s", c.name, c.why), cmd: cmd}
@@ -334,6 +347,9 @@ func (a *app) mint(cmd *cobra.Command, args []string, f *mintFlags) error {
 		return &usageError{err: fmt.Errorf("--ttl %v is longer than --max-ttl %v", ttl, maxTTL), cmd: cmd,
 			hint: "raise --max-ttl, and open the tokens with the same --max-ttl"}
 	}
+	if err := checkMaxTokenSize(cmd, f.maxTokenSize); err != nil {
+		return err
+	}
 	t0 := now()
 	val := token.Validity{ExpiresAt: t0.Add(ttl), NotBefore: f.notBefore.get(t0)}
 	if !val.NotBefore.IsZero() && (val.NotBefore.Before(t0.Truncate(time.Second)) || !val.NotBefore.Before(val.ExpiresAt)) {
@@ -353,19 +369,29 @@ func (a *app) mint(cmd *cobra.Command, args []string, f *mintFlags) error {
 		return err
 	}
 	mintFormat := nativeFormat{}
-	op, err := mintFormat.newOpener(r, openOptions{purpose: f.purpose, codec: f.codec, maxTTL: maxTTL, now: func() time.Time { return t0 }})
+	minter := func(size int) (tokenMinter, error) {
+		op, err := mintFormat.newOpener(r, openOptions{purpose: f.purpose, codec: f.codec, maxTTL: maxTTL, maxTokenSize: size, now: func() time.Time { return t0 }})
+		if err != nil {
+			return nil, err
+		}
+		m, ok := op.(tokenMinter)
+		if !ok {
+			return nil, fmt.Errorf("%s tokens cannot be minted by this build", mintFormat.title())
+		}
+		return m, nil
+	}
+	m, err := minter(f.maxTokenSize)
 	if err != nil {
 		return err
-	}
-	m, ok := op.(tokenMinter)
-	if !ok {
-		return fmt.Errorf("%s tokens cannot be minted by this build", mintFormat.title())
 	}
 	tok, res, err := m.mint(payload, val)
 	if err != nil {
 		// The keyring is fine, so what failed is the request: a payload
 		// too large for a token, or one that the codec cannot hold.
-		return &usageError{err: err}
+		return &usageError{err: err, hint: longerTokenHint(f, minter, payload, val)}
+	}
+	if !cmd.Flags().Changed("purpose") {
+		fmt.Fprintln(a.stderr, `sesstool: warning: no --purpose: the token is bound to the empty purpose, so whatever opens tokens without --purpose accepts it; name its use (e.g. --purpose login), or give --purpose "" to mean none`)
 	}
 	if f.json {
 		return writeJSON(a.stdout, mintJSON{
@@ -374,6 +400,25 @@ func (a *app) mint(cmd *cobra.Command, args []string, f *mintFlags) error {
 		})
 	}
 	return writeLine(a.stdout, tok)
+}
+
+// longerTokenHint returns, when the payload makes a token longer than
+// --max-token-size allows but not longer than sesstool ever reads, a hint
+// with the size that holds it; else "". The token is minted again under
+// the largest limit to learn its length: only on this error path.
+func longerTokenHint(f *mintFlags, minter func(int) (tokenMinter, error), payload []byte, val token.Validity) string {
+	if f.maxTokenSize >= tokenSizeMax {
+		return ""
+	}
+	big, err := minter(tokenSizeMax)
+	if err != nil {
+		return ""
+	}
+	tok, _, err := big.mint(payload, val)
+	if err != nil {
+		return ""
+	}
+	return fmt.Sprintf("a token that is not a cookie may be longer: --max-token-size %d or more (at most %d) writes this one, and whatever opens it needs the same", len(tok), tokenSizeMax)
 }
 
 // readPayload reads and validates mint's JSON payload.

@@ -1,8 +1,12 @@
 package main
 
 import (
+	"cmp"
 	"encoding/binary"
+	"errors"
 	"fmt"
+	"math"
+	"sync"
 	"time"
 
 	"github.com/sesstool/sesstool/codec"
@@ -20,6 +24,12 @@ type nativeFormat struct{}
 
 func (nativeFormat) name() string  { return "sesstool-v1" }
 func (nativeFormat) title() string { return "sesstool v1" }
+
+// bindsPurpose: the purpose is authenticated as associated data.
+func (nativeFormat) bindsPurpose() bool { return true }
+
+// carriesExpiry: the expiry is inside the sealed envelope.
+func (nativeFormat) carriesExpiry() bool { return true }
 
 // detect checks the syntax cheaply: base64url characters only, starting
 // with the encoding of the version byte 0x01 ("A" then one of Q–Z, a–f).
@@ -148,11 +158,64 @@ func (f nativeFormat) newOpener(r *keyring.Ring, o openOptions) (tokenOpener, er
 	if validateOnOpen {
 		to.Codec = c
 	}
+	to.MaxTokenSize = o.maxTokenSize
 	m, err := token.New(r, to)
 	if err != nil {
 		return nil, err
 	}
-	return &nativeOpener{f: f, m: m, ring: r, codec: o.codec, validateOnly: o.validateOnly, validateOnOpen: validateOnOpen, now: o.now}, nil
+	op := &nativeOpener{f: f, m: m, ring: r, codec: o.codec, validateOnly: o.validateOnly, validateOnOpen: validateOnOpen, now: o.now,
+		maxTTL: cmp.Or(o.maxTTL, token.DefaultMaxTTL), maxTokenSize: cmp.Or(o.maxTokenSize, token.DefaultMaxTokenSize)}
+	// unbounded reads what a token that m rejects for its lifetime holds:
+	// the same keys and purpose, no bound on lifetime or time. It is built
+	// on the first such rejection only.
+	op.unbounded = sync.OnceValues(func() (*token.Minter, error) {
+		return token.New(r, &token.Options{Purpose: o.purpose, MaxTTL: math.MaxInt64, Leeway: math.MaxInt64, Now: o.now, MaxTokenSize: o.maxTokenSize})
+	})
+	return op, nil
+}
+
+// explain turns the rejections that stem from a limit set on the command
+// line into ones that name the flag, with a hint; other errors are
+// returned as they are. The library names its options (MaxTTL), which a
+// user of the CLI never sees. A rejection is recognised by its stage and,
+// for the lifetime, by opening the token again without the bound, never
+// by its text.
+func (o *nativeOpener) explain(tok string, err error) error {
+	te, ok := errors.AsType[*token.Error](err)
+	if !ok {
+		return err
+	}
+	switch te.Stage {
+	case token.StageSize:
+		limit := o.maxTokenSize
+		switch {
+		case len(tok) <= limit || limit >= tokenSizeMax: // empty, or past any limit
+		case len(tok) > token.DefaultMaxTokenSize:
+			return withHint(err, "a token longer than %d characters does not fit a cookie; if this one is not a cookie, --max-token-size %d or more (at most %d) reads it",
+				token.DefaultMaxTokenSize, len(tok), tokenSizeMax)
+		default:
+			return withHint(err, "--max-token-size %d or more reads it (the default is %d)", len(tok), token.DefaultMaxTokenSize)
+		}
+	case token.StageEnvelope:
+		// The envelope is authentic: either it breaks the format, or its
+		// lifetime exceeds MaxTTL, which the unbounded Minter tells.
+		u, uerr := o.unbounded()
+		if uerr != nil {
+			return err
+		}
+		_, c, uerr := u.Unseal(tok)
+		if uerr != nil {
+			return err
+		}
+		life := c.ExpiresAt.Sub(c.IssuedAt)
+		if life <= o.maxTTL {
+			return err
+		}
+		return withHint(&rejection{kind: token.ErrInvalid, stage: token.StageEnvelope, keyID: uint32(te.KeyID),
+			reason: fmt.Sprintf("the token's lifetime, %v, is longer than --max-ttl %v", life, o.maxTTL)},
+			"if tokens are minted that long on purpose (mint --max-ttl), open them with --max-ttl %v or more", life)
+	}
+	return err
 }
 
 type nativeOpener struct {
@@ -165,6 +228,11 @@ type nativeOpener struct {
 	// a token, payload included, with no copy of the payload.
 	validateOnOpen bool
 	now            func() time.Time
+	// maxTTL and maxTokenSize are the limits m applies, and unbounded a
+	// Minter without the lifetime bound: see explain.
+	maxTTL       time.Duration
+	maxTokenSize int
+	unbounded    func() (*token.Minter, error)
 }
 
 func (o *nativeOpener) opened(c token.Claims) opened {
@@ -172,7 +240,16 @@ func (o *nativeOpener) opened(c token.Claims) opened {
 	return opened{format: o.f, key: k, issued: c.IssuedAt, expires: c.ExpiresAt, notBefore: c.NotBefore, rewrap: c.Rewrap}
 }
 
+// open opens tok, with the rejections that a flag causes explained.
 func (o *nativeOpener) open(tok string) (opened, error) {
+	res, err := o.openToken(tok)
+	if err != nil {
+		return opened{}, o.explain(tok, err)
+	}
+	return res, nil
+}
+
+func (o *nativeOpener) openToken(tok string) (opened, error) {
 	if o.validateOnOpen {
 		// A payload that does not decode is a *token.Error at
 		// StagePayload, with the same words as the rejection below.
@@ -228,7 +305,7 @@ func (o *nativeOpener) mint(payload []byte, v token.Validity) (string, opened, e
 func (o *nativeOpener) rewrap(tok string) (string, opened, error) {
 	out, c, err := o.m.Rewrap(tok)
 	if err != nil {
-		return "", opened{}, err
+		return "", opened{}, o.explain(tok, err)
 	}
 	return out, o.opened(c), nil
 }

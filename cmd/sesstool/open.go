@@ -55,8 +55,27 @@ type openFlags struct {
 	quiet   bool
 	key     string // --key: the Ktor key to open with
 	raw     bool   // open --raw: print the payload exactly as stored
+	format  string // --format: "auto" or a format's name
+	// maxTokenSize: --max-token-size, the longest native token read.
+	maxTokenSize int
 	// validateOnly: verify needs the payload checked, not rendered.
 	validateOnly bool
+	// demands are the checks the flags given ask for; set by check.
+	demands demands
+}
+
+// formatAuto is --format's default: every known format.
+const formatAuto = "auto"
+
+// addFormatFlag adds --format, which restricts the formats accepted.
+func addFormatFlag(cmd *cobra.Command, f *openFlags) {
+	names := []string{formatAuto}
+	for _, tf := range formats {
+		names = append(names, tf.name())
+	}
+	f.format = formatAuto
+	addEnumFlag(cmd, &f.format, "format", names, "accept only tokens of `FORMAT`: "+strings.Join(names[1:], " or ")+
+		" (auto: any known format; a format that cannot prove --purpose, --at or --max-ttl is rejected when they are given)")
 }
 
 // addValidityFlags adds the flags that say how to check a token.
@@ -67,16 +86,32 @@ func addValidityFlags(cmd *cobra.Command, f *openFlags) {
 	fs.Var(&f.at, "at", "evaluate expiry at `TIME` instead of now: RFC 3339, Unix seconds, or +/- a duration from now")
 }
 
-// addLeewayMaxTTL adds --leeway and --max-ttl.
+// addLeewayMaxTTL adds --leeway, --max-ttl and --max-token-size.
 func addLeewayMaxTTL(cmd *cobra.Command, f *openFlags) {
 	fs := cmd.Flags()
 	f.maxTTL = durationValue(token.DefaultMaxTTL)
 	fs.Var(&f.leeway, "leeway", "clock skew to tolerate around the token's times, e.g. 30s")
 	fs.Var(&f.maxTTL, "max-ttl", "reject tokens whose lifetime is longer than this (as configured when minting)")
+	addMaxTokenSize(cmd, &f.maxTokenSize, "reject sesstool tokens longer than `N` characters")
+}
+
+// addMaxTokenSize adds --max-token-size.
+func addMaxTokenSize(cmd *cobra.Command, v *int, usage string) {
+	cmd.Flags().IntVar(v, "max-token-size", token.DefaultMaxTokenSize,
+		fmt.Sprintf("%s: the default fits a cookie; raise it, up to %d, only for tokens that are not cookies", usage, tokenSizeMax))
+}
+
+// checkMaxTokenSize checks --max-token-size's bounds.
+func checkMaxTokenSize(cmd *cobra.Command, n int) error {
+	if n < tokenSizeMin || n > tokenSizeMax {
+		return usagef(cmd, "--max-token-size must be between %d and %d characters", tokenSizeMin, tokenSizeMax)
+	}
+	return nil
 }
 
 func addOpenFlags(cmd *cobra.Command, f *openFlags, batchWhat string) {
 	addValidityFlags(cmd, f)
+	addFormatFlag(cmd, f)
 	fs := cmd.Flags()
 	addCodecFlag(cmd, &f.codec, "the codec the payload was minted with: json or cbor (a token does not say which)")
 	fs.StringVar(&f.cookie, "cookie", "", "when the input is a cookie header with several cookies, use the one called `NAME`")
@@ -123,16 +158,50 @@ func (f *openFlags) options() openOptions {
 	}
 	id, _ := keyring.ParseID(strings.ToLower(f.key)) // checked by check
 	return openOptions{purpose: f.purpose, codec: f.codec, validateOnly: f.validateOnly,
-		maxTTL: time.Duration(f.maxTTL), leeway: time.Duration(f.leeway), now: clock, keyID: id}
+		maxTTL: time.Duration(f.maxTTL), leeway: time.Duration(f.leeway), now: clock, keyID: id,
+		format: formatByName(f.format), demands: f.demands, maxTokenSize: f.maxTokenSize}
+}
+
+// checkDemands records the checks the flags given ask for (see demands),
+// and refuses those that the format chosen by --format cannot make.
+func (f *openFlags) checkDemands(cmd *cobra.Command) error {
+	changed := func(name string) bool { return cmd.Flags().Changed(name) }
+	f.demands = demands{purpose: changed("purpose"), purposeVal: f.purpose}
+	for _, name := range []string{"at", "max-ttl"} {
+		if changed(name) {
+			f.demands.expiry = "--" + name
+			break
+		}
+	}
+	tf := formatByName(f.format)
+	if tf == nil {
+		return nil
+	}
+	switch {
+	case f.demands.purpose && !tf.bindsPurpose():
+		return &usageError{err: fmt.Errorf("--purpose cannot be checked with --format %s: a %s binds no purpose", tf.name(), tf.title()), cmd: cmd,
+			hint: "leave out --purpose: a " + tf.title() + " is valid when a key of the keyring verifies it, whatever it was made for"}
+	case f.demands.expiry != "" && !tf.carriesExpiry():
+		return &usageError{err: fmt.Errorf("%s cannot be checked with --format %s: a %s carries no expiry", f.demands.expiry, tf.name(), tf.title()), cmd: cmd}
+	case f.key != "" && tf != (ktorFormat{}):
+		return &usageError{err: fmt.Errorf("--key chooses among Ktor keys, and --format %s names its own key", tf.name()), cmd: cmd}
+	}
+	return nil
 }
 
 // check validates flag combinations before any work is done.
 func (f *openFlags) check(cmd *cobra.Command, args []string) error {
+	if err := f.checkDemands(cmd); err != nil {
+		return err
+	}
 	if time.Duration(f.leeway) < 0 {
 		return usagef(cmd, "--leeway must not be negative")
 	}
 	if time.Duration(f.maxTTL) < time.Second {
 		return usagef(cmd, "--max-ttl must be at least 1s")
+	}
+	if err := checkMaxTokenSize(cmd, f.maxTokenSize); err != nil {
+		return err
 	}
 	if f.key != "" {
 		if _, err := parseKeyID(cmd, f.key); err != nil {
@@ -205,9 +274,10 @@ func (a *app) openOne(cmd *cobra.Command, args []string, f *openFlags) (opened, 
 }
 
 // warnKtorFlags warns about the flags given that mean nothing for a Ktor
-// cookie, which has no expiry, purpose or codec inside.
+// cookie, which has no expiry, purpose or codec inside. (--purpose, --at
+// and --max-ttl ask for checks that a Ktor cookie fails: see demands.)
 func (a *app) warnKtorFlags(cmd *cobra.Command) {
-	for _, name := range []string{"purpose", "at", "leeway", "max-ttl", "codec"} {
+	for _, name := range []string{"leeway", "codec"} {
 		if fl := cmd.Flags().Lookup(name); fl != nil && fl.Changed {
 			fmt.Fprintf(a.stderr, "sesstool: warning: --%s has no effect on a Ktor cookie, which carries no purpose, codec or expiry (Ktor relies on the cookie's Max-Age)\n", name)
 		}
@@ -301,9 +371,19 @@ layout that verified ("signed", "encrypted-3.x", "encrypted-pre-3.0", or
 either with "+signed") and the key. A Ktor cookie carries no expiry, no
 purpose and no codec: open cannot check its age (Ktor relies on the
 cookie's Max-Age, so a copied cookie stays valid for as long as its key),
-and --purpose, --at, --leeway, --max-ttl and --codec draw a warning.
+and --leeway and --codec draw a warning.
 
-A rejected token exits with code 1 and one line on stderr that says why.`,
+--purpose, --at and --max-ttl ask for checks that only a format binding a
+purpose and carrying an expiry can pass: given any of them, a token of
+another format (a Ktor cookie) is rejected with exit code 1 and the reason,
+however authentic. To accept Ktor cookies, leave them out; --format ktor
+accepts Ktor cookies only (and refuses those flags), --format sesstool-v1
+sesstool tokens only.
+
+A rejected token exits with code 1 and one line on stderr that says why
+(none with --quiet); with --json, stdout gets one object either way:
+{"ok":true,…} with the payload, or {"ok":false,"reason":…,"stage":…,
+"error":…} as verify prints it.`,
 		Example: `  sesstool open --purpose login "$TOKEN"
   sesstool open --purpose login --json < tok
   sesstool open --codec cbor --at 2026-03-01T12:00:00Z "$TOKEN"
@@ -320,11 +400,11 @@ A rejected token exits with code 1 and one line on stderr that says why.`,
 			}
 			res, err := a.openOne(cmd, args, f)
 			if err != nil {
-				return err
+				return a.rejected(err, f)
 			}
 			switch {
 			case f.json:
-				return writeJSON(a.stdout, newOpenJSON(res, true))
+				return writeJSON(a.stdout, verifyJSON{OK: true, openJSON: newOpenJSON(res, true)})
 			case f.raw:
 				return a.writeRaw(res.payload)
 			}
@@ -333,7 +413,8 @@ A rejected token exits with code 1 and one line on stderr that says why.`,
 	}
 	addOpenFlags(cmd, f, "with the payload")
 	a.addKtorKeyFlag(cmd, &f.key, ktorKeyUsage)
-	cmd.Flags().BoolVar(&f.json, "json", false, "print the payload with the token's claims as one JSON object")
+	cmd.Flags().BoolVar(&f.json, "json", false, "print the payload with the token's claims as one JSON object, or the rejection as one object")
+	cmd.Flags().BoolVarP(&f.quiet, "quiet", "q", false, "print nothing on stderr when the token is rejected: the exit code says it (with --batch: no summary)")
 	cmd.Flags().BoolVar(&f.raw, "raw", false, "print the payload exactly as stored, with no newline added: for a Ktor cookie, the session text as Ktor's transformers return it")
 	return cmd
 }
@@ -351,7 +432,26 @@ func (a *app) writeRaw(p []byte) error {
 	return nil
 }
 
-// verifyJSON is verify's --json output for a valid token.
+// rejected ends open or verify with err. A rejected token (exit code 1)
+// prints its result object with --json, so that --json always prints
+// exactly one object, and nothing on stderr with --quiet.
+func (a *app) rejected(err error, f *openFlags) error {
+	if exitCode(err) != exitRejected {
+		return err
+	}
+	if f.json {
+		if werr := writeJSON(a.stdout, newRejectJSON(err)); werr != nil {
+			return werr
+		}
+	}
+	if f.quiet {
+		return &silentError{code: exitRejected}
+	}
+	return err
+}
+
+// verifyJSON is the --json output of open and verify for a valid token:
+// "ok" tells it from a rejection (rejectJSON).
 type verifyJSON struct {
 	OK bool `json:"ok"`
 	*openJSON
@@ -386,7 +486,9 @@ exit code 0 means valid, 1 rejected (the reason is on stderr unless
 keyring. With --json it prints one result object, valid or not. Ktor
 session cookies are verified as open verifies them (see "open --help"):
 valid means authentic under a Ktor key of the keyring, since a Ktor cookie
-has no expiry to check.
+has no expiry to check. So with --purpose, --at or --max-ttl a Ktor
+cookie is rejected (exit 1, "stage":"format"): it cannot prove the purpose
+or the expiry asked for. --format restricts the formats accepted.
 
 With --batch it reads one token per line from stdin, verifies them in
 parallel on all cores, and writes one JSON result per line, in input
@@ -411,19 +513,8 @@ Memory use does not grow with the input.`,
 				return a.runBatch(f, false)
 			}
 			res, err := a.openOne(cmd, args, f)
-			if err != nil && exitCode(err) == exitRejected {
-				if f.json {
-					if werr := writeJSON(a.stdout, newRejectJSON(err)); werr != nil {
-						return werr
-					}
-				}
-				if f.quiet {
-					return &silentError{code: exitRejected}
-				}
-				return err
-			}
 			if err != nil {
-				return err
+				return a.rejected(err, f)
 			}
 			if f.json {
 				return writeJSON(a.stdout, verifyJSON{OK: true, openJSON: newOpenJSON(res, false)})

@@ -89,6 +89,7 @@ func TestScript(t *testing.T) {
 			"envfile":  cmdEnvfile,
 			"dirempty": cmdDirempty,
 			"mkbig":    cmdMkbig,
+			"mkjson":   cmdMkjson,
 			"mkbinary": cmdMkbinary,
 		},
 	})
@@ -169,6 +170,22 @@ func cmdMkbig(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) == 3 {
 		data += "\n" + args[2] + "\n"
 	}
+	ts.Check(os.WriteFile(ts.MkAbs(args[0]), []byte(data), 0o644))
+}
+
+// cmdMkjson writes a JSON object of SIZE bytes, {"d":"AAA…"}: mkjson FILE
+// SIZE. Scripts use it for payloads near the token size limits.
+func cmdMkjson(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: mkjson FILE SIZE")
+	}
+	n, err := strconv.Atoi(args[1])
+	ts.Check(err)
+	const frame = len(`{"d":""}`)
+	if n < frame {
+		ts.Fatalf("mkjson: SIZE must be at least %d", frame)
+	}
+	data := `{"d":"` + strings.Repeat("A", n-frame) + `"}`
 	ts.Check(os.WriteFile(ts.MkAbs(args[0]), []byte(data), 0o644))
 }
 
