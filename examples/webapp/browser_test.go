@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"strings"
@@ -19,6 +20,8 @@ import (
 
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
+
+	"github.com/sesstool/sesstool/session"
 )
 
 // requireBrowserEnv names the variable that turns a missing Chromium from a
@@ -217,15 +220,28 @@ func testBrowser(t *testing.T, browser context.Context, cfg config) {
 		if c := sessionCookie(t, tabB, base); c != nil {
 			t.Errorf("a refused log-in left a %s cookie", cookieName)
 		}
+		// The largest note that the app accepts makes a cookie of about
+		// 4096 bytes: the browser must keep it, not drop it silently.
+		big = strings.Repeat("y", largestNote(t, app, url.Values{"user": {"bob"}}))
 		open(t, tabB, "back to the log-in page", base+"/", "login-page")
-		do(t, tabB, "fill in a log-in with no note", chromedp.SendKeys(chromedp.ID("user"), "bob"))
+		do(t, tabB, "fill in a log-in with the largest note",
+			chromedp.SendKeys(chromedp.ID("user"), "bob"),
+			chromedp.SetValue(chromedp.ID("note"), big),
+		)
 	}
 	submit(t, tabB, "log in without remember me", "login", http.StatusOK, "profile-page")
 	if got := value(t, tabB, "read the user", chromedp.Text(chromedp.ID("user"))); got != "bob" {
 		t.Errorf("profile shows user %q; want bob", got)
 	}
-	if c := sessionCookie(t, tabB, base); c == nil || !c.Session {
-		t.Errorf("without remember me: cookie %+v; want a browser-session cookie", c)
+	if got := value(t, tabB, "read the note", chromedp.Text(chromedp.ID("note"))); got != big {
+		t.Errorf("profile shows a note of %d bytes; want %d", len(got), len(big))
+	}
+	c = sessionCookie(t, tabB, base)
+	if c == nil || !c.Session {
+		t.Fatalf("without remember me: cookie %+v; want a browser-session cookie", c)
+	}
+	if client {
+		t.Logf("the largest note, %d bytes, makes a cookie of %d bytes (name and value) that Chromium kept", len(big), c.Size)
 	}
 }
 
@@ -312,6 +328,40 @@ func sessionCookie(t *testing.T, tab context.Context, url string) *network.Cooki
 		}
 	}
 	return nil
+}
+
+// largestNote returns the size of the largest note that a log-in with form
+// may carry without a 413 from app, in process: a client-side session whose
+// cookie is just under session.MaxCookieSize.
+func largestNote(t *testing.T, app http.Handler, form url.Values) int {
+	t.Helper()
+	fits := func(n int) bool {
+		form.Set("note", strings.Repeat("y", n))
+		r := httptest.NewRequest(http.MethodPost, "/login", strings.NewReader(form.Encode()))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		w := httptest.NewRecorder()
+		app.ServeHTTP(w, r)
+		switch w.Code {
+		case http.StatusSeeOther:
+			return true
+		case http.StatusRequestEntityTooLarge:
+			return false
+		}
+		t.Fatalf("log-in with a note of %d bytes: status %d", n, w.Code)
+		return false
+	}
+	lo, hi := 0, session.MaxCookieSize // fits(lo), !fits(hi)
+	if !fits(lo) || fits(hi) {
+		t.Fatalf("log-in with an empty note fits: %v; with a note of %d bytes: %v; want true, false", fits(lo), hi, fits(hi))
+	}
+	for hi-lo > 1 {
+		if mid := (lo + hi) / 2; fits(mid) {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	return lo
 }
 
 // getProfile requests base/profile with the session cookie value, from
