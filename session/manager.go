@@ -392,8 +392,8 @@ type requestState struct {
 	// pending are the cookies that Middleware sets as the response
 	// starts: what Save, Renew or Clear sent, or a client-side session
 	// that Load re-issued. The last call wins.
-	pending []*http.Cookie
-	header  string // the header value to send, for Options.Header
+	pending []string // Set-Cookie lines
+	header  string   // the header value to send, for Options.Header
 	// chunks is the number of chunk cookies (Name.1, …) the request
 	// carried, so that Save and Clear can expire those it no longer uses.
 	chunks int
@@ -427,7 +427,9 @@ func (m *Manager[T]) flush(w http.ResponseWriter, st *requestState) {
 		st.header = ""
 	}
 	for _, c := range st.pending {
-		http.SetCookie(w, c)
+		if c != "" { // as http.SetCookie does
+			w.Header().Add("Set-Cookie", c)
+		}
 	}
 	st.pending = nil
 }
