@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # run.sh — compare sesstool with its peers and floors on the one workload.
 #
-# Usage: bench/run.sh [wall|callgrind|profile|http|httpprofile]
+# Usage: bench/run.sh [wall|callgrind|profile|http|httpprofile|httpcallgrind]
 #
 #   wall       (default) interleaved wall-clock run: ROUNDS rounds, each running
 #              every system's Mint and Open once for BENCHTIME, in a new random
@@ -19,6 +19,9 @@
 #              allocations; benchstat and a table of medians and ratios.
 #   httpprofile CPU and allocation profiles of sesstool's HTTP rows (client
 #              and server mode): pprof -top, and the request path's lines.
+#   httpcallgrind instructions per HTTP request under callgrind, as callgrind
+#              does for Mint and Open (system calls, such as the file
+#              writes of gorilla's FilesystemStore, are not counted).
 #
 # Output goes to bench/results/<UTC date>-<mode>.{txt,md} (and -raw.txt for
 # wall, http). Settings, from the environment: ROUNDS (20), BENCHTIME (100ms), LO
@@ -32,13 +35,13 @@ set -euo pipefail
 
 mode=${1:-wall}
 case $mode in
-wall | callgrind | profile | http | httpprofile) ;;
+wall | callgrind | profile | http | httpprofile | httpcallgrind) ;;
 -h | --help | help)
-	sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '2,33p' "$0" | sed 's/^# \{0,1\}//'
 	exit 0
 	;;
 *)
-	echo "run.sh: unknown mode '$mode' (want wall, callgrind, profile, http or httpprofile)" >&2
+	echo "run.sh: unknown mode '$mode' (want wall, callgrind, profile, http, httpprofile or httpcallgrind)" >&2
 	exit 2
 	;;
 esac
@@ -58,7 +61,7 @@ stamp=$(date -u +%Y-%m-%d)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-if [[ $mode == callgrind || $mode == profile ]] && ! command -v valgrind >/dev/null; then
+if [[ $mode == callgrind || $mode == profile || $mode == httpcallgrind ]] && ! command -v valgrind >/dev/null; then
 	echo "run.sh: valgrind is not installed; the $mode mode needs it." >&2
 	echo "run.sh: on Debian or Ubuntu: apt-get update && apt-get install -y valgrind" >&2
 	exit 1
@@ -68,7 +71,7 @@ echo "run.sh: building the test binary and benchtable" >&2
 go test -c -o "$work/bench.test" .
 go build -o "$work/benchtable" ./cmd/benchtable
 case $mode in
-http | httpprofile) mapfile -t names < <("$work/benchtable" httpnames | grep -E -- "$ONLY") ;;
+http | httpprofile | httpcallgrind) mapfile -t names < <("$work/benchtable" httpnames | grep -E -- "$ONLY") ;;
 *) mapfile -t names < <("$work/benchtable" names | grep -E -- "$ONLY") ;;
 esac
 if ((${#names[@]} == 0)); then
@@ -188,9 +191,13 @@ httpprofile)
 	echo "run.sh: wrote $out" >&2
 	;;
 
-callgrind)
+callgrind | httpcallgrind)
 	cg=$work/cg
 	mkdir -p "$cg"
+	ops="Mint Open" table=callgrind
+	if [[ $mode == httpcallgrind ]]; then
+		ops=HTTP table=http-callgrind
+	fi
 	# Go under valgrind 3.19: runtime.cputicks uses RDTSCP, which this
 	# valgrind does not decode (cpu.rdtscp=off makes it use RDTSC), and
 	# callgrind asserts on the signals of Go's asynchronous preemption
@@ -207,7 +214,7 @@ callgrind)
 	export -f run_one
 	export cg work
 	for n in "${names[@]}"; do
-		for op in Mint Open; do
+		for op in $ops; do
 			for it in "$HI" "$LO"; do
 				echo "$op $n $it"
 			done
@@ -225,15 +232,15 @@ callgrind)
 		echo
 		echo "## table"
 		echo
-		"$work/benchtable" callgrind "$cg" "$LO" "$HI"
-	} >"results/$stamp-callgrind.txt"
+		"$work/benchtable" "$table" "$cg" "$LO" "$HI"
+	} >"results/$stamp-$mode.txt"
 	{
 		header
 		echo "# valgrind: $(valgrind --version); GOMAXPROCS=1; LO=${LO}x HI=${HI}x"
 		echo
-		"$work/benchtable" callgrind "$cg" "$LO" "$HI"
-	} >"results/$stamp-callgrind.md"
-	cat "results/$stamp-callgrind.md"
+		"$work/benchtable" "$table" "$cg" "$LO" "$HI"
+	} >"results/$stamp-$mode.md"
+	cat "results/$stamp-$mode.md"
 	;;
 
 profile)

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"path/filepath"
+	"strconv"
 
 	"github.com/sesstool/sesstool/bench"
 )
@@ -119,6 +121,80 @@ func httpTable(file string) error {
 		}
 		fmt.Printf("| %s: %s ÷ %s | %s | %.2f–%.2f | %s | %s | %s | %s |\n", tg.what, tg.a, tg.b,
 			fmtRatio(median(rs)), lo, hi, net, fmtRatio(median(roundRatios(a.perOp, b.perOp, nil))), need, met)
+	}
+	return nil
+}
+
+// httpCallgrind prints instructions per request of the HTTP rows, from
+// callgrind runs at lo and hi iterations (files HTTP.<name>.<n>x.cg), with
+// the same ratios as httpTable.
+func httpCallgrind(dir string, lo, hi int) error {
+	systems := bench.HTTPSystems()
+	for _, s := range systems {
+		if s.Close != nil {
+			defer s.Close()
+		}
+	}
+	ir := map[string]float64{}
+	allocs := map[string]*metric{}
+	for _, s := range systems {
+		base := filepath.Join(dir, "HTTP."+s.Name+".")
+		irLo, err1 := callgrindIr(base + strconv.Itoa(lo) + "x.cg")
+		irHi, err2 := callgrindIr(base + strconv.Itoa(hi) + "x.cg")
+		if err1 != nil || err2 != nil {
+			continue
+		}
+		ir[s.Name] = (irHi - irLo) / float64(hi-lo)
+		if out, err := os.ReadFile(base + strconv.Itoa(hi) + "x.txt"); err == nil {
+			tmp := table{}
+			parseResults(tmp, string(out))
+			allocs[s.Name] = tmp.lookup("HTTP", s.Name)
+		}
+	}
+	if len(ir) == 0 {
+		return fmt.Errorf("no callgrind results in %s", dir)
+	}
+	fmt.Printf("Callgrind: instructions per request = (Ir(%dx) − Ir(%dx)) / %d, GOMAXPROCS=1; user space only\n", hi, lo, hi-lo)
+	fmt.Println("(the kernel's work in system calls, such as gorilla FilesystemStore's file writes, is not counted).")
+	fmt.Println()
+	fmt.Println("| system | kind | mode | Ir/req | allocs | × sesstool | net of baseline × sesstool |")
+	fmt.Println("|---|---|---|--:|--:|--:|--:|")
+	ratio := func(a, b string, net bool) float64 {
+		x, okA := ir[a]
+		y, okB := ir[b]
+		if !okA || !okB {
+			return math.NaN()
+		}
+		if net {
+			base, ok := ir[httpBaseline]
+			if !ok {
+				return math.NaN()
+			}
+			x, y = x-base, y-base
+		}
+		return x / y
+	}
+	for _, s := range systems {
+		v, ok := ir[s.Name]
+		if !ok {
+			continue
+		}
+		fmt.Printf("| %s | %s | %s | %.0f | %s | %s | %s |\n", s.Name, s.Kind, s.Mode, v, fmtAllocs(allocs[s.Name]),
+			fmtRatio(ratio(s.Name, httpRefs[s.Mode], false)), fmtRatio(ratio(s.Name, httpRefs[s.Mode], true)))
+	}
+	fmt.Println()
+	fmt.Println("| target | Ir ratio | net of baseline | needed | met |")
+	fmt.Println("|---|--:|--:|--:|---|")
+	for _, tg := range httpTargets {
+		r := ratio(tg.a, tg.b, false)
+		if math.IsNaN(r) {
+			continue
+		}
+		need, met := "—", "—"
+		if tg.min > 0 {
+			need, met = fmt.Sprintf("≥ %.2f", tg.min), yesNo(r >= tg.min)
+		}
+		fmt.Printf("| %s: %s ÷ %s | %s | %s | %s | %s |\n", tg.what, tg.a, tg.b, fmtRatio(r), fmtRatio(ratio(tg.a, tg.b, true)), need, met)
 	}
 	return nil
 }

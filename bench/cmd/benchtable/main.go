@@ -8,6 +8,7 @@
 //	benchtable callgrind DIR         table from callgrind runs at two iteration counts
 //	benchtable httpnames             print every HTTP row's name, one a line
 //	benchtable http FILE             table from interleaved BenchmarkHTTP output
+//	benchtable http-callgrind DIR LO HI  the same from callgrind runs of BenchmarkHTTP
 //
 // In wall mode, FILE holds R rounds, each running every benchmark once; the
 // k-th result of a benchmark belongs to round k. A median is the median over
@@ -61,6 +62,16 @@ func main() {
 				s.Close()
 			}
 		}
+	case "http-callgrind":
+		if len(os.Args) != 5 {
+			usage()
+		}
+		lo, err1 := strconv.Atoi(os.Args[3])
+		hi, err2 := strconv.Atoi(os.Args[4])
+		if err1 != nil || err2 != nil || lo >= hi {
+			usage()
+		}
+		err = httpCallgrind(os.Args[2], lo, hi)
 	case "http":
 		if len(os.Args) != 3 {
 			usage()
@@ -86,7 +97,7 @@ func main() {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: benchtable names | wall FILE | callgrind DIR LO HI | httpnames | http FILE")
+	fmt.Fprintln(os.Stderr, "usage: benchtable names | wall FILE | callgrind DIR LO HI | httpnames | http FILE | http-callgrind DIR LO HI")
 	os.Exit(2)
 }
 
