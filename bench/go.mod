@@ -6,11 +6,13 @@ replace github.com/sesstool/sesstool => ../
 
 require (
 	aidanwoods.dev/go-paseto v1.6.0
+	github.com/alexedwards/scs/v2 v2.9.0
 	github.com/fernet/fernet-go v0.0.0-20240119011108-303da6aec611
 	github.com/fxamacker/cbor/v2 v2.10.0
 	github.com/go-jose/go-jose/v4 v4.1.9
 	github.com/golang-jwt/jwt/v5 v5.3.1
 	github.com/gorilla/securecookie v1.1.2
+	github.com/gorilla/sessions v1.4.0
 	github.com/sesstool/sesstool v0.0.0
 	golang.org/x/crypto v0.59.0
 )

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # run.sh — compare sesstool with its peers and floors on the one workload.
 #
-# Usage: bench/run.sh [wall|callgrind|profile]
+# Usage: bench/run.sh [wall|callgrind|profile|http|httpprofile|httpcallgrind]
 #
 #   wall       (default) interleaved wall-clock run: ROUNDS rounds, each running
 #              every system's Mint and Open once for BENCHTIME, in a new random
@@ -13,9 +13,18 @@
 #   profile    CPU and allocation profiles of sesstool's Mint and Open (default
 #              suite + CBOR, aes256gcm + JSON), as pprof -top listings, plus a
 #              callgrind inclusive listing of each.
+#   http       interleaved HTTP requests (BenchmarkHTTP): ROUNDS rounds, each
+#              running every HTTP row once for BENCHTIME in a new random
+#              order; CPU time per request (cpu-ns/op), wall clock and
+#              allocations; benchstat and a table of medians and ratios.
+#   httpprofile CPU and allocation profiles of sesstool's HTTP rows (client
+#              and server mode): pprof -top, and the request path's lines.
+#   httpcallgrind instructions per HTTP request under callgrind, as callgrind
+#              does for Mint and Open (system calls, such as the file
+#              writes of gorilla's FilesystemStore, are not counted).
 #
 # Output goes to bench/results/<UTC date>-<mode>.{txt,md} (and -raw.txt for
-# wall). Settings, from the environment: ROUNDS (20), BENCHTIME (100ms), LO
+# wall, http). Settings, from the environment: ROUNDS (20), BENCHTIME (100ms), LO
 # (100), HI (2000), JOBS (parallel valgrind runs, 2), ONLY (an extended regexp;
 # run only the systems whose names match it), PROFTIME (profile: 3s).
 #
@@ -26,13 +35,13 @@ set -euo pipefail
 
 mode=${1:-wall}
 case $mode in
-wall | callgrind | profile) ;;
+wall | callgrind | profile | http | httpprofile | httpcallgrind) ;;
 -h | --help | help)
-	sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '2,33p' "$0" | sed 's/^# \{0,1\}//'
 	exit 0
 	;;
 *)
-	echo "run.sh: unknown mode '$mode' (want wall, callgrind or profile)" >&2
+	echo "run.sh: unknown mode '$mode' (want wall, callgrind, profile, http, httpprofile or httpcallgrind)" >&2
 	exit 2
 	;;
 esac
@@ -52,7 +61,7 @@ stamp=$(date -u +%Y-%m-%d)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-if [[ $mode != wall ]] && ! command -v valgrind >/dev/null; then
+if [[ $mode == callgrind || $mode == profile || $mode == httpcallgrind ]] && ! command -v valgrind >/dev/null; then
 	echo "run.sh: valgrind is not installed; the $mode mode needs it." >&2
 	echo "run.sh: on Debian or Ubuntu: apt-get update && apt-get install -y valgrind" >&2
 	exit 1
@@ -61,7 +70,10 @@ fi
 echo "run.sh: building the test binary and benchtable" >&2
 go test -c -o "$work/bench.test" .
 go build -o "$work/benchtable" ./cmd/benchtable
-mapfile -t names < <("$work/benchtable" names | grep -E -- "$ONLY")
+case $mode in
+http | httpprofile | httpcallgrind) mapfile -t names < <("$work/benchtable" httpnames | grep -E -- "$ONLY") ;;
+*) mapfile -t names < <("$work/benchtable" names | grep -E -- "$ONLY") ;;
+esac
 if ((${#names[@]} == 0)); then
 	echo "run.sh: no system matches ONLY='$ONLY'" >&2
 	exit 2
@@ -76,7 +88,7 @@ header() {
 	echo "# $(go version)"
 	echo "# commit: $(git -C "$here" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$here/.." diff --quiet HEAD -- token keyring codec transform 2>/dev/null || echo ' (token/keyring/codec/transform have uncommitted changes)')"
 	echo "# systems: ${#names[@]}"
-	if [[ $mode == wall ]] && awk -v n="$(nproc)" '{exit !($1 > n)}' /proc/loadavg; then
+	if [[ $mode == wall || $mode == http ]] && awk -v n="$(nproc)" '{exit !($1 > n)}' /proc/loadavg; then
 		echo "# WARNING: the load average exceeds the $(nproc) cores: other processes took much of the CPU,"
 		echo "# so wall-clock ratios are unreliable (see the per-round ranges); trust the callgrind counts"
 	fi
@@ -115,9 +127,77 @@ wall)
 	cat "results/$stamp-wall.md"
 	;;
 
-callgrind)
+http)
+	raw=results/$stamp-http-raw.txt
+	header >"$raw"
+	echo "# rounds: $ROUNDS; benchtime: $BENCHTIME; GOMAXPROCS: default" >>"$raw"
+	for ((r = 1; r <= ROUNDS; r++)); do
+		echo "run.sh: round $r of $ROUNDS" >&2
+		echo "# round $r; load average: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$raw"
+		for n in $(printf '%s\n' "${names[@]}" | shuf); do
+			"$work/bench.test" -test.run '^$' -test.bench "^BenchmarkHTTP\$/^$n\$" \
+				-test.benchtime "$BENCHTIME" | grep -E '^(Benchmark|goos|goarch|pkg|cpu)' >>"$raw"
+		done
+	done
+	{
+		header
+		echo "# rounds: $ROUNDS; benchtime: $BENCHTIME; raw results: $(basename "$raw")"
+		echo
+		echo "## benchstat"
+		echo
+		go tool benchstat "$raw"
+		echo
+		echo "## table"
+		echo
+		"$work/benchtable" http "$raw"
+	} >"results/$stamp-http.txt"
+	{
+		header
+		echo "# rounds: $ROUNDS; benchtime: $BENCHTIME; raw results: $(basename "$raw")"
+		echo
+		"$work/benchtable" http "$raw"
+	} >"results/$stamp-http.md"
+	cat "results/$stamp-http.md"
+	;;
+
+httpprofile)
+	out=results/$stamp-httpprofile.txt
+	header >"$out"
+	for n in sesstool-client sesstool-server; do
+		echo "run.sh: profiling HTTP/$n" >&2
+		p=$work/HTTP.$n
+		"$work/bench.test" -test.run '^$' -test.bench "^BenchmarkHTTP\$/^$n\$" -test.benchtime "$PROFTIME" \
+			-test.cpuprofile "$p.cpu" >"$p.txt"
+		"$work/bench.test" -test.run '^$' -test.bench "^BenchmarkHTTP\$/^$n\$" -test.benchtime 20000x \
+			-test.memprofile "$p.mem" -test.memprofilerate 1 >/dev/null
+		{
+			echo
+			echo "################ HTTP/$n"
+			grep '^Benchmark' "$p.txt"
+			echo
+			echo "## CPU, flat (pprof -top)"
+			go tool pprof -top -nodecount 40 "$work/bench.test" "$p.cpu" 2>/dev/null
+			echo
+			echo "## CPU, cumulative (pprof -top -cum)"
+			go tool pprof -top -cum -nodecount 60 "$work/bench.test" "$p.cpu" 2>/dev/null
+			echo
+			echo "## allocations over 20000 requests, objects, by line (pprof -top -lines -sample_index=alloc_objects)"
+			go tool pprof -top -lines -sample_index=alloc_objects -nodecount 50 "$work/bench.test" "$p.mem" 2>/dev/null
+			echo
+			echo "## allocations over 20000 requests, bytes (pprof -top -sample_index=alloc_space)"
+			go tool pprof -top -sample_index=alloc_space -nodecount 30 "$work/bench.test" "$p.mem" 2>/dev/null
+		} >>"$out"
+	done
+	echo "run.sh: wrote $out" >&2
+	;;
+
+callgrind | httpcallgrind)
 	cg=$work/cg
 	mkdir -p "$cg"
+	ops="Mint Open" table=callgrind
+	if [[ $mode == httpcallgrind ]]; then
+		ops=HTTP table=http-callgrind
+	fi
 	# Go under valgrind 3.19: runtime.cputicks uses RDTSCP, which this
 	# valgrind does not decode (cpu.rdtscp=off makes it use RDTSC), and
 	# callgrind asserts on the signals of Go's asynchronous preemption
@@ -134,7 +214,7 @@ callgrind)
 	export -f run_one
 	export cg work
 	for n in "${names[@]}"; do
-		for op in Mint Open; do
+		for op in $ops; do
 			for it in "$HI" "$LO"; do
 				echo "$op $n $it"
 			done
@@ -152,15 +232,15 @@ callgrind)
 		echo
 		echo "## table"
 		echo
-		"$work/benchtable" callgrind "$cg" "$LO" "$HI"
-	} >"results/$stamp-callgrind.txt"
+		"$work/benchtable" "$table" "$cg" "$LO" "$HI"
+	} >"results/$stamp-$mode.txt"
 	{
 		header
 		echo "# valgrind: $(valgrind --version); GOMAXPROCS=1; LO=${LO}x HI=${HI}x"
 		echo
-		"$work/benchtable" callgrind "$cg" "$LO" "$HI"
-	} >"results/$stamp-callgrind.md"
-	cat "results/$stamp-callgrind.md"
+		"$work/benchtable" "$table" "$cg" "$LO" "$HI"
+	} >"results/$stamp-$mode.md"
+	cat "results/$stamp-$mode.md"
 	;;
 
 profile)

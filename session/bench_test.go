@@ -4,54 +4,87 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/sesstool/sesstool/ktor"
 	"github.com/sesstool/sesstool/session"
 )
 
-// BenchmarkManager measures a request's Load and Save of a small session
-// in a MemoryStore, with plain and signed IDs: the Manager's own cost,
-// since the store is a map.
+// BenchmarkManager measures one request through Middleware for a small
+// session, in each mode: server side in a MemoryStore with plain and signed
+// IDs, and client side (NewClientSide: XChaCha20-Poly1305, JSON). Each
+// iteration serves a request carrying the cookie of an earlier response
+// into a new httptest.ResponseRecorder:
+//
+//   - Middleware: a handler that does nothing, what every request costs;
+//   - Load: a handler that calls Load (Load's own cost is this minus
+//     Middleware);
+//   - LoadSave: a handler that calls Load, then Save of the loaded value
+//     (server side an Update of the store and no Set-Cookie; client side a
+//     new token in Set-Cookie).
+//
+// The store is a map, so this is the Manager's own cost; bench/ compares
+// whole requests with other libraries.
 func BenchmarkManager(b *testing.B) {
 	mac, err := ktor.NewMessageAuthentication([]byte("0123456789abcdef0123456789abcdef"), ktor.HmacSHA256)
 	if err != nil {
 		b.Fatal(err)
 	}
+	newServer := func(o session.Options) func() (*session.Manager[cart], error) {
+		return func() (*session.Manager[cart], error) { return session.New[cart](session.NewMemoryStore(nil), &o) }
+	}
+	value := cart{User: "alice", Items: []string{"book", "pen"}}
 	for _, bc := range []struct {
 		name string
-		o    session.Options
+		new  func() (*session.Manager[cart], error)
 	}{
-		{"plain", session.Options{}},
-		{"signed", session.Options{Transformer: mac}},
+		{"plain", newServer(session.Options{})},
+		{"signed", newServer(session.Options{Transformer: mac})},
+		{"client", func() (*session.Manager[cart], error) {
+			return session.NewClientSide[cart](newRing(b, time.Now()), nil)
+		}},
 	} {
-		m, err := session.New[cart](session.NewMemoryStore(nil), &bc.o)
+		m, err := bc.new()
 		if err != nil {
 			b.Fatal(err)
 		}
+		// Log in once, for the cookie that every measured request carries.
 		w := httptest.NewRecorder()
-		if err := m.Save(w, httptest.NewRequest("GET", "/", nil), cart{User: "alice", Items: []string{"book", "pen"}}); err != nil {
-			b.Fatal(err)
-		}
+		m.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if err := m.Renew(w, r, value); err != nil {
+				b.Fatal(err)
+			}
+		})).ServeHTTP(w, httptest.NewRequest("GET", "/", nil))
 		c := w.Result().Cookies()[0]
 		r := httptest.NewRequest("GET", "/", nil)
 		r.AddCookie(&http.Cookie{Name: c.Name, Value: c.Value})
-		b.Run(bc.name+"/Load", func(b *testing.B) {
-			b.ReportAllocs()
-			for b.Loop() {
-				if _, ok, err := m.Load(r); !ok || err != nil {
-					b.Fatal(ok, err)
-				}
+
+		load := func(r *http.Request) cart {
+			v, ok, err := m.Load(r)
+			if !ok || err != nil {
+				b.Fatal(ok, err)
 			}
-		})
-		b.Run(bc.name+"/Save", func(b *testing.B) {
-			b.ReportAllocs()
-			v := cart{User: "alice", Items: []string{"book", "pen"}}
-			for b.Loop() {
-				w := httptest.NewRecorder()
-				if err := m.Save(w, r, v); err != nil {
+			return v
+		}
+		for _, h := range []struct {
+			name string
+			f    http.HandlerFunc
+		}{
+			{"Middleware", func(http.ResponseWriter, *http.Request) {}},
+			{"Load", func(_ http.ResponseWriter, r *http.Request) { load(r) }},
+			{"LoadSave", func(w http.ResponseWriter, r *http.Request) {
+				if err := m.Save(w, r, load(r)); err != nil {
 					b.Fatal(err)
 				}
-			}
-		})
+			}},
+		} {
+			handler := m.Middleware(h.f)
+			b.Run(bc.name+"/"+h.name, func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					handler.ServeHTTP(httptest.NewRecorder(), r)
+				}
+			})
+		}
 	}
 }

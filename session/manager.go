@@ -374,9 +374,10 @@ func (m *Manager[T]) dropped(r *http.Request, err error) {
 // record it.
 func (m *Manager[T]) now() time.Time { return m.o.Now().Truncate(time.Second) }
 
-// requestState is what Middleware keeps for one request and Manager.
+// requestState is what Middleware keeps for one request and Manager. It
+// holds the request's responseWriter, so that both take one allocation.
 type requestState struct {
-	w *responseWriter
+	w responseWriter
 	// cleared is set by Clear: Load finds no session after it.
 	cleared bool
 	// id is the server-side session ID in use ("" none), meta its
@@ -391,8 +392,8 @@ type requestState struct {
 	// pending are the cookies that Middleware sets as the response
 	// starts: what Save, Renew or Clear sent, or a client-side session
 	// that Load re-issued. The last call wins.
-	pending []*http.Cookie
-	header  string // the header value to send, for Options.Header
+	pending []string // Set-Cookie lines
+	header  string   // the header value to send, for Options.Header
 	// chunks is the number of chunk cookies (Name.1, …) the request
 	// carried, so that Save and Clear can expire those it no longer uses.
 	chunks int
@@ -410,12 +411,12 @@ type meta struct {
 // re-issued session before the response starts. Managers of several
 // sessions compose: a.Middleware(b.Middleware(mux)).
 func (m *Manager[T]) Middleware(next http.Handler) http.Handler {
+	flush := m.flush // one method value for every request
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rw := &responseWriter{ResponseWriter: w}
-		st := &requestState{w: rw}
-		rw.before = append(rw.before, func() { m.flush(w, st) })
-		next.ServeHTTP(rw, r.WithContext(context.WithValue(r.Context(), m, st)))
-		rw.start()
+		st := &requestState{}
+		st.w = responseWriter{ResponseWriter: w, before: flush, st: st}
+		next.ServeHTTP(&st.w, r.WithContext(context.WithValue(r.Context(), m, st)))
+		st.w.start()
 	})
 }
 
@@ -426,7 +427,9 @@ func (m *Manager[T]) flush(w http.ResponseWriter, st *requestState) {
 		st.header = ""
 	}
 	for _, c := range st.pending {
-		http.SetCookie(w, c)
+		if c != "" { // as http.SetCookie does
+			w.Header().Add("Set-Cookie", c)
+		}
 	}
 	st.pending = nil
 }
@@ -436,11 +439,12 @@ func (m *Manager[T]) state(r *http.Request) *requestState {
 	return st
 }
 
-// responseWriter runs its before functions once, just before the response
-// starts.
+// responseWriter calls before(ResponseWriter, st) once, just before the
+// response starts. Each Middleware wraps the writer in its own.
 type responseWriter struct {
 	http.ResponseWriter
-	before  []func()
+	before  func(http.ResponseWriter, *requestState)
+	st      *requestState
 	started bool
 }
 
@@ -449,9 +453,7 @@ func (w *responseWriter) start() {
 		return
 	}
 	w.started = true
-	for _, f := range w.before {
-		f()
-	}
+	w.before(w.ResponseWriter, w.st)
 }
 
 func (w *responseWriter) WriteHeader(code int) {

@@ -7,11 +7,13 @@ import (
 	"time"
 )
 
-// cookie returns the session's cookie named name (the session's own, or
-// one of its chunks). maxAge > 0 is a persistent cookie of that many
-// seconds; 0 a browser-session cookie; < 0 deletes the cookie.
-func (m *Manager[T]) cookie(name, value string, maxAge int) *http.Cookie {
-	return &http.Cookie{
+// cookie returns the Set-Cookie line of the session's cookie named name
+// (the session's own, or one of its chunks), as http.SetCookie renders it.
+// maxAge > 0 is a persistent cookie of that many seconds; 0 a
+// browser-session cookie; < 0 deletes the cookie. The line is rendered
+// once, both to check its size and to send it.
+func (m *Manager[T]) cookie(name, value string, maxAge int) string {
+	c := http.Cookie{
 		Name:     name,
 		Value:    value,
 		Path:     m.o.Path,
@@ -21,6 +23,7 @@ func (m *Manager[T]) cookie(name, value string, maxAge int) *http.Cookie {
 		HttpOnly: true,
 		SameSite: m.o.SameSite,
 	}
+	return c.String()
 }
 
 // maxAge returns the Max-Age of a cookie that should last d (at least one
@@ -89,10 +92,6 @@ func (m *Manager[T]) countChunks(r *http.Request, st *requestState) {
 	}
 }
 
-// cookieSize is what a cookie takes, as RFC 6265 counts it for its 4096-byte
-// floor: its name, value and attributes, as Set-Cookie sends them.
-func cookieSize(c *http.Cookie) int { return len(c.String()) }
-
 // sendValue makes value the session that the response carries, in the
 // header or in a cookie (split into chunks if Options.Chunks allows and it
 // must), with the given Max-Age (see cookie). A cookie over MaxCookieSize,
@@ -103,9 +102,9 @@ func (m *Manager[T]) sendValue(st *requestState, value string, maxAge int) error
 		st.header, st.pending = value, nil
 		return nil
 	}
-	var cookies []*http.Cookie
+	var cookies []string
 	c := m.cookie(m.name, value, maxAge)
-	if n := cookieSize(c); n <= MaxCookieSize {
+	if n := len(c); n <= MaxCookieSize { // what the cookie takes, as RFC 6265 counts it: its name, value and attributes
 		cookies = append(cookies, c)
 	} else {
 		if m.o.Chunks <= 1 {
@@ -113,7 +112,7 @@ func (m *Manager[T]) sendValue(st *requestState, value string, maxAge int) error
 		}
 		// Every chunk's attributes are the same; its name is at most
 		// len(m.name)+3 bytes.
-		overhead := cookieSize(m.cookie(m.chunkName(MaxChunks), "", maxAge))
+		overhead := len(m.cookie(m.chunkName(MaxChunks), "", maxAge))
 		per := MaxCookieSize - overhead
 		need := (len(value) + per - 1) / per
 		if need > m.o.Chunks {

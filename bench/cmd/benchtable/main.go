@@ -6,11 +6,18 @@
 //	benchtable names                 print every benchmark sub-name, one a line
 //	benchtable wall FILE             table from interleaved `go test -bench` output
 //	benchtable callgrind DIR         table from callgrind runs at two iteration counts
+//	benchtable httpnames             print every HTTP row's name, one a line
+//	benchtable http FILE             table from interleaved BenchmarkHTTP output
+//	benchtable http-callgrind DIR LO HI  the same from callgrind runs of BenchmarkHTTP
 //
 // In wall mode, FILE holds R rounds, each running every benchmark once; the
 // k-th result of a benchmark belongs to round k. A median is the median over
 // rounds; a ratio is the median over rounds of the ratio measured within
 // the round, so that slow drift of the machine cancels.
+//
+// In http mode, FILE holds R rounds of BenchmarkHTTP, one result per row per
+// round, as in wall mode; the tables use cpu-ns/op (the process's CPU time
+// per request) as well as ns/op, and judge the HTTP targets on CPU time.
 //
 // In callgrind mode, DIR holds, for each benchmark, the callgrind output of
 // a run at -test.benchtime=<hi>x and one at <lo>x (files <Mint|Open>.<name>.
@@ -48,6 +55,28 @@ func main() {
 			usage()
 		}
 		err = wall(os.Args[2])
+	case "httpnames":
+		for _, s := range bench.HTTPSystems() {
+			fmt.Println(s.Name)
+			if s.Close != nil {
+				s.Close()
+			}
+		}
+	case "http-callgrind":
+		if len(os.Args) != 5 {
+			usage()
+		}
+		lo, err1 := strconv.Atoi(os.Args[3])
+		hi, err2 := strconv.Atoi(os.Args[4])
+		if err1 != nil || err2 != nil || lo >= hi {
+			usage()
+		}
+		err = httpCallgrind(os.Args[2], lo, hi)
+	case "http":
+		if len(os.Args) != 3 {
+			usage()
+		}
+		err = httpTable(os.Args[2])
 	case "callgrind":
 		if len(os.Args) != 5 {
 			usage()
@@ -68,7 +97,7 @@ func main() {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: benchtable names | wall FILE | callgrind DIR LO HI")
+	fmt.Fprintln(os.Stderr, "usage: benchtable names | wall FILE | callgrind DIR LO HI | httpnames | http FILE | http-callgrind DIR LO HI")
 	os.Exit(2)
 }
 
@@ -116,6 +145,7 @@ var floorOf = map[string]string{
 // or the single value (callgrind).
 type metric struct {
 	perOp  []float64 // ns/op or instructions/op
+	cpu    []float64 // cpu-ns/op (BenchmarkHTTP)
 	allocs []float64
 	bytes  []float64
 }
@@ -144,7 +174,7 @@ func (t table) lookup(op, name string) *metric {
 
 // resultRE matches a benchmark result line; the -N GOMAXPROCS suffix is
 // dropped from the name.
-var resultRE = regexp.MustCompile(`^Benchmark(Mint|Open)/([a-z0-9-]+?)(?:-\d+)?\s+\d+\s+(.*)$`)
+var resultRE = regexp.MustCompile(`^Benchmark(Mint|Open|HTTP)/([a-z0-9-]+?)(?:-\d+)?\s+\d+\s+(.*)$`)
 
 // parseResults adds every result line of text to t.
 func parseResults(t table, text string) {
@@ -163,6 +193,8 @@ func parseResults(t table, text string) {
 			switch f[i+1] {
 			case "ns/op":
 				met.perOp = append(met.perOp, v)
+			case "cpu-ns/op":
+				met.cpu = append(met.cpu, v)
 			case "allocs/op":
 				met.allocs = append(met.allocs, v)
 			case "B/op":
