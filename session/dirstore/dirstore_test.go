@@ -529,6 +529,7 @@ func TestMaxData(t *testing.T) {
 
 func TestNew(t *testing.T) {
 	base := t.TempDir()
+	t.Chdir(base) // for the relative directory
 	file := filepath.Join(base, "file")
 	if err := os.WriteFile(file, []byte("not a directory"), 0o600); err != nil {
 		t.Fatal(err)
@@ -541,7 +542,7 @@ func TestNew(t *testing.T) {
 	}{
 		{"existing directory", base, nil, ""},
 		{"new directories", filepath.Join(base, "a", "b"), &dirstore.Options{}, ""},
-		{"relative", ".", nil, ""},
+		{"relative", "rel", nil, ""},
 		{"a regular file", file, nil, "is not a directory"},
 		{"under a regular file", filepath.Join(file, "sub"), nil, "failed to"},
 		{"empty name", "", nil, "empty directory name"},
