@@ -66,6 +66,10 @@ type Store struct {
 	maxData int
 	maxAge  time.Duration
 	euid    int // the process's effective user ID, owner of everything in root
+	// sync flushes a temporary file to stable storage before its rename:
+	// (*os.File).Sync, which tests that need not wait for the disk
+	// replace (see export_test.go).
+	sync func(*os.File) error
 
 	// mu and lock (flock on the file lockName in the directory) serialize
 	// Update, Delete and the removal of expired files, within the process
@@ -120,7 +124,7 @@ func New(dir string, o *Options) (*Store, error) {
 	if dir == "" {
 		return nil, errors.New("session: dirstore: empty directory name; pass the directory to keep sessions in")
 	}
-	s := &Store{now: time.Now, maxData: DefaultMaxData, maxAge: DefaultMaxAge, euid: os.Geteuid()}
+	s := &Store{now: time.Now, maxData: DefaultMaxData, maxAge: DefaultMaxAge, euid: os.Geteuid(), sync: (*os.File).Sync}
 	if o != nil {
 		if o.Now != nil {
 			s.now = o.Now
@@ -399,7 +403,7 @@ func (s *Store) write(p string, data []byte, ttl time.Duration) error {
 		return fmt.Errorf("session: dirstore: failed to save session: %w", s.redact(err))
 	}
 	tmp := f.Name()
-	err = writeSync(f, data)
+	err = s.writeSync(f, data)
 	if err == nil {
 		err = os.Chtimes(tmp, mtime, mtime)
 	}
@@ -439,10 +443,10 @@ func (s *Store) createTemp(dir string) (*os.File, error) {
 }
 
 // writeSync writes data to f, syncs it to stable storage, and closes it.
-func writeSync(f *os.File, data []byte) error {
+func (s *Store) writeSync(f *os.File, data []byte) error {
 	_, err := f.Write(data)
 	if err == nil {
-		err = f.Sync()
+		err = s.sync(f)
 	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
