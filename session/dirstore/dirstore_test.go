@@ -817,7 +817,7 @@ func testConcurrentSharedDirectories(t *testing.T, maxAge time.Duration) {
 	ctx := context.Background()
 	s, dir, _ := newStore(t, &dirstore.Options{MaxAge: maxAge})
 	errs := make(chan error, 100)
-	n := 500 // catches a Save without retries (saveAttempts = 1) in 20 runs of 20 in memory, 10 of 10 on disk
+	n := 200 // catches a Save without retries (saveAttempts = 1) in 49 runs of 50 in memory, 10 of 10 on disk
 	if testing.Short() {
 		n = 50
 	}
