@@ -265,7 +265,8 @@ func check(ctx context.Context, id string) error {
 }
 
 // Load implements session.Store. It returns an error wrapping session.ErrTooLarge
-// for a file longer than Options.MaxData, and an error for anything at the
+// for a file longer than Options.MaxData, one wrapping ErrForeignFile for a
+// file that another user owns (on Unix), and an error for anything at the
 // session's path that is not a regular file, such as a symbolic link.
 func (s *Store) Load(ctx context.Context, id string) ([]byte, error) {
 	if err := check(ctx, id); err != nil {
@@ -353,7 +354,7 @@ func (s *Store) Save(ctx context.Context, id string, data []byte, ttl time.Durat
 // directory take it too (flock), except on platforms without it, where
 // only one process may write the directory; a Ktor service sharing the
 // directory does not take it, so a Ktor log-out can still race a Go
-// Update.
+// Update. Like Load, it refuses a file that another user owns.
 func (s *Store) Update(ctx context.Context, id string, data []byte, ttl time.Duration) error {
 	if err := s.checkSave(ctx, id, data, ttl); err != nil {
 		return err
