@@ -23,6 +23,19 @@ const DefaultMaxData = 64 << 10
 // session.DefaultTTL, the default of the Manager's Options.TTL.
 const DefaultMaxAge = 30 * time.Minute
 
+// ErrUnsafeDirectory is wrapped by the error of New for a directory, or a
+// lock file in it, that another local user could have used to plant
+// sessions: one that the process's effective user does not own, or that
+// its group or other users can write. The message says what to change.
+// The check is made on Unix only (see New).
+var ErrUnsafeDirectory = errors.New("session: dirstore: unsafe session directory")
+
+// ErrForeignFile is wrapped by the errors of Load and Update for a session
+// file that a user other than the process's effective user owns: another
+// local user may have planted it to choose a session's contents. The store
+// neither reads, replaces nor removes it. The check is made on Unix only.
+var ErrForeignFile = errors.New("session: dirstore: session file owned by another user")
+
 // Options configure a Store. The zero value, like a nil *Options, is
 // usable.
 type Options struct {
@@ -52,6 +65,11 @@ type Store struct {
 	now     func() time.Time
 	maxData int
 	maxAge  time.Duration
+	euid    int // the process's effective user ID, owner of everything in root
+	// sync flushes a temporary file to stable storage before its rename:
+	// (*os.File).Sync, which tests that need not wait for the disk
+	// replace (see export_test.go).
+	sync func(*os.File) error
 
 	// mu and lock (flock on the file lockName in the directory) serialize
 	// Update, Delete and the removal of expired files, within the process
@@ -83,13 +101,30 @@ const (
 
 // New returns a Store that keeps its sessions under dir, creating dir with
 // mode 0700 if it does not exist. It fails if dir exists and is not a
-// directory. A relative dir is made absolute first, so that the store does
-// not move if the process changes its working directory. o may be nil.
+// directory. A relative dir is made absolute first, and symbolic links in
+// it are resolved, so that the store does not move if the process changes
+// its working directory or someone changes a link later: the store uses,
+// and checks, the directory that dir leads to when New is called.
+//
+// On Unix, New refuses, with an error wrapping ErrUnsafeDirectory, a
+// directory that the process's effective user does not own or that its
+// group or other users can write (mode bits 0o022), and likewise the
+// store's lock file in it, since another local user could otherwise plant
+// sessions of their choice there. Load and Update refuse session files
+// that another user owns (ErrForeignFile). The directories above dir are
+// not checked: they must be writable only by trusted users (root and the
+// process's own user), as for any file a service trusts. Neither are the
+// session's subdirectories below dir, on each Load and Save; a file
+// planted through one is still refused by its owner. A Ktor service that
+// shares the directory must run as the same user. On other platforms, none
+// of these checks is made.
+//
+// o may be nil.
 func New(dir string, o *Options) (*Store, error) {
 	if dir == "" {
 		return nil, errors.New("session: dirstore: empty directory name; pass the directory to keep sessions in")
 	}
-	s := &Store{now: time.Now, maxData: DefaultMaxData, maxAge: DefaultMaxAge}
+	s := &Store{now: time.Now, maxData: DefaultMaxData, maxAge: DefaultMaxAge, euid: os.Geteuid(), sync: (*os.File).Sync}
 	if o != nil {
 		if o.Now != nil {
 			s.now = o.Now
@@ -111,10 +146,6 @@ func New(dir string, o *Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("session: dirstore: failed to resolve the directory: %w", err)
 	}
-	s.root, s.prefix = root, root
-	if !strings.HasSuffix(root, string(filepath.Separator)) {
-		s.prefix += string(filepath.Separator)
-	}
 	fi, err := os.Stat(root)
 	switch {
 	case err == nil && !fi.IsDir():
@@ -127,10 +158,67 @@ func New(dir string, o *Options) (*Store, error) {
 			return nil, fmt.Errorf("session: dirstore: failed to create the directory: %w", err)
 		}
 	}
+	if root, err = filepath.EvalSymlinks(root); err != nil {
+		return nil, fmt.Errorf("session: dirstore: failed to resolve the directory: %w", err)
+	}
+	if fi, err = os.Lstat(root); err != nil {
+		return nil, fmt.Errorf("session: dirstore: failed to open the directory: %w", err)
+	}
+	if !fi.IsDir() {
+		return nil, fmt.Errorf("session: dirstore: %s is not a directory; pass a directory, or a path that does not exist yet", root)
+	}
+	if err := s.checkSafe(root, fi); err != nil {
+		return nil, err
+	}
+	s.root, s.prefix = root, root
+	if !strings.HasSuffix(root, string(filepath.Separator)) {
+		s.prefix += string(filepath.Separator)
+	}
 	if s.lock, err = openLock(s.prefix + lockName); err != nil {
 		return nil, fmt.Errorf("session: dirstore: failed to open the lock file %s; remove whatever is there (it must be a regular file): %w", lockName, err)
 	}
+	fi, err = s.lock.Stat()
+	switch {
+	case err != nil:
+		err = fmt.Errorf("session: dirstore: failed to open the lock file %s: %w", lockName, err)
+	case !fi.Mode().IsRegular():
+		err = fmt.Errorf("session: dirstore: the lock file %s is not a regular file; remove it", s.prefix+lockName)
+	default:
+		err = s.checkSafe(s.prefix+lockName, fi)
+	}
+	if err != nil {
+		s.lock.Close()
+		return nil, err
+	}
 	return s, nil
+}
+
+// checkSafe returns an error wrapping ErrUnsafeDirectory if the directory
+// or lock file at p, which fi describes, is not the process's user's own,
+// or is writable by its group or other users.
+func (s *Store) checkSafe(p string, fi fs.FileInfo) error {
+	if !checksOwners {
+		return nil
+	}
+	if uid := owner(fi); uid != s.euid {
+		return fmt.Errorf("%w: %s is owned by user %d, not by this process's user %d; another user could have planted sessions in it: use a directory of this user's own, or have an administrator empty it and run chown %d %s", ErrUnsafeDirectory, p, uid, s.euid, s.euid, p)
+	}
+	if fi.Mode().Perm()&0o022 != 0 {
+		return fmt.Errorf("%w: %s has mode %v, which lets its group or other users write it; run chmod go-w %s, and remove any session in it that you did not write", ErrUnsafeDirectory, p, fi.Mode(), p)
+	}
+	return nil
+}
+
+// checkOwner returns an error wrapping ErrForeignFile if the session file
+// at p, which fi describes, is not the process's user's own.
+func (s *Store) checkOwner(op, p string, fi fs.FileInfo) error {
+	if !checksOwners {
+		return nil
+	}
+	if uid := owner(fi); uid != s.euid {
+		return fmt.Errorf("session: dirstore: failed to %s session: %w: %s is owned by user %d, not by this process's user %d; another user may have planted it: remove it, and check who can write the directory", op, ErrForeignFile, s.redactPath(p), uid, s.euid)
+	}
+	return nil
 }
 
 // Close releases the store's lock file. The store must not be used after.
@@ -177,7 +265,8 @@ func check(ctx context.Context, id string) error {
 }
 
 // Load implements session.Store. It returns an error wrapping session.ErrTooLarge
-// for a file longer than Options.MaxData, and an error for anything at the
+// for a file longer than Options.MaxData, one wrapping ErrForeignFile for a
+// file that another user owns (on Unix), and an error for anything at the
 // session's path that is not a regular file, such as a symbolic link.
 func (s *Store) Load(ctx context.Context, id string) ([]byte, error) {
 	if err := check(ctx, id); err != nil {
@@ -212,6 +301,9 @@ func (s *Store) Load(ctx context.Context, id string) ([]byte, error) {
 	}
 	if !fi.Mode().IsRegular() {
 		return nil, fmt.Errorf("session: dirstore: failed to load session: %s is not a regular file; remove it", s.redactPath(p))
+	}
+	if err := s.checkOwner("load", p, fi); err != nil {
+		return nil, err
 	}
 	if now := s.now(); s.expired(fi.ModTime(), now) {
 		f.Close()                 // before the removal, for Windows; the deferred Close is then a no-op
@@ -262,7 +354,7 @@ func (s *Store) Save(ctx context.Context, id string, data []byte, ttl time.Durat
 // directory take it too (flock), except on platforms without it, where
 // only one process may write the directory; a Ktor service sharing the
 // directory does not take it, so a Ktor log-out can still race a Go
-// Update.
+// Update. Like Load, it refuses a file that another user owns.
 func (s *Store) Update(ctx context.Context, id string, data []byte, ttl time.Duration) error {
 	if err := s.checkSave(ctx, id, data, ttl); err != nil {
 		return err
@@ -277,7 +369,11 @@ func (s *Store) Update(ctx context.Context, id string, data []byte, ttl time.Dur
 			return fmt.Errorf("session: dirstore: failed to update session: %w", s.redact(err))
 		case !fi.Mode().IsRegular():
 			return fmt.Errorf("session: dirstore: failed to update session: %s is not a regular file; remove it", s.redactPath(p))
-		case s.expired(fi.ModTime(), s.now()):
+		}
+		if err := s.checkOwner("update", p, fi); err != nil {
+			return err
+		}
+		if s.expired(fi.ModTime(), s.now()) {
 			return session.ErrNotFound
 		}
 		return s.write(p, data, ttl)
@@ -308,7 +404,7 @@ func (s *Store) write(p string, data []byte, ttl time.Duration) error {
 		return fmt.Errorf("session: dirstore: failed to save session: %w", s.redact(err))
 	}
 	tmp := f.Name()
-	err = writeSync(f, data)
+	err = s.writeSync(f, data)
 	if err == nil {
 		err = os.Chtimes(tmp, mtime, mtime)
 	}
@@ -348,10 +444,10 @@ func (s *Store) createTemp(dir string) (*os.File, error) {
 }
 
 // writeSync writes data to f, syncs it to stable storage, and closes it.
-func writeSync(f *os.File, data []byte) error {
+func (s *Store) writeSync(f *os.File, data []byte) error {
 	_, err := f.Write(data)
 	if err == nil {
-		err = f.Sync()
+		err = s.sync(f)
 	}
 	if cerr := f.Close(); err == nil {
 		err = cerr

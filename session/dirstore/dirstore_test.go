@@ -20,11 +20,38 @@ import (
 	"github.com/sesstool/sesstool/session/storetest"
 )
 
+// TestMain runs the tests in a memory file system, Linux's /dev/shm, when
+// there is one and TMPDIR does not choose a directory: a session's file
+// lies 16 to 63 directories deep, and the tests make and remove tens of
+// thousands of directories, which a disk's journal makes take half a
+// minute or more on a busy machine rather than a few seconds. Set TMPDIR
+// to run them on a disk's file system (TestLock checks the locking that
+// the wider races there would otherwise show more often).
+func TestMain(m *testing.M) {
+	os.Exit(runInMemory(m))
+}
+
+func runInMemory(m *testing.M) int {
+	if os.Getenv("TMPDIR") != "" {
+		return m.Run()
+	}
+	dir, err := os.MkdirTemp("/dev/shm", "dirstore-test-")
+	if err != nil {
+		return m.Run() // no /dev/shm here
+	}
+	defer os.RemoveAll(dir)
+	os.Setenv("TMPDIR", dir)
+	return m.Run()
+}
+
 // newClock returns a settable clock at the wall clock's whole second, so
 // that the modification times the store sets are plausible.
 func newClock() *storetest.Clock { return storetest.NewClock(time.Now().Truncate(time.Second)) }
 
-// newStore returns a store in a new directory, with its clock.
+// newStore returns a store in a new directory, with its clock. The store
+// does not flush its files to stable storage (see TestSync), which would
+// make the tests wait for the disk for no check: they do not crash the
+// machine.
 func newStore(t *testing.T, o *dirstore.Options) (*dirstore.Store, string, *storetest.Clock) {
 	t.Helper()
 	clk := newClock()
@@ -37,7 +64,70 @@ func newStore(t *testing.T, o *dirstore.Options) (*dirstore.Store, string, *stor
 	if err != nil {
 		t.Fatal(err)
 	}
+	dirstore.SetSync(s, noSync)
 	return s, dir, clk
+}
+
+// noSync is a flush that returns at once.
+func noSync(*os.File) error { return nil }
+
+// TestSync checks that Save and Update flush the whole session to stable
+// storage, in a temporary file beside the session's file, before renaming
+// it into place; and that a failed flush fails the write, leaving the
+// session as it was and no temporary file.
+func TestSync(t *testing.T) {
+	ctx := context.Background()
+	for _, op := range []string{"Save", "Update"} {
+		t.Run(op, func(t *testing.T) {
+			s, dir, _ := newStore(t, nil)
+			write := s.Save
+			if op == "Update" {
+				write = s.Update
+			}
+			id := session.NewID()
+			p := filepath.Join(dir, filepath.FromSlash(ktorPath(id)))
+			if err := s.Save(ctx, id, []byte("old"), time.Hour); err != nil {
+				t.Fatal(err)
+			}
+			var flushes int
+			var fail error
+			before, data := "old", "new"
+			dirstore.SetSync(s, func(f *os.File) error {
+				flushes++
+				if name := f.Name(); filepath.Dir(name) != filepath.Dir(p) || !strings.HasPrefix(filepath.Base(name), ".tmp-") {
+					t.Errorf("%s flushed %s; want a temporary file beside the session's", op, name)
+				}
+				if got, err := os.ReadFile(f.Name()); err != nil || string(got) != data {
+					t.Errorf("at the flush, the temporary file holds %q, %v; want all of %q", got, err, data)
+				}
+				if got, err := os.ReadFile(p); err != nil || string(got) != before {
+					t.Errorf("at the flush, the session's file holds %q, %v; want still %q: renamed before the flush", got, err, before)
+				}
+				return fail
+			})
+			if err := write(ctx, id, []byte(data), time.Hour); err != nil {
+				t.Fatal(err)
+			}
+			if flushes != 1 {
+				t.Errorf("%s flushed %d times; want once", op, flushes)
+			}
+			if got, err := s.Load(ctx, id); err != nil || string(got) != data {
+				t.Fatalf("Load after %s = %q, %v; want %q", op, got, err, data)
+			}
+
+			fail = errors.New("the disk is full")
+			before, data = "new", "newer"
+			if err := write(ctx, id, []byte(data), time.Hour); !errors.Is(err, fail) {
+				t.Fatalf("%s with a failing flush: %v; want its error", op, err)
+			}
+			if got, err := s.Load(ctx, id); err != nil || string(got) != before {
+				t.Errorf("Load after a failed %s = %q, %v; want the session as it was, %q", op, got, err, before)
+			}
+			if got, want := tree(t, dir), withParents(ktorPath(id)); !slices.Equal(got, want) {
+				t.Errorf("after a failed %s, the directory holds %q; want %q, no temporary file", op, got, want)
+			}
+		})
+	}
 }
 
 // tree returns the paths under dir, relative to it and with slashes, sorted,
@@ -136,6 +226,7 @@ func TestConformance(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
+				dirstore.SetSync(s, noSync) // as newStore
 				return s
 			}, storetest.Options{Advance: clk.Advance, MaxData: dirstore.DefaultMaxData})
 		})
@@ -529,6 +620,7 @@ func TestMaxData(t *testing.T) {
 
 func TestNew(t *testing.T) {
 	base := t.TempDir()
+	t.Chdir(base) // for the relative directory
 	file := filepath.Join(base, "file")
 	if err := os.WriteFile(file, []byte("not a directory"), 0o600); err != nil {
 		t.Fatal(err)
@@ -541,7 +633,7 @@ func TestNew(t *testing.T) {
 	}{
 		{"existing directory", base, nil, ""},
 		{"new directories", filepath.Join(base, "a", "b"), &dirstore.Options{}, ""},
-		{"relative", ".", nil, ""},
+		{"relative", "rel", nil, ""},
 		{"a regular file", file, nil, "is not a directory"},
 		{"under a regular file", filepath.Join(file, "sub"), nil, "failed to"},
 		{"empty name", "", nil, "empty directory name"},
@@ -725,7 +817,7 @@ func testConcurrentSharedDirectories(t *testing.T, maxAge time.Duration) {
 	ctx := context.Background()
 	s, dir, _ := newStore(t, &dirstore.Options{MaxAge: maxAge})
 	errs := make(chan error, 100)
-	n := 500 // catches a Save without retries nine times out of ten
+	n := 200 // catches a Save without retries (saveAttempts = 1) in 49 runs of 50 in memory, 10 of 10 on disk
 	if testing.Short() {
 		n = 50
 	}

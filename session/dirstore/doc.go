@@ -80,6 +80,27 @@
 // error, while this package stores and returns empty sessions like any
 // other.
 //
+// # Ownership and permissions
+//
+// A session's file is found by its ID alone, so whoever can write the
+// directory can plant a session of their choice, under an ID that they
+// then send as a cookie. On Unix, [New] therefore refuses,
+// with [ErrUnsafeDirectory], a directory that the process's effective user
+// does not own, or that its group or other users can write (fix it with
+// chown, or chmod go-w, as the message says), and a lock file in it that
+// is not the user's own or is writable by others. New resolves symbolic
+// links in the path once, and the store keeps using, and has checked, the
+// directory they led to. [Store.Load] and [Store.Update] refuse a session
+// file that another user owns, with [ErrForeignFile], and leave it alone,
+// wherever it is below the directory: a file planted in a directory that
+// another user made before the directory was locked down is refused by its
+// owner. A Ktor service sharing the directory must run as the same user.
+//
+// The directories above the store's directory are not checked: as for
+// any file a service trusts, only root and the service's user should be
+// able to write them. On platforms other than Unix, none of these checks
+// is made; protect the directory with the platform's own access control.
+//
 // # Concurrency
 //
 // A Store is safe for concurrent use, and several processes may share a
