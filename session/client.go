@@ -76,29 +76,30 @@ type tokenMode[T any] struct {
 	minter *token.Minter
 }
 
-func (c *tokenMode[T]) load(r *http.Request, st *requestState) (v T, ok bool, err error) {
-	if st.value != nil {
-		return *st.value.(*T), true, nil
+func (c *tokenMode[T]) load(r *http.Request, st *state[T]) (ok bool, err error) {
+	if st.has {
+		return true, nil
 	}
-	tok := c.m.readValue(r, st, MaxCookieSize*max(1, c.m.o.Chunks))
+	tok := c.m.readValue(r, &st.requestState, MaxCookieSize*max(1, c.m.o.Chunks))
 	if tok == "" {
-		return v, false, nil
+		return false, nil
 	}
-	var env envelope[T]
-	claims, err := c.minter.Open(tok, &env)
+	st.env = envelope[T]{} // Unmarshal fills in only what the payload has
+	env := &st.env
+	claims, err := c.minter.Open(tok, env)
 	if err != nil {
 		if e, ok := errors.AsType[*token.Error](err); ok && e.Stage == token.StagePayload {
 			c.m.dropped(r, err)
 		}
-		return v, false, nil
+		return false, nil
 	}
 	now := c.m.now()
 	md := meta{created: time.Unix(env.C, 0), remember: env.R}
 	end := md.created.Add(c.m.o.Lifetime)
 	if !now.Before(end) {
-		return v, false, nil
+		return false, nil
 	}
-	st.meta, st.value = md, &env.V
+	st.meta, st.has = md, true
 	// Re-issue when that moves the expiry by half the idle timeout or
 	// more (never on every request, nor near the absolute end), or to move
 	// the session to the primary key.
@@ -109,9 +110,9 @@ func (c *tokenMode[T]) load(r *http.Request, st *requestState) (v T, ok bool, er
 	if claims.Rewrap || next.Sub(claims.ExpiresAt) >= c.m.o.IdleTimeout/2 {
 		// A session that fitted when it was sealed fits again, unless the
 		// Options changed; then it simply is not re-issued.
-		_ = c.seal(st, &env, md, now)
+		_ = c.seal(&st.requestState, env, md, now)
 	}
-	return env.V, true, nil
+	return true, nil
 }
 
 // seal sends env as the response's session.
@@ -127,27 +128,32 @@ func (c *tokenMode[T]) seal(st *requestState, env *envelope[T], md meta, now tim
 	return c.m.sendValue(st, tok, maxAge(ttl, md.remember))
 }
 
-func (c *tokenMode[T]) save(r *http.Request, st *requestState, v T, begin, remember bool) error {
+func (c *tokenMode[T]) save(r *http.Request, st *state[T], v T, begin, remember bool) error {
 	now := c.m.now()
-	if !begin && st.value == nil && !st.cleared {
+	if !begin && !st.has && !st.cleared {
 		// Saving without a Load: keep the start of the request's session,
 		// if it has one.
-		if _, _, err := c.load(r, st); err != nil {
+		if _, err := c.load(r, st); err != nil {
 			return err
 		}
 	}
 	md := st.meta
-	if begin || st.value == nil {
+	if begin || !st.has {
 		md = meta{created: now, remember: remember}
 	}
 	if err := c.checkSize(v); err != nil {
 		return err
 	}
-	env := envelope[T]{V: v, C: md.created.Unix(), R: md.remember}
-	if err := c.seal(st, &env, md, now); err != nil {
+	// Seal from the request's state, which Mint's interface argument
+	// would otherwise copy to the heap; put back what was there if
+	// sealing fails, for the Loads after.
+	old := st.env
+	st.env = envelope[T]{V: v, C: md.created.Unix(), R: md.remember}
+	if err := c.seal(&st.requestState, &st.env, md, now); err != nil {
+		st.env = old
 		return err
 	}
-	st.meta, st.value, st.cleared = md, &env.V, false
+	st.meta, st.has, st.cleared = md, true, false
 	return nil
 }
 
@@ -166,8 +172,8 @@ func (c *tokenMode[T]) checkSize(v T) error {
 	return nil
 }
 
-func (c *tokenMode[T]) clear(r *http.Request, st *requestState) error {
-	c.m.dropValue(r, st)
+func (c *tokenMode[T]) clear(r *http.Request, st *state[T]) error {
+	c.m.dropValue(r, &st.requestState)
 	return nil
 }
 
@@ -216,36 +222,33 @@ type ktorMode[T any] struct {
 	t transform.Transformer
 }
 
-func (k *ktorMode[T]) load(r *http.Request, st *requestState) (v T, ok bool, err error) {
-	if st.value != nil {
-		return *st.value.(*T), true, nil
+func (k *ktorMode[T]) load(r *http.Request, st *state[T]) (ok bool, err error) {
+	if st.has {
+		return true, nil
 	}
-	value := k.m.readValue(r, st, MaxCookieSize)
+	value := k.m.readValue(r, &st.requestState, MaxCookieSize)
 	if value == "" {
-		return v, false, nil
+		return false, nil
 	}
 	if !k.m.o.Header {
 		if value, err = ktor.DecodeCookieValue(value, ktor.URIEncoding); err != nil {
-			return v, false, nil
+			return false, nil
 		}
 	}
 	data, err := k.t.Read(nil, []byte(value))
 	if err != nil || len(data) > k.m.o.MaxDataSize {
-		return v, false, nil
+		return false, nil
 	}
-	if err := k.m.codec.Unmarshal(data, &v); err != nil {
-		var zero T
+	st.env.V = *new(T)
+	if err := k.m.codec.Unmarshal(data, &st.env.V); err != nil {
 		k.m.dropped(r, err)
-		return zero, false, nil
+		return false, nil
 	}
-	st.value = &v
-	return v, true, nil
+	st.has = true
+	return true, nil
 }
 
-func (k *ktorMode[T]) save(r *http.Request, st *requestState, v T, begin, remember bool) error {
-	if !begin && st.value == nil && !st.cleared {
-		k.load(r, st) // for the remember flag of a session that has one: none in Ktor's format
-	}
+func (k *ktorMode[T]) save(r *http.Request, st *state[T], v T, begin, remember bool) error {
 	data, err := k.m.codec.Marshal(v)
 	if err != nil {
 		return fmt.Errorf("session: failed to encode the session with codec %s: %w", k.m.codec.Name(), err)
@@ -259,14 +262,14 @@ func (k *ktorMode[T]) save(r *http.Request, st *requestState, v T, begin, rememb
 			return fmt.Errorf("session: the transformed session cannot be put in a cookie: %w", err)
 		}
 	}
-	if err := k.m.sendValue(st, value, maxAge(k.m.o.IdleTimeout, remember)); err != nil {
+	if err := k.m.sendValue(&st.requestState, value, maxAge(k.m.o.IdleTimeout, remember)); err != nil {
 		return err
 	}
-	st.value, st.cleared = &v, false
+	st.env.V, st.has, st.cleared = v, true, false
 	return nil
 }
 
-func (k *ktorMode[T]) clear(r *http.Request, st *requestState) error {
-	k.m.dropValue(r, st)
+func (k *ktorMode[T]) clear(r *http.Request, st *state[T]) error {
+	k.m.dropValue(r, &st.requestState)
 	return nil
 }

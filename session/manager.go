@@ -180,12 +180,13 @@ type Manager[T any] struct {
 type mode[T any] interface {
 	// load reads the request's session into st; ok is false when there is
 	// none.
-	load(r *http.Request, st *requestState) (v T, ok bool, err error)
+	// The value goes to st.env.V.
+	load(r *http.Request, st *state[T]) (ok bool, err error)
 	// save stores v as the request's session, beginning a new one when
 	// begin is set (Renew).
-	save(r *http.Request, st *requestState, v T, begin bool, remember bool) error
+	save(r *http.Request, st *state[T], v T, begin bool, remember bool) error
 	// clear ends the request's session.
-	clear(r *http.Request, st *requestState) error
+	clear(r *http.Request, st *state[T]) error
 }
 
 // newManager checks and completes o, for both modes.
@@ -296,7 +297,10 @@ func (m *Manager[T]) Load(r *http.Request) (v T, ok bool, err error) {
 	if st.cleared {
 		return v, false, nil
 	}
-	return m.mode.load(r, st)
+	if ok, err = m.mode.load(r, st); !ok {
+		return v, false, err
+	}
+	return st.env.V, true, nil
 }
 
 // Save stores v as the request's session. A request with a live session
@@ -348,12 +352,12 @@ func (m *Manager[T]) Clear(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	st.cleared, st.value, st.pending = true, nil, nil
+	st.cleared, st.has, st.pending = true, false, nil
 	return m.mode.clear(r, st)
 }
 
 // writable returns the request's state, if headers can still be set.
-func (m *Manager[T]) writable(r *http.Request) (*requestState, error) {
+func (m *Manager[T]) writable(r *http.Request) (*state[T], error) {
 	st := m.state(r)
 	switch {
 	case st == nil:
@@ -386,9 +390,6 @@ type requestState struct {
 	id     string
 	meta   meta
 	loaded bool
-	// value is the client-side session that Load decoded or Save stored
-	// in this request (a *T), for the Loads after it.
-	value any
 	// pending are the cookies that Middleware sets as the response
 	// starts: what Save, Renew or Clear sent, or a client-side session
 	// that Load re-issued. The last call wins.
@@ -397,6 +398,18 @@ type requestState struct {
 	// chunks is the number of chunk cookies (Name.1, …) the request
 	// carried, so that Save and Clear can expire those it no longer uses.
 	chunks int
+}
+
+// state is a request's requestState with room for the session's value, so
+// that decoding it takes no allocation of its own.
+type state[T any] struct {
+	requestState
+	// env.V is the value Load decoded; client side, env is the whole
+	// payload of the token.
+	env envelope[T]
+	// has is set, client side, when env.V holds the session that Load
+	// decoded or Save stored in this request, for the Loads after it.
+	has bool
 }
 
 // meta is what a session records beside its value.
@@ -413,8 +426,8 @@ type meta struct {
 func (m *Manager[T]) Middleware(next http.Handler) http.Handler {
 	flush := m.flush // one method value for every request
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		st := &requestState{}
-		st.w = responseWriter{ResponseWriter: w, before: flush, st: st}
+		st := &state[T]{}
+		st.w = responseWriter{ResponseWriter: w, before: flush, st: &st.requestState}
 		next.ServeHTTP(&st.w, r.WithContext(context.WithValue(r.Context(), m, st)))
 		st.w.start()
 	})
@@ -434,8 +447,8 @@ func (m *Manager[T]) flush(w http.ResponseWriter, st *requestState) {
 	st.pending = nil
 }
 
-func (m *Manager[T]) state(r *http.Request) *requestState {
-	st, _ := r.Context().Value(m).(*requestState)
+func (m *Manager[T]) state(r *http.Request) *state[T] {
+	st, _ := r.Context().Value(m).(*state[T])
 	return st
 }
 

@@ -26,6 +26,7 @@ type countingStore struct {
 	session.Store
 	loads, saves, updates, deletes atomic.Int32
 	fail                           error
+	failDelete                     error // Delete alone fails with it
 }
 
 func (s *countingStore) Load(ctx context.Context, id string) ([]byte, error) {
@@ -48,6 +49,9 @@ func (s *countingStore) Delete(ctx context.Context, id string) error {
 	s.deletes.Add(1)
 	if s.fail != nil {
 		return s.fail
+	}
+	if s.failDelete != nil {
+		return s.failDelete
 	}
 	return s.Store.Delete(ctx, id)
 }
@@ -351,8 +355,33 @@ func TestStoreFailures(t *testing.T) {
 	}
 }
 
+// TestRenewDeletesTheOldSessionFirst: when the old session cannot be
+// deleted, Renew begins no new one and sends nothing, so a planted ID never
+// ends up beside a fresh log-in.
+func TestRenewDeletesTheOldSessionFirst(t *testing.T) {
+	m, store := newManager(t, nil)
+	b := newJar()
+	w, err := renew(m, b.request("/"), cart{User: "alice"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.keep(w)
+	store.failDelete = errors.New("connection reset")
+	saves := store.saves.Load()
+	w, err = renew(m, b.request("/"), cart{User: "alice", Items: []string{"admin"}})
+	if !errors.Is(err, store.failDelete) {
+		t.Fatalf("Renew with a failing Delete: %v", err)
+	}
+	if set := setCookies(w); set != "" {
+		t.Fatalf("the failed Renew sent %q", set)
+	}
+	if store.saves.Load() != saves {
+		t.Fatal("the failed Renew stored a new session")
+	}
+}
+
 func TestDataLimits(t *testing.T) {
-	m, store := newManager(t, &session.Options{MaxDataSize: 100})
+	m, _ := newManager(t, &session.Options{MaxDataSize: 100})
 	err := second(save(m, request(nil), cart{User: strings.Repeat("x", 200)}))
 	if !errors.Is(err, session.ErrTooLarge) {
 		t.Fatalf("Save of 200 bytes with MaxDataSize 100: %v; want ErrTooLarge", err)
@@ -362,7 +391,7 @@ func TestDataLimits(t *testing.T) {
 	// to the Logger.
 	var logged strings.Builder
 	logger := slog.New(slog.NewTextHandler(&logged, nil))
-	m, store = newManager(t, &session.Options{MaxDataSize: 100, RawStore: true, Logger: logger})
+	m, store := newManager(t, &session.Options{MaxDataSize: 100, RawStore: true, Logger: logger})
 	ctx := context.Background()
 	for _, tc := range []struct {
 		data    string

@@ -96,9 +96,10 @@ func (s *serverMode[T]) ttl(md meta, now time.Time) time.Duration {
 	return min(s.m.o.IdleTimeout, md.created.Add(s.m.o.Lifetime).Sub(now))
 }
 
-// fetch loads the session id from the store: ok is false when there is no
-// live session under id, or one that no longer decodes (reported).
-func (s *serverMode[T]) fetch(r *http.Request, id string, now time.Time) (v T, md meta, rec []byte, ok bool, err error) {
+// fetch loads the session id from the store into *v: ok is false when
+// there is no live session under id, or one that no longer decodes
+// (reported).
+func (s *serverMode[T]) fetch(r *http.Request, id string, now time.Time, v *T) (md meta, rec []byte, ok bool, err error) {
 	rec, err = s.store.Load(r.Context(), id)
 	limit := s.m.o.MaxDataSize
 	if !s.m.o.RawStore {
@@ -106,76 +107,74 @@ func (s *serverMode[T]) fetch(r *http.Request, id string, now time.Time) (v T, m
 	}
 	switch {
 	case errors.Is(err, ErrNotFound):
-		return v, md, nil, false, nil
+		return md, nil, false, nil
 	case err != nil:
-		return v, md, nil, false, fmt.Errorf("session: failed to load the session: %w", err)
+		return md, nil, false, fmt.Errorf("session: failed to load the session: %w", err)
 	case len(rec) > limit:
-		return v, md, nil, false, fmt.Errorf("%w: the store holds %d bytes; the limit is %d (Options.MaxDataSize)", ErrTooLarge, len(rec), s.m.o.MaxDataSize)
+		return md, nil, false, fmt.Errorf("%w: the store holds %d bytes; the limit is %d (Options.MaxDataSize)", ErrTooLarge, len(rec), s.m.o.MaxDataSize)
 	}
 	data := rec
 	if !s.m.o.RawStore {
 		if md, data, err = parseRecord(rec); err != nil {
 			s.m.dropped(r, err)
-			return v, md, nil, false, nil
+			return md, nil, false, nil
 		}
 		if !now.Before(md.created.Add(s.m.o.Lifetime)) {
-			return v, md, nil, false, nil // past its absolute end: the store's TTL will drop it
+			return md, nil, false, nil // past its absolute end: the store's TTL will drop it
 		}
 	}
-	if err := s.m.codec.Unmarshal(data, &v); err != nil {
-		var zero T
+	*v = *new(T) // Unmarshal fills in only what the data has
+	if err := s.m.codec.Unmarshal(data, v); err != nil {
 		s.m.dropped(r, err)
-		return zero, md, nil, false, nil
+		return md, nil, false, nil
 	}
-	return v, md, rec, true, nil
+	return md, rec, true, nil
 }
 
-func (s *serverMode[T]) load(r *http.Request, st *requestState) (v T, ok bool, err error) {
+func (s *serverMode[T]) load(r *http.Request, st *state[T]) (ok bool, err error) {
 	id := st.id
 	if !st.loaded {
 		if id = s.m.requestID(r); id == "" {
-			return v, false, nil
+			return false, nil
 		}
 	}
 	now := s.m.now()
-	v, md, rec, ok, err := s.fetch(r, id, now)
+	md, rec, ok, err := s.fetch(r, id, now, &st.env.V)
 	if !ok || err != nil {
 		st.id, st.loaded = "", false
-		return v, false, err
+		return false, err
 	}
 	st.id, st.meta, st.loaded = id, md, true
 	if s.m.o.RawStore || now.Sub(md.touched) < s.m.o.TouchInterval {
-		return v, true, nil
+		return true, nil
 	}
 	// Touch: push the idle end back, rewriting only the last-write time.
 	md.touched = now
 	ttl := s.ttl(md, now)
 	if ttl < MinTTL {
 		st.id, st.loaded = "", false
-		return v, false, nil
+		return false, nil
 	}
 	binary.BigEndian.PutUint64(rec[10:], uint64(now.Unix()))
 	switch err := s.store.Update(r.Context(), id, rec, ttl); {
 	case errors.Is(err, ErrNotFound):
-		var zero T
 		st.id, st.loaded = "", false
-		return zero, false, nil // ended since the Load above
+		return false, nil // ended since the Load above
 	case err != nil:
-		var zero T
-		return zero, false, fmt.Errorf("session: failed to extend the session: %w", err)
+		return false, fmt.Errorf("session: failed to extend the session: %w", err)
 	}
 	st.meta = md
-	return v, true, nil
+	return true, nil
 }
 
-func (s *serverMode[T]) save(r *http.Request, st *requestState, v T, begin, remember bool) error {
+func (s *serverMode[T]) save(r *http.Request, st *state[T], v T, begin, remember bool) error {
 	now := s.m.now()
 	if !begin {
 		if !st.loaded && !st.cleared {
 			// The handler saves without having loaded: find the request's
 			// live session, if any, to keep its ID and start.
 			if id := s.m.requestID(r); id != "" {
-				_, md, _, ok, err := s.fetch(r, id, now)
+				md, _, ok, err := s.fetch(r, id, now, &st.env.V)
 				if err != nil {
 					return err
 				}
@@ -205,6 +204,15 @@ func (s *serverMode[T]) save(r *http.Request, st *requestState, v T, begin, reme
 	if err != nil {
 		return err
 	}
+	if begin && old != "" {
+		// The old session goes first: if that fails, nothing changed; if
+		// the Save below fails, the user is logged out, never left in a
+		// session whose ID an attacker may have planted.
+		if err := s.store.Delete(r.Context(), old); err != nil {
+			return fmt.Errorf("session: failed to delete the old session, so no new one was begun: %w", err)
+		}
+		st.id, st.loaded = "", false
+	}
 	if err := s.store.Save(r.Context(), id, rec, s.ttl(md, now)); err != nil {
 		return fmt.Errorf("session: failed to save the session: %w", err)
 	}
@@ -213,19 +221,11 @@ func (s *serverMode[T]) save(r *http.Request, st *requestState, v T, begin, reme
 	if s.m.o.RawStore {
 		age = maxAge(s.m.o.IdleTimeout, remember)
 	}
-	if err := s.m.sendValue(st, value, age); err != nil {
-		return err
-	}
-	if begin && old != "" {
-		if err := s.store.Delete(r.Context(), old); err != nil {
-			return fmt.Errorf("session: saved the session under a new ID, but failed to delete the old one: %w", err)
-		}
-	}
-	return nil
+	return s.m.sendValue(&st.requestState, value, age)
 }
 
 // update stores v in the live session st.id, unless it has ended.
-func (s *serverMode[T]) update(r *http.Request, st *requestState, v T, now time.Time) error {
+func (s *serverMode[T]) update(r *http.Request, st *state[T], v T, now time.Time) error {
 	md := st.meta
 	md.touched = now
 	ttl := s.ttl(md, now)
@@ -252,18 +252,18 @@ func (s *serverMode[T]) update(r *http.Request, st *requestState, v T, now time.
 		if err != nil {
 			return err
 		}
-		return s.m.sendValue(st, value, maxAge(s.m.o.IdleTimeout, md.remember))
+		return s.m.sendValue(&st.requestState, value, maxAge(s.m.o.IdleTimeout, md.remember))
 	}
 	return nil
 }
 
-func (s *serverMode[T]) clear(r *http.Request, st *requestState) error {
+func (s *serverMode[T]) clear(r *http.Request, st *state[T]) error {
 	id := st.id
 	if !st.loaded {
 		id = s.m.requestID(r)
 	}
 	st.id, st.loaded = "", false
-	s.m.dropValue(r, st)
+	s.m.dropValue(r, &st.requestState)
 	if id == "" {
 		return nil
 	}
@@ -294,8 +294,8 @@ func (m *Manager[T]) requestID(r *http.Request) string {
 	var value string
 	if m.o.Header {
 		value = r.Header.Get(m.name)
-	} else if c, err := r.Cookie(m.name); err == nil {
-		value = c.Value
+	} else {
+		value, _ = requestCookie(r, m.name)
 	}
 	if value == "" || len(value) > maxTransportValue {
 		return ""

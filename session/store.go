@@ -17,10 +17,12 @@ var ErrNotFound = errors.New("session: no such session")
 // because an ID may name a file or a key.
 var ErrInvalidID = errors.New("session: invalid session ID")
 
-// ErrTooLarge is wrapped by the errors that Manager.Save and Manager.Renew
-// return for a value whose encoding exceeds Options.MaxDataSize, that
-// Manager.Load returns for stored data past it, and that the stores in this
-// module return for data past their own limits.
+// ErrTooLarge is wrapped by the errors that Manager.Save, Manager.Renew and
+// Manager.RenewWith return for a value whose encoding exceeds
+// Options.MaxDataSize, or whose cookie would exceed MaxCookieSize (client
+// side; nothing is sent), that Manager.Load returns for stored data past
+// MaxDataSize, and that the stores in this module return for data past
+// their own limits.
 var ErrTooLarge = errors.New("session: session data too large")
 
 // A Store keeps session data on the server, by session ID. Implementations

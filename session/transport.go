@@ -3,7 +3,9 @@ package session
 import (
 	"fmt"
 	"net/http"
+	"net/textproto"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -54,25 +56,24 @@ func (m *Manager[T]) readValue(r *http.Request, st *requestState, limit int) str
 		}
 		return v
 	}
-	c, err := r.Cookie(m.name)
-	if err != nil || len(c.Value) > limit {
+	v, ok := requestCookie(r, m.name)
+	if !ok || len(v) > limit {
 		return ""
 	}
 	if m.o.Chunks <= 1 {
-		return c.Value
+		return v
 	}
-	v := c.Value
 	st.chunks = 0
 	for i := 1; i < m.o.Chunks; i++ {
-		c, err := r.Cookie(m.chunkName(i))
-		if err != nil {
+		c, ok := requestCookie(r, m.chunkName(i))
+		if !ok {
 			break
 		}
 		st.chunks = i
-		if len(v)+len(c.Value) > limit {
+		if len(v)+len(c) > limit {
 			return ""
 		}
-		v += c.Value
+		v += c
 	}
 	return v
 }
@@ -85,7 +86,7 @@ func (m *Manager[T]) countChunks(r *http.Request, st *requestState) {
 	}
 	st.chunks = 0
 	for i := 1; i < m.o.Chunks; i++ {
-		if _, err := r.Cookie(m.chunkName(i)); err != nil {
+		if _, ok := requestCookie(r, m.chunkName(i)); !ok {
 			return
 		}
 		st.chunks = i
@@ -148,4 +149,58 @@ func (m *Manager[T]) dropValue(r *http.Request, st *requestState) {
 		st.pending = append(st.pending, m.cookie(m.chunkName(i), "", -1))
 	}
 	st.chunks = 0
+}
+
+// maxCookies is net/http's default bound on the cookies of a request
+// (GODEBUG httpcookiemaxnum): past it, Request.Cookie finds none.
+const maxCookies = 3000
+
+// requestCookie returns the value of the first valid cookie named name in
+// r, exactly as r.Cookie(name) would (FuzzRequestCookie holds it to that),
+// without the two allocations of r.Cookie, which parses every cookie of the
+// request into a slice.
+func requestCookie(r *http.Request, name string) (string, bool) {
+	if !validName(name) {
+		return "", false
+	}
+	lines := r.Header["Cookie"]
+	n := 0
+	for _, line := range lines {
+		n += strings.Count(line, ";") + 1
+	}
+	if n > maxCookies {
+		return "", false
+	}
+	for _, line := range lines {
+		line = textproto.TrimString(line)
+		var part string
+		for len(line) > 0 {
+			part, line, _ = strings.Cut(line, ";")
+			part = textproto.TrimString(part)
+			if part == "" {
+				continue
+			}
+			k, v, _ := strings.Cut(part, "=")
+			if textproto.TrimString(k) != name {
+				continue
+			}
+			if len(v) > 1 && v[0] == '"' && v[len(v)-1] == '"' {
+				v = v[1 : len(v)-1]
+			}
+			if validCookieValue(v) {
+				return v, true
+			}
+		}
+	}
+	return "", false
+}
+
+// validCookieValue reports whether net/http accepts v as a cookie's value.
+func validCookieValue(v string) bool {
+	for i := 0; i < len(v); i++ {
+		if b := v[i]; b < 0x20 || b >= 0x7f || b == '"' || b == ';' || b == '\\' {
+			return false
+		}
+	}
+	return true
 }

@@ -20,7 +20,8 @@ import (
 const DefaultMaxData = 64 << 10
 
 // DefaultMaxAge is the default of Options.MaxAge: 30 minutes, the same as
-// session.DefaultTTL, the default of the Manager's Options.TTL.
+// session.DefaultIdleTimeout, the default of the Manager's
+// Options.IdleTimeout.
 const DefaultMaxAge = 30 * time.Minute
 
 // ErrUnsafeDirectory is wrapped by the error of New for a directory, or a
@@ -50,7 +51,7 @@ type Options struct {
 	MaxData int
 	// MaxAge is how long a session file lives after its modification
 	// time; zero means DefaultMaxAge. It must be at least session.MinTTL.
-	// Make it equal to the Manager's Options.TTL, so that Save leaves the
+	// Make it equal to the Manager's Options.IdleTimeout, so that Save leaves the
 	// time of the write as the modification time, as Ktor does; a Ktor
 	// service that shares the directory should use the same max age for
 	// its sessions.

@@ -45,7 +45,7 @@
 //
 // A session file expires [Options.MaxAge] after its modification time
 // ([DefaultMaxAge], 30 minutes, unless set). Make MaxAge equal to the
-// Manager's [session.Options.TTL]: Save(ctx, id, data, ttl) sets the
+// Manager's [session.Options.IdleTimeout]: Save(ctx, id, data, ttl) sets the
 // modification time to now + ttl - MaxAge, which is simply now when ttl is
 // MaxAge. A longer or shorter ttl moves the modification time into the
 // future or the past, so that the file still expires at now + ttl. Load
