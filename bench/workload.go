@@ -1,6 +1,6 @@
 // Package bench compares sesstool with peer token libraries, and with floors
 // built from the same parts, on the one workload of
-// /work/shared/bench/WORKLOAD.md.
+// WORKLOAD.md.
 //
 // It is a separate module so that the peers never enter the dependencies of
 // the main module. Every system is a [System]: built once, with its keys and
@@ -23,8 +23,8 @@ type Session struct {
 }
 
 // Value is the workload's session value. Its JSON encoding (encoding/json)
-// is 142 bytes and its CBOR encoding 90, not the 120 and "about 80" that
-// WORKLOAD.md states (TestWorkload pins them).
+// is 142 bytes and its CBOR encoding 90, as WORKLOAD.md states (TestWorkload
+// pins them).
 var Value = Session{
 	UserID:  "u_8f14e45fceea167a",
 	Name:    "Alice Example",

@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-// The benchmarks use the workload value of /work/shared/bench/WORKLOAD.md
+// The benchmarks use the workload value of bench/WORKLOAD.md
 // and decode into a reused destination, as a session open does.
 
 func BenchmarkMarshal(b *testing.B) {

@@ -12,7 +12,7 @@ import (
 	"testing"
 )
 
-// Session is the benchmark workload of /work/shared/bench/WORKLOAD.md.
+// Session is the benchmark workload of bench/WORKLOAD.md.
 type Session struct {
 	UserID  string   `json:"uid"     cbor:"1,keyasint"`
 	Name    string   `json:"name"    cbor:"2,keyasint"`

@@ -204,7 +204,7 @@ func hexVal(c byte) (byte, bool) {
 //     (accepted)"): a flip of bit 5 of a letter a–f spells the same bytes,
 //     and is accepted with the same plaintext by every layout;
 //   - Layout3 does not authenticate the IV (ktor package doc "# Security",
-//     spec §3.3): a flip that leaves a different hex digit in the IV XORs
+//     docs/ktor-format.md §3.3): a flip that leaves a different hex digit in the IV XORs
 //     the same difference into the first plaintext block, and Layout3
 //     accepts the result whenever its padding is still valid. Layout2 MACs
 //     the plaintext and rejects it.

@@ -7,9 +7,8 @@ import (
 	"github.com/sesstool/sesstool/transform"
 )
 
-// benchPayload is the JSON session of the project's benchmark workload
-// (/work/shared/bench/WORKLOAD.md, which calls it 120 bytes; its compact
-// JSON is 142).
+// benchPayload is the session value of the project's benchmark workload
+// (bench/WORKLOAD.md) as compact JSON (142 bytes).
 const benchPayload = `{"uid":"u_8f14e45fceea167a","name":"Alice Example","roles":["admin","billing","support"],"csrf":"3q2-7wAAAAAAAAAAAAAAAA","created":1764115200}`
 
 var benchKey = bytes.Repeat([]byte{0x42}, 32)

@@ -36,7 +36,7 @@
 //	3.0 – 3.5.0   KotlinxJSON                Layout3 (+Layout2 to read)    16 (AES-128 only)  URIEncoding
 //	≥ 3.5.1       KotlinxJSON                Layout3 (+Layout2 to read)    16 (any AES key)   URIEncoding
 //
-// Notes on the table (spec §10):
+// Notes on the table (docs/ktor-format.md §10):
 //
 //   - Serializer: Ktor/Native uses kotlinx JSON from 2.2.0. A 3.x
 //     application that kept the old format uses reflectionSessionSerializer
@@ -70,7 +70,7 @@
 // server if that matters.
 //
 // Encrypt with [Layout3], the Ktor ≥ 3.0.0 format, authenticates the
-// ciphertext but NOT the IV (spec §3.3). Changing the IV changes the
+// ciphertext but NOT the IV (docs/ktor-format.md §3.3). Changing the IV changes the
 // first 16 bytes of the plaintext at will, and Ktor and this package
 // accept the result whenever the padding is still valid, which it always
 // is for values longer than one block: XOR-ing IV byte 11 with 0x12 turns

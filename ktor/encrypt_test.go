@@ -17,7 +17,7 @@ import (
 )
 
 // TestEncryptKtorCookies reproduces the three cookies of Ktor's own tests
-// (spec §9) byte for byte and reads them back.
+// (docs/ktor-format.md §9) byte for byte and reads them back.
 func TestEncryptKtorCookies(t *testing.T) {
 	for _, tc := range []struct {
 		name      string
@@ -124,7 +124,7 @@ func TestEncryptRandomIV(t *testing.T) {
 	}
 }
 
-// TestEncryptIVTamper demonstrates the security caveat of spec §3.3: the
+// TestEncryptIVTamper demonstrates the security caveat of docs/ktor-format.md §3.3: the
 // Ktor 3.x layout does not authenticate the IV, so flipping IV bits flips
 // the same bits of the first plaintext block and the value is accepted.
 // The 2.x layout, and the recommended chain with MessageAuthentication,

@@ -54,7 +54,7 @@ func ExampleNewMessageAuthentication() {
 	// ktor: signed value failed authentication: transform: invalid input
 }
 
-// Reproducing the 3.x cookie of Ktor's own SessionTestJvm.kt (spec §9)
+// Reproducing the 3.x cookie of Ktor's own SessionTestJvm.kt (docs/ktor-format.md §9)
 // with its keys and forced IV. Real code leaves EncryptOptions.IV nil.
 func ExampleNewEncrypt() {
 	encKey, _ := hex.DecodeString("00112233445566778899aabbccddeeff")

@@ -12,7 +12,7 @@ import (
 )
 
 // TestSessionFromJSONKtor derives the plaintexts behind Ktor's encrypted
-// cookies (spec §9) from the JSON form of TestUserSession("id2", []).
+// cookies (docs/ktor-format.md §9) from the JSON form of TestUserSession("id2", []).
 func TestSessionFromJSONKtor(t *testing.T) {
 	const in = `{"userId":"id2","cart":[]}`
 	for _, tc := range []struct {
@@ -125,7 +125,7 @@ func TestSessionFromJSONErrors(t *testing.T) {
 }
 
 // TestReadEncrypted checks that ReadEncrypted reports the layout that
-// verified, on Ktor's cookies (spec §9).
+// verified, on Ktor's cookies (docs/ktor-format.md §9).
 func TestReadEncrypted(t *testing.T) {
 	both, err := NewEncrypt(ktorEncKey, ktorSignKey, &EncryptOptions{Read: Layout3 | Layout2})
 	if err != nil {

@@ -182,7 +182,7 @@ type fuzzSession struct {
 
 // FuzzReflectionRoundTrip encodes generated structs with both reflection
 // codecs and decodes them back, except where Ktor's format cannot: list
-// elements and map values with '&', map keys with '&' or '=' (spec §7.2).
+// elements and map values with '&', map keys with '&' or '=' (docs/ktor-format.md §7.2).
 func FuzzReflectionRoundTrip(f *testing.F) {
 	f.Add("id2", int32(1), int64(5), 7, uint16(3), 3.0, float32(4), true, "a", "b=c", "k", 1e10)
 	f.Add("", int32(-1), int64(math.MinInt64), math.MaxInt, uint16(0), math.Inf(-1), float32(0.1), false, " +%#", "é€😀", "", math.SmallestNonzeroFloat64)

@@ -84,7 +84,7 @@ func hmacHex(hashName string, key, msg []byte) string {
 	return hex.EncodeToString(m.Sum(nil))
 }
 
-// buildEncrypted is spec §3.2/§3.3: hex(iv) "/" hex(AES-CBC-PKCS7(pt)) ":"
+// buildEncrypted is docs/ktor-format.md §3.2/§3.3: hex(iv) "/" hex(AES-CBC-PKCS7(pt)) ":"
 // hex(HMAC(ct)) for Layout3, HMAC(pt) for Layout2.
 func buildEncrypted(encKey, signKey, iv []byte, hashName, layout, pt string) string {
 	padded := []byte(pt)
@@ -220,7 +220,7 @@ func genEncryptVectors() vectorFile[encryptVector] {
 			IV: hexs(ktorIV), Plaintext: pt, Cookie: cookie,
 		})
 	}
-	// Spec §9: the three cookies of Ktor's SessionTest(Jvm).kt.
+	// docs/ktor-format.md §9: the three cookies of Ktor's SessionTest(Jvm).kt.
 	k2 := ktor("Ktor 1.6.8/2.x: reflection session, MAC over plaintext", "Layout2", ktorReflectionPlaintext,
 		buildEncrypted(ktorEncKey, ktorSignKey, ktorIV, "HmacSHA256", "Layout2", ktorReflectionPlaintext))
 	k3r := ktor("Ktor 3.x reflectionSessionSerializer: MAC over ciphertext", "Layout3", ktorReflectionPlaintext,
@@ -349,7 +349,7 @@ func genEncryptVectors() vectorFile[encryptVector] {
 	return vectorFile[encryptVector]{
 		Schema:    vectorSchema,
 		Subject:   "SessionTransportTransformerEncrypt (AES-CBC/PKCS5Padding + HMAC)",
-		Spec:      "ktor-sessions.md §3 (format), §9 (Ktor test values), §10",
+		Spec:      "docs/ktor-format.md §3 (format), §9 (Ktor test values), §10",
 		Generator: "ktor/generate_test.go genEncryptVectors",
 		Notes: []string{
 			"cookie is the transformer output; encoded is its URI_ENCODING form as sent in Set-Cookie",
@@ -437,7 +437,7 @@ func genMACVectors() vectorFile[macVector] {
 	return vectorFile[macVector]{
 		Schema:    vectorSchema,
 		Subject:   "SessionTransportTransformerMessageAuthentication (payload / lowercase hex HMAC)",
-		Spec:      "ktor-sessions.md §2, §9",
+		Spec:      "docs/ktor-format.md §2, §9",
 		Generator: "ktor/generate_test.go genMACVectors",
 		Notes: []string{
 			"cookie is the transformer output; encoded is its URI_ENCODING form as sent in Set-Cookie",
@@ -524,7 +524,7 @@ func genCookieVectors() vectorFile[cookieVector] {
 	return vectorFile[cookieVector]{
 		Schema:    vectorSchema,
 		Subject:   "CookieEncoding (encodeCookieValue / decodeCookieValue)",
-		Spec:      "ktor-sessions.md §5.3",
+		Spec:      "docs/ktor-format.md §5.3",
 		Generator: "ktor/generate_test.go genCookieVectors",
 		Notes: []string{
 			"encoding is the Go constant: URIEncoding (Ktor >= 2.2.0), URIEncodingLegacy (Ktor <= 2.1.2), Base64Encoding, DQuotes, Raw",
@@ -598,7 +598,7 @@ func genReflectionVectors() vectorFile[reflectionVector] {
 	return vectorFile[reflectionVector]{
 		Schema:    vectorSchema,
 		Subject:   "reflection session format (SessionSerializerReflection, KotlinxBackwardCompatibleSessionSerializer)",
-		Spec:      "ktor-sessions.md §7.2",
+		Spec:      "docs/ktor-format.md §7.2",
 		Generator: "ktor/generate_test.go genReflectionVectors",
 		Notes: []string{
 			"json is text decoded to a generic value (objects and maps as objects, lists and sets as arrays, numbers as JSON numbers) and marshalled with sorted keys",

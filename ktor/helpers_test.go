@@ -10,7 +10,7 @@ import (
 	"github.com/sesstool/sesstool/transform"
 )
 
-// Keys and IV of Ktor's SessionTest.kt / SessionTestJvm.kt (spec §9).
+// Keys and IV of Ktor's SessionTest.kt / SessionTestJvm.kt (docs/ktor-format.md §9).
 var (
 	ktorEncKey  = mustHex("00112233445566778899aabbccddeeff")
 	ktorSignKey = mustHex("02030405060708090a0b0c")

@@ -12,7 +12,7 @@ import (
 	"github.com/sesstool/sesstool/codec"
 )
 
-// Go counterparts of the classes in Ktor's serializer tests (spec §7.2).
+// Go counterparts of the classes in Ktor's serializer tests (docs/ktor-format.md §7.2).
 type testUserSession struct {
 	UserID string   `ktor:"userId" json:"userId"`
 	Cart   []string `ktor:"cart" json:"cart"`
@@ -45,7 +45,7 @@ type testNested struct {
 
 var ktorPrimitives = testPrimitives{Int: 1, String: "2", Boolean: true, Double: 3, Float: 4, Long: 5, Enum: "A"}
 
-// TestReflectionKtorExamples checks every example of spec §7.2, which are
+// TestReflectionKtorExamples checks every example of docs/ktor-format.md §7.2, which are
 // Ktor test expectations: each decodes, and encodes back byte for byte
 // with the serializer that wrote it.
 func TestReflectionKtorExamples(t *testing.T) {
@@ -207,7 +207,7 @@ func TestReflectionValues(t *testing.T) {
 }
 
 // TestReflectionKtorBug reproduces the non-round-trip of elements that
-// contain '&' or '=' (spec §7.2): the encoding is Ktor's, and it cannot
+// contain '&' or '=' (docs/ktor-format.md §7.2): the encoding is Ktor's, and it cannot
 // be read back.
 func TestReflectionKtorBug(t *testing.T) {
 	type inner struct{ A, B int32 }

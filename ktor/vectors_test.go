@@ -34,8 +34,8 @@ type vectorFile[T any] struct {
 type vectorCommon struct {
 	TcID    int    `json:"tcId"`
 	Comment string `json:"comment"`
-	// Source is "ktor-test" for values Ktor's own tests expect (spec §9,
-	// §7.2) and "spec" for values derived from the spec.
+	// Source is "ktor-test" for values Ktor's own tests expect (docs/ktor-format.md
+	// §9, §7.2) and "spec" for values derived from that document.
 	Source string `json:"source"`
 	// Result is "valid" or "invalid".
 	Result string `json:"result"`

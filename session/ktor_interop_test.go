@@ -15,7 +15,7 @@ import (
 	"github.com/sesstool/sesstool/session/dirstore"
 )
 
-// ktorCart is the session class of Ktor's own tests (spec §9):
+// ktorCart is the session class of Ktor's own tests (docs/ktor-format.md §9):
 // data class CartSession(val userId: String, val cart: List<String>).
 type ktorCart struct {
 	UserID string   `json:"userId"`
@@ -23,7 +23,7 @@ type ktorCart struct {
 }
 
 // ktorPath is where Ktor's directorySessionStorage keeps session id under
-// root (spec §8.3): the ID in 2-character chunks, all but the last as
+// root (docs/ktor-format.md §8.3): the ID in 2-character chunks, all but the last as
 // directories, the last with ".dat".
 func ktorPath(root, id string) string {
 	var parts []string

@@ -9,7 +9,7 @@ import (
 	"github.com/sesstool/sesstool/token"
 )
 
-// The benchmarks use the workload of ../shared/bench/WORKLOAD.md: the Session
+// The benchmarks use the workload of bench/WORKLOAD.md: the Session
 // value, a one-hour expiry, purpose LOGIN_SESSION, a reused destination.
 // Compare runs with benchstat; bench/ compares with peer libraries.
 

@@ -12,7 +12,7 @@ import (
 	"github.com/sesstool/sesstool/token"
 )
 
-// Session is the benchmark workload's value (../shared/bench/WORKLOAD.md).
+// Session is the benchmark workload's value (bench/WORKLOAD.md).
 type Session struct {
 	UserID  string   `json:"uid"     cbor:"1,keyasint"`
 	Name    string   `json:"name"    cbor:"2,keyasint"`

@@ -22,7 +22,7 @@ import (
 )
 
 // benchPayload is the session value of the project's benchmark workload
-// (shared/bench/WORKLOAD.md), as JSON.
+// (bench/WORKLOAD.md), as JSON.
 const benchPayload = `{"uid":"u_8f14e45fceea167a","name":"Alice Example","roles":["admin","billing","support"],"csrf":"3q2-7wAAAAAAAAAAAAAAAA","created":1764115200}`
 
 func testSet(t testing.TB) (*keyring.Ring, *openerSet) {

@@ -364,7 +364,7 @@ func parenthesize(s string) string {
 	return " (" + s + ")"
 }
 
-// ktorIVWarning is the caveat of Ktor 3.x's Encrypt layout (spec §3.3),
+// ktorIVWarning is the caveat of Ktor 3.x's Encrypt layout (docs/ktor-format.md §3.3),
 // shown for a cookie verified under it without an outer MAC.
 const ktorIVWarning = "the Ktor 3.x Encrypt layout does not authenticate the IV: whoever holds this cookie can change " +
 	"the first 16 bytes of the session at will and Ktor accepts the result (spec §3.3); " +

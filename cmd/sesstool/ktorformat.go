@@ -409,7 +409,7 @@ func isLowerHex(b []byte) bool {
 
 // testOnlyKtorIV, when not nil, is the IV of every Ktor cookie that mint
 // encrypts, so that scripts can reproduce Ktor's known-answer cookies
-// (spec §9). Only tests set it (see applyTestHooks in sesstool_test.go):
+// (docs/ktor-format.md §9). Only tests set it (see applyTestHooks in sesstool_test.go):
 // a fixed IV breaks CBC's confidentiality, so no flag or environment
 // variable of the production binary can set it.
 var testOnlyKtorIV []byte

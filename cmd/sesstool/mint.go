@@ -274,7 +274,7 @@ func (a *app) mintKtor(cmd *cobra.Command, args []string, f *mintFlags) error {
 
 // renderSetCookie renders a Set-Cookie header value as Ktor's
 // renderSetCookieHeader does for a session cookie with the default
-// CookieConfiguration (spec §5.2): name=value, Max-Age, Expires, Path=/,
+// CookieConfiguration (docs/ktor-format.md §5.2): name=value, Max-Age, Expires, Path=/,
 // HttpOnly, then $x-enc.
 func renderSetCookie(name, value string, enc ktor.CookieEncoding, t time.Time) string {
 	expires := t.Add(ktorMaxAge).UTC().Format(http.TimeFormat)
