@@ -354,7 +354,7 @@ func TestStoreFailures(t *testing.T) {
 }
 
 func TestDataLimits(t *testing.T) {
-	m, store := newManager(t, &session.Options{MaxDataSize: 100})
+	m, _ := newManager(t, &session.Options{MaxDataSize: 100})
 	err := second(save(m, request(nil), cart{User: strings.Repeat("x", 200)}))
 	if !errors.Is(err, session.ErrTooLarge) {
 		t.Fatalf("Save of 200 bytes with MaxDataSize 100: %v; want ErrTooLarge", err)
@@ -364,7 +364,7 @@ func TestDataLimits(t *testing.T) {
 	// to the Logger.
 	var logged strings.Builder
 	logger := slog.New(slog.NewTextHandler(&logged, nil))
-	m, store = newManager(t, &session.Options{MaxDataSize: 100, RawStore: true, Logger: logger})
+	m, store := newManager(t, &session.Options{MaxDataSize: 100, RawStore: true, Logger: logger})
 	ctx := context.Background()
 	for _, tc := range []struct {
 		data    string
