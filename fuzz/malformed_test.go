@@ -384,7 +384,7 @@ func TestAbsurdTimestamps(t *testing.T) {
 		for _, purpose := range []string{"login"} {
 			m := newMinter(t, r, purpose, codec.JSON)
 			header := binary.BigEndian.AppendUint32([]byte{token.Version1}, uint32(k.ID))
-			tr := must(k.Transformer(append(bytes.Clone(header), purpose...)))
+			tr := specTransformer(t, k, append(bytes.Clone(header), purpose...))
 			seal := func(env []byte) string {
 				return base64.RawURLEncoding.EncodeToString(tr.Write(bytes.Clone(header), env))
 			}

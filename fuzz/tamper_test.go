@@ -341,7 +341,7 @@ func TestCrossContextRejected(t *testing.T) {
 		m := newMinter(t, r, "login", codec.JSON)
 		tok := must(m.Mint(sampleSession, time.Hour))
 		for _, k := range ktorKeys {
-			tr := must(k.Transformer(nil))
+			tr := must(ktor.NewFromKey(k))
 			if _, err := tr.Read(nil, []byte(tok)); !errors.Is(err, transform.ErrInvalid) {
 				t.Errorf("Ktor key %v read a native token: %v", k, err)
 			}

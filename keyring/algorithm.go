@@ -4,16 +4,15 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-
-	"github.com/sesstool/sesstool/transform"
 )
 
 // Algorithm names what a key does. It is stored with the key and fixed for
 // the key's life.
 type Algorithm string
 
-// Native algorithms, for sesstool's own token format. Their keys are 32
-// random bytes; the cipher key is derived from them per algorithm.
+// Native algorithms, for sesstool's own token format (package token). Their
+// keys are 32 random bytes, from which package token derives the cipher key
+// per algorithm (SPEC.md §1.3).
 const (
 	// XChaCha20Poly1305 encrypts and authenticates, with 24-byte random
 	// nonces: no practical limit on messages per key. The default.
@@ -56,39 +55,70 @@ const (
 	KtorLayoutBoth KtorLayout = "both"
 )
 
-// algorithmSpec says how to make and use keys of one algorithm.
+// Family says which format an algorithm's keys serve. The keyring uses it
+// only for lifecycle rules: only keys of [FamilyNative] can be primary.
+// What a key's secret means is up to the package of its format: package
+// token derives the cipher keys of FamilyNative keys, package ktor builds
+// the transformers of FamilyKtor keys.
+type Family uint8
+
+// The families.
+const (
+	// FamilyNative is sesstool's own token format (package token). Its keys
+	// are generated, and can be primary.
+	FamilyNative Family = iota + 1
+	// FamilyKtor is the session cookies of Ktor's Sessions feature
+	// (package ktor). Its keys are imported, never generated, and never
+	// primary.
+	FamilyKtor
+)
+
+// String returns the family's lowercase name: "native" or "ktor".
+func (f Family) String() string {
+	switch f {
+	case FamilyNative:
+		return "native"
+	case FamilyKtor:
+		return "ktor"
+	}
+	return fmt.Sprintf("Family(%d)", uint8(f))
+}
+
+// algorithmSpec says how to make and check the keys of one algorithm.
 type algorithmSpec struct {
-	secretSize  int  // bytes generated; 0 when keys can only be imported
-	minSecret   int  // smallest imported secret
-	maxSecret   int  // largest imported secret
-	signSecret  bool // needs a second (sign) secret
-	native      bool // used by sesstool's token format
-	transformer func(k Key, ad []byte) (transform.Transformer, error)
+	family     Family
+	secretSize int   // bytes generated; 0 when keys can only be imported
+	minSecret  int   // smallest imported secret
+	maxSecret  int   // largest imported secret
+	sizes      []int // if not nil, the only secret sizes in [minSecret, maxSecret]
+	signSecret bool  // needs a second (sign) secret
 }
 
-func aeadSpec(n int, f func(key, ad []byte) (transform.Transformer, error)) algorithmSpec {
-	return algorithmSpec{secretSize: 32, minSecret: 32, maxSecret: 32, native: true,
-		transformer: func(k Key, ad []byte) (transform.Transformer, error) {
-			sub, err := k.subkey(n)
-			if err != nil {
-				return nil, err
-			}
-			return f(sub, ad)
-		}}
-}
+// native is the spec of every native algorithm: 32 random bytes.
+var native = algorithmSpec{family: FamilyNative, secretSize: 32, minSecret: 32, maxSecret: 32}
 
-func hmacSpec(h transform.Hash) algorithmSpec {
-	return aeadSpec(32, func(key, ad []byte) (transform.Transformer, error) { return transform.NewHMAC(h, key, ad) })
-}
+// maxImportedSecret bounds imported HMAC keys: JCE accepts any length, but
+// nothing sensible is longer than a hash block.
+const maxImportedSecret = 1024
+
+// ktorHMAC is the spec of Ktor's MessageAuthentication keys: raw JCE HMAC
+// keys of any non-zero length.
+var ktorHMAC = algorithmSpec{family: FamilyKtor, minSecret: 1, maxSecret: maxImportedSecret}
 
 var algorithms = map[Algorithm]algorithmSpec{
-	XChaCha20Poly1305: aeadSpec(32, transform.NewXChaCha20Poly1305),
-	ChaCha20Poly1305:  aeadSpec(32, transform.NewChaCha20Poly1305),
-	AES256GCM:         aeadSpec(32, transform.NewAESGCM),
-	AES128GCM:         aeadSpec(16, transform.NewAESGCM),
-	HMACSHA256:        hmacSpec(transform.SHA256),
-	HMACSHA384:        hmacSpec(transform.SHA384),
-	HMACSHA512:        hmacSpec(transform.SHA512),
+	XChaCha20Poly1305: native,
+	ChaCha20Poly1305:  native,
+	AES256GCM:         native,
+	AES128GCM:         native,
+	HMACSHA256:        native,
+	HMACSHA384:        native,
+	HMACSHA512:        native,
+	KtorHMACSHA256:    ktorHMAC,
+	KtorHMACSHA384:    ktorHMAC,
+	KtorHMACSHA512:    ktorHMAC,
+	// Ktor's Encrypt: an AES key (AES-128, -192 or -256) and an HMAC
+	// sign key.
+	KtorEncrypt: {family: FamilyKtor, minSecret: 16, maxSecret: 32, sizes: []int{16, 24, 32}, signSecret: true},
 }
 
 // ParseAlgorithm returns the Algorithm named s. Its error lists the names.
@@ -122,8 +152,8 @@ func GeneratedAlgorithms() []Algorithm {
 	return as
 }
 
-// Native reports whether a is an algorithm of sesstool's own token format.
-func (a Algorithm) Native() bool { return algorithms[a].native }
+// Family returns the family of a, or 0 for an unknown algorithm.
+func (a Algorithm) Family() Family { return algorithms[a].family }
 
 func names(as []Algorithm) []string {
 	s := make([]string, len(as))

@@ -145,6 +145,9 @@ func corruptFiles() []corruptFile {
 		{"unknown algorithm", withKey(`"xchacha20poly1305"`, `"rot13"`)},
 		{"algorithm in upper case", withKey(`"xchacha20poly1305"`, `"XChaCha20Poly1305"`)},
 		{"Ktor encrypt key without a sign secret", fileOf(primaryKey, replaceOnce(activeKey, `"aes256gcm"`, `"ktor-encrypt"`))},
+		// AES has no 20-byte key: refused on Parse, not only when a Ktor
+		// transformer is built from the key.
+		{"Ktor encrypt key with a 20-byte AES key", fileOf(primaryKey, `{"id": "0000000e", "algorithm": "ktor-encrypt", "state": "active", "created": "2030-01-01T00:00:00Z", "secret": "`+b64(testSecret[:20])+`", "signSecret": "SECRET", "ktorLayout": "3"}`)},
 		{"no algorithm", withKey(`"algorithm": "xchacha20poly1305", `, ``)},
 		{"no creation time", withKey(`"created": "2030-01-01T00:00:00Z", `, ``)},
 		{"zero creation time", withKey(`"2030-01-01T00:00:00Z"`, `"0001-01-01T00:00:00Z"`)},

@@ -10,9 +10,14 @@
 // # Algorithms
 //
 // The algorithm belongs to the key and is never read from a token. Native
-// keys hold 32 random bytes, from which a per-algorithm subkey is derived with
-// HKDF-SHA256, so one secret can never be used by two algorithms.
-// [XChaCha20Poly1305] is the default; see [Algorithm] for the others.
+// keys hold 32 random bytes; package token derives a per-algorithm subkey
+// from them with HKDF-SHA256 (SPEC.md §1.3), so one secret can never be used
+// by two algorithms. [XChaCha20Poly1305] is the default; see [Algorithm] for
+// the others, and [Family] for the formats they serve.
+//
+// This package implements no protocol: it stores keys and enforces their
+// lifecycle. The packages of the formats (token, ktor) build their
+// transformers from a key's [Key.Material]; see ARCHITECTURE.md.
 //
 // # Lifecycle
 //
@@ -31,17 +36,15 @@
 //
 // # Secrets
 //
-// Secrets leave this package only as keyed transformers ([Key.Transformer])
-// and in the file encoding ([Ring.Marshal]). [Key.String], %v, %+v, %#v and
-// every error message show key IDs, never key material. A [Material] to
-// import prints (under every fmt verb) and marshals to JSON without its
-// secrets too.
+// Secrets leave this package only through [Key.Material], for the packages
+// that implement a format, and in the file encoding ([Ring.Marshal]).
+// [Key.String], %v, %+v, %#v and every error message show key IDs, never key
+// material. A [Material] prints (under every fmt verb) and marshals to JSON
+// without its secrets too.
 package keyring
 
 import (
-	"crypto/hkdf"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -52,8 +55,6 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
-
-	"github.com/sesstool/sesstool/transform"
 )
 
 // Sentinel errors. Errors returned by this package wrap at most one of them.
@@ -197,24 +198,22 @@ func (k Key) Format(f fmt.State, verb rune) {
 	fmt.Fprint(f, k.String())
 }
 
-// Transformer returns the transformer that seals and opens under k, binding
-// ad as associated data. Native keys use an HKDF-SHA256 subkey with the
-// label "sesstool v1 " + algorithm name. It returns an error wrapping
-// ErrState for a destroyed key.
-func (k Key) Transformer(ad []byte) (transform.Transformer, error) {
-	if !k.State.Verifies() {
-		return nil, fmt.Errorf("%w: key %v is %v", ErrState, k.ID, k.State)
+// Material returns a copy of k's key material: its algorithm, its secrets
+// and its Ktor layout. A destroyed key's material has no secrets.
+//
+// It exists for the packages that implement a format, which build their
+// transformers from it: package token derives the cipher keys of native
+// keys, package ktor builds Ktor's transformers. Never print, log or store
+// the secrets it returns (Material's fmt and JSON forms redact them; the
+// byte slices do not): [Ring.Marshal] is the storage format. The copy is
+// the caller's, and changing it changes nothing in k.
+func (k Key) Material() Material {
+	return Material{
+		Algorithm:  k.Algorithm,
+		Secret:     slices.Clone(k.secret()),
+		SignSecret: slices.Clone(k.signSecret()),
+		KtorLayout: k.KtorLayout,
 	}
-	spec, ok := algorithms[k.Algorithm]
-	if !ok {
-		return nil, fmt.Errorf("keyring: key %v has unknown algorithm %q", k.ID, k.Algorithm)
-	}
-	return spec.transformer(k, ad)
-}
-
-// subkey derives the algorithm-specific key of a native key.
-func (k Key) subkey(n int) ([]byte, error) {
-	return hkdf.Key(sha256.New, k.secret(), nil, "sesstool v1 "+string(k.Algorithm), n)
 }
 
 // Ring is an immutable set of keys with exactly one primary key.
@@ -362,7 +361,7 @@ func (r *Ring) Promote(id ID, now time.Time) (*Ring, error) {
 	}
 	// The algorithm first: a Ktor key can never be primary, whatever its
 	// state, and blaming the state would suggest that a change of state helps.
-	if a := r.keys[i].Algorithm; !a.Native() {
+	if a := r.keys[i].Algorithm; a.Family() != FamilyNative {
 		return nil, fmt.Errorf("%w: key %v is a %v key, which opens and mints only Ktor cookies; only keys of sesstool's own format can be primary", ErrAlgorithm, id, a)
 	}
 	if s := r.keys[i].State; s != Active {
@@ -451,7 +450,8 @@ func PruneDeadline(k Key, maxAge time.Duration) (time.Time, bool) {
 	return time.Time{}, false
 }
 
-// Material is foreign key material to import, such as a Ktor service's keys.
+// Material is a key's material: foreign material to import (such as a Ktor
+// service's keys) with [Ring.Import], or a key's own, from [Key.Material].
 type Material struct {
 	Algorithm Algorithm
 	// Secret is the key: for Ktor algorithms the raw JCE key bytes, for
@@ -527,9 +527,6 @@ func (r *Ring) Import(m Material, now time.Time) (*Ring, Key, error) {
 	if err := m.checkKtorHMACKey(); err != nil {
 		return nil, Key{}, err
 	}
-	if _, err := k.Transformer(nil); err != nil {
-		return nil, Key{}, fmt.Errorf("keyring: cannot use the imported key: %v", err)
-	}
 	r2 := r.clone()
 	r2.keys = append(r2.keys, k)
 	return r2, k, nil
@@ -574,8 +571,8 @@ func (k Key) check(who string) error {
 		}
 		return nil
 	}
-	if n := len(k.secret()); n < spec.minSecret || n > spec.maxSecret {
-		return fmt.Errorf("keyring: %s: a %v secret must be %s bytes, not %d", who, k.Algorithm, sizeRange(spec.minSecret, spec.maxSecret), n)
+	if n := len(k.secret()); n < spec.minSecret || n > spec.maxSecret || spec.sizes != nil && !slices.Contains(spec.sizes, n) {
+		return fmt.Errorf("keyring: %s: a %v secret must be %s bytes, not %d", who, k.Algorithm, spec.sizeText(), n)
 	}
 	if spec.signSecret != (len(k.signSecret()) > 0) {
 		if spec.signSecret {
@@ -589,15 +586,24 @@ func (k Key) check(who string) error {
 		return fmt.Errorf("keyring: %s: the Ktor layout must be 2, 3 or both", who)
 	case k.Algorithm != KtorEncrypt && k.KtorLayout != "":
 		return fmt.Errorf("keyring: %s: only ktor-encrypt keys have a Ktor layout", who)
-	case k.State == Primary && !k.Algorithm.Native():
+	case k.State == Primary && k.Algorithm.Family() != FamilyNative:
 		return fmt.Errorf("keyring: %s: a %v key cannot be primary", who, k.Algorithm)
 	}
 	return nil
 }
 
-func sizeRange(lo, hi int) string {
-	if lo == hi {
-		return strconv.Itoa(lo)
+// sizeText says which secret sizes the spec allows, e.g. "32", "1 to 1024"
+// or "16, 24 or 32".
+func (spec algorithmSpec) sizeText() string {
+	switch {
+	case spec.sizes != nil:
+		s := make([]string, len(spec.sizes))
+		for i, n := range spec.sizes {
+			s[i] = strconv.Itoa(n)
+		}
+		return strings.Join(s[:len(s)-1], ", ") + " or " + s[len(s)-1]
+	case spec.minSecret == spec.maxSecret:
+		return strconv.Itoa(spec.minSecret)
 	}
-	return fmt.Sprintf("%d to %d", lo, hi)
+	return fmt.Sprintf("%d to %d", spec.minSecret, spec.maxSecret)
 }

@@ -2,8 +2,6 @@ package keyring_test
 
 import (
 	"bytes"
-	"crypto/hkdf"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"slices"
@@ -12,7 +10,6 @@ import (
 	"time"
 
 	"github.com/sesstool/sesstool/keyring"
-	"github.com/sesstool/sesstool/transform"
 )
 
 func TestGenerate(t *testing.T) {
@@ -150,8 +147,8 @@ func TestAddPromote(t *testing.T) {
 	if got, want := states(r1), []keyring.State{keyring.Primary, keyring.Active}; !slices.Equal(got, want) {
 		t.Errorf("after Add, states = %v; want %v", got, want)
 	}
-	if _, err := k.Transformer(nil); err != nil {
-		t.Errorf("active key Transformer error: %v", err)
+	if m := k.Material(); len(m.Secret) != 32 || m.Algorithm != keyring.AES256GCM {
+		t.Errorf("active key Material() has a %d-byte %q secret; want a 32-byte aes256gcm one", len(m.Secret), m.Algorithm)
 	}
 
 	later := now.Add(time.Hour)
@@ -283,15 +280,15 @@ func TestDestroy(t *testing.T) {
 			if !ok || k.State != keyring.Destroyed || !k.Destroyed.Equal(later) || !k.Retired.Equal(k0.Retired) {
 				t.Errorf("Destroy(%v, %v): key = %v destroyed %v retired %v; want destroyed at %v, retired %v", k0.ID, later, k, k.Destroyed, k.Retired, later, k0.Retired)
 			}
-			if tr, err := k.Transformer(nil); !errors.Is(err, keyring.ErrState) {
-				t.Errorf("destroyed key Transformer() = %v, %v; want error wrapping ErrState", tr, err)
+			if m := k.Material(); m.Secret != nil || m.SignSecret != nil {
+				t.Errorf("destroyed key Material() has a %d-byte secret and a %d-byte sign secret; want none", len(m.Secret), len(m.SignSecret))
 			}
 			if s, ok := secrets(t, r2)[k0.ID]; ok {
 				t.Errorf("Marshal after Destroy holds a %d-byte secret for key %v; want none", len(s), k0.ID)
 			}
 			// The ring Destroy was called on still holds the key.
-			if _, err := k0.Transformer(nil); err != nil {
-				t.Errorf("the key before Destroy: Transformer error %v", err)
+			if m := k0.Material(); len(m.Secret) == 0 {
+				t.Errorf("the key before Destroy: Material() has no secret")
 			}
 		})
 	}
@@ -500,7 +497,8 @@ func TestParseAlgorithm(t *testing.T) {
 		{"aes", "", true},
 		{"xchacha20-poly1305", "", true},
 		{"hmac_sha256", "", true},
-		// Ktor algorithms are registered by package keyring's ktor.go.
+		// Ktor algorithms are known to the keyring, which does not import
+		// package ktor.
 		{string(keyring.KtorHMACSHA256), keyring.KtorHMACSHA256, false},
 		{"KTOR-HMAC-SHA384", keyring.KtorHMACSHA384, false},
 		{string(keyring.KtorHMACSHA512), keyring.KtorHMACSHA512, false},
@@ -530,136 +528,28 @@ func TestAlgorithms(t *testing.T) {
 		t.Errorf("Algorithms() = %v; want sorted", all)
 	}
 	for _, a := range gen {
-		if !slices.Contains(all, a) || !a.Native() {
-			t.Errorf("generated algorithm %q: in Algorithms() %v, Native() %v; want true, true", a, slices.Contains(all, a), a.Native())
+		if !slices.Contains(all, a) || a.Family() != keyring.FamilyNative {
+			t.Errorf("generated algorithm %q: in Algorithms() %v, Family() %v; want true, native", a, slices.Contains(all, a), a.Family())
 		}
 	}
 	if !slices.Contains(gen, keyring.Default) {
 		t.Errorf("Default %q is not a generated algorithm", keyring.Default)
 	}
-	for _, a := range []keyring.Algorithm{keyring.KtorHMACSHA256, keyring.KtorEncrypt, "nonsense"} {
-		if a.Native() {
-			t.Errorf("%q.Native() = true; want false", a)
+	for a, want := range map[keyring.Algorithm]keyring.Family{
+		keyring.KtorHMACSHA256: keyring.FamilyKtor,
+		keyring.KtorHMACSHA384: keyring.FamilyKtor,
+		keyring.KtorHMACSHA512: keyring.FamilyKtor,
+		keyring.KtorEncrypt:    keyring.FamilyKtor,
+		"nonsense":             0,
+	} {
+		if got := a.Family(); got != want {
+			t.Errorf("%q.Family() = %v; want %v", a, got, want)
 		}
 	}
-}
-
-// roundTrip reports whether what w writes, r reads back.
-func roundTrip(w, r transform.Transformer) error {
-	msg := []byte("session 42")
-	got, err := r.Read(nil, w.Write(nil, msg))
-	if err != nil {
-		return err
-	}
-	if !bytes.Equal(got, msg) {
-		return fmt.Errorf("read %q; want %q", got, msg)
-	}
-	return nil
-}
-
-func transformer(t *testing.T, k keyring.Key, ad []byte) transform.Transformer {
-	t.Helper()
-	tr, err := k.Transformer(ad)
-	if err != nil {
-		t.Fatalf("key %v Transformer(%q) error: %v", k, ad, err)
-	}
-	return tr
-}
-
-func TestTransformerSeparation(t *testing.T) {
-	// One key of each algorithm, plus a second key of the default one.
-	r := generate(t, keyring.Default)
-	for _, a := range keyring.GeneratedAlgorithms() {
-		r, _ = add(t, r, a, now)
-	}
-	keys := slices.Collect(r.Keys())
-	for _, a := range keys {
-		for _, b := range keys {
-			err := roundTrip(transformer(t, a, nil), transformer(t, b, nil))
-			if a.ID == b.ID && err != nil {
-				t.Errorf("key %v: own round trip failed: %v", a, err)
-			}
-			if a.ID != b.ID && err == nil {
-				t.Errorf("key %v reads what key %v wrote; want an error", b, a)
-			}
-			if a.ID != b.ID && !errors.Is(err, transform.ErrInvalid) {
-				t.Errorf("key %v reading key %v's output: error %v; want one wrapping transform.ErrInvalid", b, a, err)
-			}
+	for _, a := range all {
+		if a.Family() == 0 {
+			t.Errorf("%q.Family() = 0; want a family for every known algorithm", a)
 		}
-		// The associated data is bound.
-		if err := roundTrip(transformer(t, a, []byte("ad 1")), transformer(t, a, []byte("ad 2"))); err == nil {
-			t.Errorf("key %v with ad %q reads output written with ad %q; want an error", a, "ad 2", "ad 1")
-		}
-	}
-}
-
-// rawTransformer builds the transformer of algorithm a directly on key.
-func rawTransformer(t *testing.T, a keyring.Algorithm, key []byte) transform.Transformer {
-	t.Helper()
-	var tr transform.Transformer
-	var err error
-	switch a {
-	case keyring.XChaCha20Poly1305:
-		tr, err = transform.NewXChaCha20Poly1305(key, nil)
-	case keyring.ChaCha20Poly1305:
-		tr, err = transform.NewChaCha20Poly1305(key, nil)
-	case keyring.AES256GCM, keyring.AES128GCM:
-		tr, err = transform.NewAESGCM(key, nil)
-	case keyring.HMACSHA256:
-		tr, err = transform.NewHMAC(transform.SHA256, key, nil)
-	case keyring.HMACSHA384:
-		tr, err = transform.NewHMAC(transform.SHA384, key, nil)
-	case keyring.HMACSHA512:
-		tr, err = transform.NewHMAC(transform.SHA512, key, nil)
-	default:
-		t.Fatalf("no raw transformer for %q", a)
-	}
-	if err != nil {
-		t.Fatalf("raw %q transformer error: %v", a, err)
-	}
-	return tr
-}
-
-// TestTransformerSubkey checks that a native key never uses its stored
-// secret directly, but the HKDF-SHA256 subkey that Key.Transformer
-// documents: label "sesstool v1 " + algorithm name, no salt.
-func TestTransformerSubkey(t *testing.T) {
-	subkeySize := map[keyring.Algorithm]int{keyring.AES128GCM: 16}
-	for _, a := range keyring.GeneratedAlgorithms() {
-		t.Run(string(a), func(t *testing.T) {
-			r := generate(t, a)
-			k := r.Primary()
-			secret := secrets(t, r)[k.ID]
-			tr := transformer(t, k, nil)
-
-			raw := secret
-			if n := subkeySize[a]; n != 0 {
-				raw = secret[:n] // the nearest raw key the constructor accepts
-			}
-			direct := rawTransformer(t, a, raw)
-			if err := roundTrip(tr, direct); err == nil {
-				t.Errorf("a transformer on the raw secret reads the key's output; want the key to use a subkey")
-			}
-			if err := roundTrip(direct, tr); err == nil {
-				t.Errorf("the key reads the output of a transformer on the raw secret; want the key to use a subkey")
-			}
-
-			n := subkeySize[a]
-			if n == 0 {
-				n = 32
-			}
-			sub, err := hkdf.Key(sha256.New, secret, nil, "sesstool v1 "+string(a), n)
-			if err != nil {
-				t.Fatal(err)
-			}
-			derived := rawTransformer(t, a, sub)
-			if err := roundTrip(tr, derived); err != nil {
-				t.Errorf("the documented subkey does not read the key's output: %v", err)
-			}
-			if err := roundTrip(derived, tr); err != nil {
-				t.Errorf("the key does not read the documented subkey's output: %v", err)
-			}
-		})
 	}
 }
 
@@ -684,19 +574,12 @@ func TestImportNative(t *testing.T) {
 			}
 			// The secret is copied: changing the material afterwards
 			// changes nothing.
-			tr := transformer(t, k, nil)
 			secret[0] ^= 1
 			if got := secrets(t, r)[k.ID]; got[0] != 0x5a {
 				t.Errorf("changing Material.Secret after Import changed the key")
 			}
-			// Importing the same material again gives the same
-			// transformer: the subkey derivation is deterministic.
-			_, k2, err := base.Import(keyring.Material{Algorithm: a, Secret: bytes.Repeat([]byte{0x5a}, 32)}, now)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := roundTrip(tr, transformer(t, k2, nil)); err != nil {
-				t.Errorf("two imports of the same material do not interoperate: %v", err)
+			if got := k.Material(); got.Algorithm != a || !bytes.Equal(got.Secret, bytes.Repeat([]byte{0x5a}, 32)) || got.SignSecret != nil || got.KtorLayout != "" {
+				t.Errorf("imported key's Material() = %v with a %d-byte secret; want the imported material", got, len(got.Secret))
 			}
 			// A native imported key can be promoted.
 			if _, err := r.Promote(k.ID, now); err != nil {
@@ -755,7 +638,8 @@ func TestImportKtor(t *testing.T) {
 		{keyring.Material{Algorithm: keyring.KtorHMACSHA256}, "must be 1 to 1024 bytes"},
 		{keyring.Material{Algorithm: keyring.KtorHMACSHA256, Secret: key(32), SignSecret: key(32)}, "has no sign secret"},
 		{keyring.Material{Algorithm: keyring.KtorEncrypt, Secret: key(16)}, "needs a sign secret"},
-		{keyring.Material{Algorithm: keyring.KtorEncrypt, Secret: key(20), SignSecret: key(32)}, "AES key must be 16, 24 or 32 bytes"},
+		{keyring.Material{Algorithm: keyring.KtorEncrypt, Secret: key(20), SignSecret: key(32)}, "a ktor-encrypt secret must be 16, 24 or 32 bytes, not 20"},
+		{keyring.Material{Algorithm: keyring.KtorEncrypt, Secret: key(33), SignSecret: key(32)}, "a ktor-encrypt secret must be 16, 24 or 32 bytes, not 33"},
 		{keyring.Material{Algorithm: keyring.KtorEncrypt, Secret: key(16), SignSecret: key(32), KtorLayout: "4"}, "must be 2, 3 or both"},
 	}
 	for _, tc := range tests {
@@ -771,8 +655,8 @@ func TestImportKtor(t *testing.T) {
 			t.Errorf("Import(%q) error: %v", a, err)
 			continue
 		}
-		if k.State != keyring.Active || k.Algorithm != a || a.Native() {
-			t.Errorf("Import(%q) key = %v, Native %v; want an active, non-native key", a, k, a.Native())
+		if k.State != keyring.Active || k.Algorithm != a || a.Family() != keyring.FamilyKtor {
+			t.Errorf("Import(%q) key = %v, Family %v; want an active Ktor key", a, k, a.Family())
 		}
 		if _, err := r.Promote(k.ID, now); !errors.Is(err, keyring.ErrAlgorithm) || errors.Is(err, keyring.ErrState) {
 			t.Errorf("Promote(%q key) error %v; want ErrAlgorithm (not ErrState): Ktor keys are never primary", a, err)
@@ -784,8 +668,12 @@ func TestImportKtor(t *testing.T) {
 		} else if _, err := retired.Promote(k.ID, now); !errors.Is(err, keyring.ErrAlgorithm) {
 			t.Errorf("Promote(retired %q key) error %v; want ErrAlgorithm", a, err)
 		}
-		if _, err := k.Transformer(nil); err != nil {
-			t.Errorf("Import(%q) key Transformer error: %v", a, err)
+		wantLayout := tc.m.KtorLayout
+		if a == keyring.KtorEncrypt && wantLayout == "" {
+			wantLayout = keyring.KtorLayout3
+		}
+		if got := k.Material(); got.Algorithm != a || !bytes.Equal(got.Secret, tc.m.Secret) || !bytes.Equal(got.SignSecret, tc.m.SignSecret) || got.KtorLayout != wantLayout {
+			t.Errorf("Import(%q) key Material() = %v; want the imported material with layout %q", a, got, wantLayout)
 		}
 	}
 }
@@ -889,9 +777,41 @@ func TestStateVerifies(t *testing.T) {
 	}
 }
 
-func TestZeroKeyTransformer(t *testing.T) {
+func TestZeroKeyMaterial(t *testing.T) {
 	var k keyring.Key
-	if tr, err := k.Transformer(nil); err == nil {
-		t.Errorf("Key{}.Transformer() = %v, nil; want an error", tr)
+	if m := k.Material(); m.Secret != nil || m.SignSecret != nil || m.Algorithm != "" {
+		t.Errorf("Key{}.Material() = %v with a %d-byte secret; want empty material", m, len(m.Secret))
+	}
+}
+
+// TestKeyMaterial checks that Key.Material returns the key's secrets as
+// stored, as a copy that the caller may change without changing the key.
+func TestKeyMaterial(t *testing.T) {
+	r, _ := mixedRing(t)
+	stored := secrets(t, r)
+	for k := range r.Keys() {
+		m := k.Material()
+		if m.Algorithm != k.Algorithm || m.KtorLayout != k.KtorLayout || m.SignSecret != nil {
+			t.Errorf("key %v: Material() = %v; want algorithm %q, layout %q, no sign secret", k, m, k.Algorithm, k.KtorLayout)
+		}
+		if !bytes.Equal(m.Secret, stored[k.ID]) {
+			t.Errorf("key %v: Material().Secret differs from the secret that Marshal stores", k)
+		}
+		if len(m.Secret) == 0 {
+			continue
+		}
+		m.Secret[0] ^= 0xff
+		if again := k.Material(); !bytes.Equal(again.Secret, stored[k.ID]) {
+			t.Errorf("key %v: changing the slice Material() returned changed the key", k)
+		}
+	}
+	// A Ktor encrypt key's sign secret comes back too.
+	enc := keyring.Material{Algorithm: keyring.KtorEncrypt, Secret: bytes.Repeat([]byte{1}, 16), SignSecret: bytes.Repeat([]byte{2}, 32), KtorLayout: keyring.KtorLayoutBoth}
+	_, k, err := r.Import(enc, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := k.Material(); !bytes.Equal(m.Secret, enc.Secret) || !bytes.Equal(m.SignSecret, enc.SignSecret) || m.KtorLayout != keyring.KtorLayoutBoth {
+		t.Errorf("ktor-encrypt key Material() = %v; want the imported secrets and layout both", m)
 	}
 }

@@ -173,7 +173,11 @@ func TestCrossLayoutForgery(t *testing.T) {
 			if queries > maxQueries {
 				t.Errorf("%d queries; want at most %d", queries, maxQueries)
 			}
-			got, layout, err := ReadEncrypted(tc.reader, nil, []byte(forged))
+			enc, ok := tc.reader.(*Encrypt)
+			if !ok {
+				t.Fatalf("a forgery case reads with %T; want an *Encrypt", tc.reader)
+			}
+			got, layout, err := enc.ReadLayout(nil, []byte(forged))
 			if err != nil || string(got) != forgedPlaintext || layout != Layout3 {
 				t.Fatalf("reading the forged value %q = %q, %v, %v; want %q under Layout3", forged, got, layout, err, forgedPlaintext)
 			}

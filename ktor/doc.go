@@ -19,7 +19,11 @@
 //     [URIEncoding] by default.
 //
 // Reading reverses the steps; any failure means "no session", as in Ktor.
-// [ReadEncrypted] also says which Encrypt layout verified a value.
+// [Encrypt.ReadLayout] also says which Encrypt layout verified a value.
+//
+// The transformers take raw keys, as Ktor's do. [NewFromKey] and
+// [NewEncryptFromKey] build them from the Ktor keys of a keyring
+// (package keyring), which stores them with their Encrypt layout policy.
 // [Inspect] looks at a cookie without a key, for debugging, and verifies
 // nothing.
 //

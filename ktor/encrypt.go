@@ -116,8 +116,9 @@ type EncryptOptions struct {
 //
 // Layout3 does not authenticate the IV: see the package documentation
 // for the consequence and for the configuration to use instead. The
-// returned Transformer is safe for concurrent use.
-func NewEncrypt(encKey, signKey []byte, opts *EncryptOptions) (transform.Transformer, error) {
+// returned Encrypt is safe for concurrent use. [NewEncryptFromKey] builds
+// one from a keyring key.
+func NewEncrypt(encKey, signKey []byte, opts *EncryptOptions) (*Encrypt, error) {
 	var o EncryptOptions
 	if opts != nil {
 		o = *opts
@@ -150,10 +151,13 @@ func NewEncrypt(encKey, signKey []byte, opts *EncryptOptions) (transform.Transfo
 	if err != nil {
 		return nil, err
 	}
-	return &encrypt{block: block, mac: mac, write: o.Write, read: o.Read, iv: o.IV}, nil
+	return &Encrypt{block: block, mac: mac, write: o.Write, read: o.Read, iv: o.IV}, nil
 }
 
-type encrypt struct {
+// Encrypt is Ktor's SessionTransportTransformerEncrypt, made by
+// [NewEncrypt] or [NewEncryptFromKey]: a [transform.Transformer] that also
+// reports, on read, which layout verified ([Encrypt.ReadLayout]).
+type Encrypt struct {
 	block cipher.Block // AES blocks are safe for concurrent use
 	mac   *macPool
 	write Layout
@@ -180,7 +184,7 @@ type cbcMode interface {
 }
 
 // encrypter returns a CBC encrypter for s.iv, reusing s's.
-func (e *encrypt) encrypter(s *scratch) cipher.BlockMode {
+func (e *Encrypt) encrypter(s *scratch) cipher.BlockMode {
 	if s.enc != nil {
 		s.enc.SetIV(s.iv[:])
 		return s.enc
@@ -191,7 +195,7 @@ func (e *encrypt) encrypter(s *scratch) cipher.BlockMode {
 }
 
 // decrypter returns a CBC decrypter for s.iv, reusing s's.
-func (e *encrypt) decrypter(s *scratch) cipher.BlockMode {
+func (e *Encrypt) decrypter(s *scratch) cipher.BlockMode {
 	if s.dec != nil {
 		s.dec.SetIV(s.iv[:])
 		return s.dec
@@ -205,7 +209,7 @@ func (e *encrypt) decrypter(s *scratch) cipher.BlockMode {
 // does not pin its memory.
 const maxPooledBuf = 16 << 10
 
-func (e *encrypt) getScratch(n int) *scratch {
+func (e *Encrypt) getScratch(n int) *scratch {
 	s, _ := e.bufs.Get().(*scratch)
 	if s == nil {
 		s = new(scratch)
@@ -218,7 +222,7 @@ func (e *encrypt) getScratch(n int) *scratch {
 }
 
 // putScratch wipes s, which held plaintext, and returns it to the pool.
-func (e *encrypt) putScratch(s *scratch) {
+func (e *Encrypt) putScratch(s *scratch) {
 	clear(s.buf)
 	if cap(s.buf) > maxPooledBuf {
 		s.buf = nil
@@ -236,7 +240,7 @@ var (
 	errCTLength   = fmt.Errorf("ktor: malformed encrypted value: ciphertext is not a non-empty multiple of %d bytes of hex: %w", aes.BlockSize, transform.ErrInvalid)
 )
 
-func (e *encrypt) Write(dst, src []byte) []byte {
+func (e *Encrypt) Write(dst, src []byte) []byte {
 	n := (len(src)/aes.BlockSize + 1) * aes.BlockSize
 	s := e.getScratch(n)
 	defer e.putScratch(s)
@@ -269,46 +273,32 @@ func (e *encrypt) Write(dst, src []byte) []byte {
 	return append(dst, tag...)
 }
 
-func (e *encrypt) Read(dst, src []byte) ([]byte, error) {
+func (e *Encrypt) Read(dst, src []byte) ([]byte, error) {
 	dst, _, err := e.readLayout(dst, src)
 	return dst, err
 }
 
-// ReadEncrypted is t.Read for a transformer t made by [NewEncrypt], which
-// also reports the layout whose tag verified: [Layout3] or [Layout2]. Both
-// layouts have the same text form, so only the key tells them apart; a
-// transformer that accepts both (Layout3|Layout2) checks Layout3 first.
-// Use it to tell a Ktor 3.x cookie from an older one, for instance to
-// find the cookies still written by Ktor 2.x servers before turning
-// Layout2 off. The layout is 0 when err is not nil.
-//
-// ReadEncrypted returns an error, and does not read, if t was not made by
-// NewEncrypt.
-func ReadEncrypted(t transform.Transformer, dst, src []byte) ([]byte, Layout, error) {
-	e, ok := t.(*encrypt)
-	if !ok {
-		return dst, 0, fmt.Errorf("ktor: ReadEncrypted needs a transformer made by NewEncrypt, not %T", t)
-	}
+// ReadLayout is Read, and also reports the layout whose tag verified:
+// [Layout3] or [Layout2]. Both layouts have the same text form, so only the
+// key tells them apart; an Encrypt that accepts both (Layout3|Layout2)
+// checks Layout3 first. Use it to tell a Ktor 3.x cookie from an older
+// one, for instance to find the cookies still written by Ktor 2.x servers
+// before turning Layout2 off. The layout is 0 when err is not nil.
+func (e *Encrypt) ReadLayout(dst, src []byte) ([]byte, Layout, error) {
 	return e.readLayout(dst, src)
 }
 
-// WithIV returns a copy of t, a transformer made by [NewEncrypt], whose
-// Write fills the IV with iv, as [EncryptOptions.IV] does; t itself is
-// unchanged. It exists for the same purpose, reproducing known-answer
-// vectors, when the transformer comes from elsewhere (such as a keyring
-// that never hands out its keys): a predictable or repeated IV breaks the
-// confidentiality of CBC, so never use it for cookies that a client will
-// hold. A nil iv means crypto/rand again.
-func WithIV(t transform.Transformer, iv func(iv []byte)) (transform.Transformer, error) {
-	e, ok := t.(*encrypt)
-	if !ok {
-		return nil, fmt.Errorf("ktor: WithIV needs a transformer made by NewEncrypt, not %T", t)
-	}
-	return &encrypt{block: e.block, mac: e.mac, write: e.write, read: e.read, iv: iv}, nil
+// Layouts returns the layout that Write produces and the set of layouts
+// that Read accepts.
+func (e *Encrypt) Layouts() (write, read Layout) { return e.write, e.read }
+
+// Format prints the transformer's layouts under every verb, never its keys.
+func (e *Encrypt) Format(f fmt.State, verb rune) {
+	fmt.Fprintf(f, "ktor.Encrypt{write %v, read %v}", e.write, e.read)
 }
 
 // readLayout is Read, and reports the layout whose tag verified.
-func (e *encrypt) readLayout(dst, src []byte) ([]byte, Layout, error) {
+func (e *Encrypt) readLayout(dst, src []byte) ([]byte, Layout, error) {
 	slash := bytes.LastIndexByte(src, '/')
 	if slash < 0 {
 		return dst, 0, errNoSlash

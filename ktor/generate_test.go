@@ -284,7 +284,7 @@ func genEncryptVectors() vectorFile[encryptVector] {
 		iv[11] ^= 'f' ^ 't'
 		_, ct, tag := parts(base.Cookie)
 		v := base
-		v.Comment = "UNAUTHENTICATED IV (spec §3.3): IV byte 11 XOR 0x12 turns #bof into #bot and Layout3 accepts it"
+		v.Comment = "UNAUTHENTICATED IV (docs/ktor-format.md §3.3): IV byte 11 XOR 0x12 turns #bof into #bot and Layout3 accepts it"
 		v.Cookie, v.Encoded, v.Direction, v.Plaintext = hexs(iv)+"/"+ct+":"+tag, "", "read", "admin=%23bot&user=%23salice"
 		b.add(v)
 		base2 := b.valid("two-block reflection payload, Layout2", vecEncKey128, "HmacSHA256", "Layout2", pt)
@@ -462,8 +462,8 @@ func genCookieVectors() vectorFile[cookieVector] {
 	both := func(enc, comment, value, encoded string) { add(enc, "both", "valid", comment, value, encoded) }
 	printable := " !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~"
 	for _, c := range []struct{ comment, value string }{
-		{"Ktor 3.x JSON cookie (spec §9)", ktorCookie3JSON},
-		{"Ktor 2.x reflection cookie (spec §9)", ktorCookie2},
+		{"Ktor 3.x JSON cookie (docs/ktor-format.md §9)", ktorCookie3JSON},
+		{"Ktor 2.x reflection cookie (docs/ktor-format.md §9)", ktorCookie2},
 		{"reflection payload signed", "count=%23i2&username=%23salice/" + strings.Repeat("0", 64)},
 		{"unreserved characters and space", "a-b.c_d~e f+g"},
 		{"unicode", "Zoë 🍪 日本語"},

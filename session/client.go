@@ -180,7 +180,8 @@ func (c *tokenMode[T]) clear(r *http.Request, st *state[T]) error {
 // NewKtorClientSide returns a Manager that reads and writes the by-value
 // session cookies of a Ktor service: Ktor's
 // cookie<T>(name) { transform(t) }, where t is ktor.NewMessageAuthentication
-// (signed), ktor.NewEncrypt, or both chained with transform.Chain, and
+// (signed), ktor.NewEncrypt, or both chained with transform.Chain (or
+// ktor.NewFromKey of a keyring's Ktor key), and
 // Options.Codec is the serializer (nil means ktor.KotlinxJSON, Ktor ≥ 3.0's
 // default). o may be nil.
 //

@@ -27,7 +27,11 @@
 //
 // The algorithm belongs to the key (see package keyring) and is never read
 // from the token; the key ID in the header selects exactly one key, and the
-// purpose is authenticated as associated data without being stored.
+// purpose is authenticated as associated data without being stored. This
+// package derives each key's cipher key from the key's secret with
+// HKDF-SHA256, labelled "sesstool v1 " + algorithm name (SPEC.md §1.3), and
+// holds the table of which cipher each algorithm uses: the keyring stores
+// keys and knows nothing of the format.
 //
 // # Expiry
 //

@@ -130,14 +130,15 @@ func New(r *keyring.Ring, opts *Options) (*Minter, error) {
 		if k.State == keyring.Retired {
 			s.retired, s.retiredAt = true, k.Retired.Unix()
 		}
+		_, native := suites[k.Algorithm]
 		switch {
-		case !k.Algorithm.Native():
+		case !native:
 			s.why = fmt.Sprintf("key %v is a %v key, which does not seal sesstool tokens", k.ID, k.Algorithm)
 		case !k.State.Verifies():
 			s.why = fmt.Sprintf("key %v was destroyed on %s; tokens sealed under it can no longer be opened", k.ID, k.Destroyed.Format(time.DateOnly))
 		default:
 			ad := append(appendHeader(nil, uint32(k.ID)), o.Purpose...)
-			t, err := k.Transformer(ad)
+			t, err := newTransformer(k, ad)
 			if err != nil {
 				return nil, fmt.Errorf("token: failed to set up key %v: %v", k.ID, err)
 			}

@@ -88,7 +88,7 @@ and for a signed cookie the session text, decoded from kotlinx JSON or the
 reflection format into JSON, all NOT VERIFIED. With --keyring, inspect
 verifies or decrypts it with the keyring's Ktor keys (or --key ID), names
 the key and the layout that verified, and warns when that layout is weak:
-Ktor 3.x's Encrypt layout alone leaves the IV unauthenticated (spec §3.3),
+Ktor 3.x's Encrypt layout alone leaves the IV unauthenticated (docs/ktor-format.md §3.3),
 so sign encrypted cookies too. A Ktor cookie carries no expiry and binds
 no purpose: with --keyring and --purpose, --at or --max-ttl it is reported
 rejected, as open and verify reject it.
@@ -367,7 +367,7 @@ func parenthesize(s string) string {
 // ktorIVWarning is the caveat of Ktor 3.x's Encrypt layout (docs/ktor-format.md §3.3),
 // shown for a cookie verified under it without an outer MAC.
 const ktorIVWarning = "the Ktor 3.x Encrypt layout does not authenticate the IV: whoever holds this cookie can change " +
-	"the first 16 bytes of the session at will and Ktor accepts the result (spec §3.3); " +
+	"the first 16 bytes of the session at will and Ktor accepts the result (docs/ktor-format.md §3.3); " +
 	"sign the encrypted cookie too: in Ktor, transform(SessionTransportTransformerEncrypt(…)) then " +
 	"transform(SessionTransportTransformerMessageAuthentication(…)) with an independent key"
 

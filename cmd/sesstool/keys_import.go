@@ -218,7 +218,7 @@ func parseMaterial(text []byte, alg keyring.Algorithm, layout keyring.KtorLayout
 	switch {
 	case len(fields) == 0:
 		return keyring.Material{}, errors.New("no key material: the input is empty")
-	case len(fields) != want && want == 1 && !alg.Native():
+	case len(fields) != want && want == 1 && alg.Family() != keyring.FamilyNative:
 		return keyring.Material{}, fmt.Errorf("a %s key is one word of hexadecimal digits; the input has %s", alg, words(len(fields)))
 	case len(fields) != want && want == 1:
 		return keyring.Material{}, fmt.Errorf("a %s key is one word, %s; the input has %s", alg, nativeForms, words(len(fields)))
@@ -226,13 +226,13 @@ func parseMaterial(text []byte, alg keyring.Algorithm, layout keyring.KtorLayout
 		return keyring.Material{}, fmt.Errorf("a %s key is two words of hexadecimal digits, the encryption key then the sign key; the input has %s", alg, words(len(fields)))
 	}
 	decode := decodeSecret
-	if !alg.Native() {
+	if alg.Family() != keyring.FamilyNative {
 		decode = decodeKtorHex
 	}
 	m := keyring.Material{Algorithm: alg, KtorLayout: layout}
 	var err error
 	if m.Secret, err = decode(fields[0]); err != nil {
-		if alg.Native() {
+		if alg.Family() == keyring.FamilyNative {
 			return keyring.Material{}, fmt.Errorf("%v: the input has %d characters, and a %s key is %s", err, len(fields[0]), alg, nativeForms)
 		}
 		if want == 2 {

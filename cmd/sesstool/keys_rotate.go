@@ -131,7 +131,9 @@ This is the second phase of a rotation across several servers; see
 	}
 	// Only active keys of sesstool's own format can be promoted: Ktor keys
 	// never.
-	cmd.ValidArgsFunction = a.completeKeys(func(k keyring.Key) bool { return k.State == keyring.Active && k.Algorithm.Native() })
+	cmd.ValidArgsFunction = a.completeKeys(func(k keyring.Key) bool {
+		return k.State == keyring.Active && k.Algorithm.Family() == keyring.FamilyNative
+	})
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the promoted key as a JSON object")
 	return cmd
 }

@@ -159,11 +159,17 @@ func (f ktorFormat) newOpener(r *keyring.Ring, o openOptions) (tokenOpener, erro
 			}
 			continue
 		}
-		t, err := k.Transformer(nil)
+		kk := ktorKey{key: k}
+		var err error
+		if isMAC {
+			kk.t, err = ktor.NewFromKey(k)
+		} else {
+			kk.enc, err = ktor.NewEncryptFromKey(k, nil)
+			kk.t = kk.enc
+		}
 		if err != nil {
 			return nil, err
 		}
-		kk := ktorKey{key: k, t: t}
 		if isMAC {
 			op.mac[h] = append(op.mac[h], kk)
 		} else {
@@ -202,6 +208,7 @@ func ktorHash(a keyring.Algorithm) (ktor.Hash, bool) {
 type ktorKey struct {
 	key keyring.Key
 	t   transform.Transformer
+	enc *ktor.Encrypt // t, for a ktor-encrypt key; nil for a ktor-hmac-* key
 }
 
 // ktorOpener opens Ktor cookies under a ring's Ktor keys, and mints them.
@@ -234,12 +241,12 @@ func (o *ktorOpener) open(tok string) (opened, error) {
 	case ktor.KindSigned:
 		alg := "ktor-hmac-" + strings.ToLower(strings.TrimPrefix(info.Hash.String(), "Hmac"))
 		what := fmt.Sprintf("a signed cookie whose %d-character tag is an %v tag", len(info.Tag), info.Hash)
-		k, text, _, err := o.trial(o.mac[info.Hash], alg, what, value, nil)
+		k, text, _, err := o.trial(o.mac[info.Hash], alg, what, value)
 		// A signed session may hold '%' itself (the reflection format
 		// does: %23), so a cookie sent with Ktor's RAW encoding reads as
 		// URI-encoded. If the decoded value fails, try it as it came.
 		if raw := unquote(tok); err != nil && raw != info.Value && strings.Contains(raw, "/") {
-			if rk, rtext, _, rerr := o.trial(o.mac[info.Hash], alg, what, []byte(raw), nil); rerr == nil {
+			if rk, rtext, _, rerr := o.trial(o.mac[info.Hash], alg, what, []byte(raw)); rerr == nil {
 				k, text, err = rk, rtext, nil
 			}
 		}
@@ -255,7 +262,7 @@ func (o *ktorOpener) open(tok string) (opened, error) {
 		// Encrypt, then MessageAuthentication: the outer tag covers the
 		// whole encrypted value, IV included.
 		ek, pt, l, err := o.trial(o.enc, string(keyring.KtorEncrypt),
-			"a signed cookie that holds an encrypted value (Encrypt, then MessageAuthentication)", text, ktor.ReadEncrypted)
+			"a signed cookie that holds an encrypted value (Encrypt, then MessageAuthentication)", text)
 		if err != nil {
 			return opened{}, err
 		}
@@ -264,7 +271,7 @@ func (o *ktorOpener) open(tok string) (opened, error) {
 		res.ktor.layout = ktorLayoutName(ktorEncryptedSigned, l)
 	case ktor.KindEncrypted:
 		k, pt, l, err := o.trial(o.enc, string(keyring.KtorEncrypt),
-			fmt.Sprintf("an encrypted cookie with a %d-character tag", len(info.Tag)), value, ktor.ReadEncrypted)
+			fmt.Sprintf("an encrypted cookie with a %d-character tag", len(info.Tag)), value)
 		if err != nil {
 			return opened{}, err
 		}
@@ -281,10 +288,9 @@ func (o *ktorOpener) open(tok string) (opened, error) {
 }
 
 // trial reads value with each of keys in turn and returns the first key
-// that verifies it, with the session text and the Encrypt layout. read is
-// ktor.ReadEncrypted for Encrypt keys, nil for MessageAuthentication keys.
-func (o *ktorOpener) trial(keys []ktorKey, alg, what string, value []byte,
-	read func(transform.Transformer, []byte, []byte) ([]byte, ktor.Layout, error)) (keyring.Key, []byte, ktor.Layout, error) {
+// that verifies it, with the session text and, for Encrypt keys, the
+// layout.
+func (o *ktorOpener) trial(keys []ktorKey, alg, what string, value []byte) (keyring.Key, []byte, ktor.Layout, error) {
 	if len(keys) == 0 {
 		if o.chosen {
 			k := o.all[0].key
@@ -307,8 +313,8 @@ func (o *ktorOpener) trial(keys []ktorKey, alg, what string, value []byte,
 			l   ktor.Layout
 			err error
 		)
-		if read != nil {
-			out, l, err = read(k.t, nil, value)
+		if k.enc != nil {
+			out, l, err = k.enc.ReadLayout(nil, value)
 		} else {
 			out, err = k.t.Read(nil, value)
 		}
@@ -452,14 +458,11 @@ func (o *ktorOpener) mint(payload []byte, _ token.Validity) (string, opened, err
 	if _, ok := ktorHash(k.key.Algorithm); ok {
 		res.ktor.layout = ktorSigned
 	} else {
-		l := ktor.Layout3
-		if k.key.KtorLayout == keyring.KtorLayout2 {
-			l = ktor.Layout2
-		}
+		l, _ := k.enc.Layouts()
 		res.ktor.encLayout = l
 		res.ktor.layout = ktorLayoutName(ktorEncrypted, l)
 		if testOnlyKtorIV != nil {
-			if t, err = ktor.WithIV(t, func(iv []byte) { copy(iv, testOnlyKtorIV) }); err != nil {
+			if t, err = ktor.NewEncryptFromKey(k.key, &ktor.EncryptOptions{IV: func(iv []byte) { copy(iv, testOnlyKtorIV) }}); err != nil {
 				return "", opened{}, err
 			}
 		}

@@ -142,7 +142,7 @@ func (a *app) completeKtorKeys(cmd *cobra.Command, args []string, toComplete str
 	}
 	var out []cobra.Completion
 	for k := range r.Keys() {
-		if !k.Algorithm.Native() && k.State.Verifies() {
+		if k.Algorithm.Family() == keyring.FamilyKtor && k.State.Verifies() {
 			out = append(out, cobra.CompletionWithDesc(k.ID.String(), string(k.Algorithm)+" "+k.State.String()))
 		}
 	}
