@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"strings"
 	"sync"
-
 )
 
 // IVSize is the length in bytes of the IV that the Encrypt transformer
