@@ -19,8 +19,11 @@ type Error struct {
 	// was used. It is false when the value failed authentication.
 	Malformed bool
 	// Reason says what failed, without the "ktor: " prefix and without
-	// the sentinel's message.
+	// the sentinel's message where it comes last.
 	Reason string
+	// Detail is, for ErrUnrecognized and ErrMalformedCookie, the part of
+	// Reason that follows the sentinel's words ("line break in Base64").
+	Detail string
 	err    error // the sentinel
 	suffix bool  // the message ends with the sentinel's
 }
@@ -50,11 +53,11 @@ func invalid(reason string) *Error {
 
 // unrecognized returns Inspect's error for a value of neither layout.
 func unrecognized(detail string) *Error {
-	return &Error{Reason: "not a signed or encrypted session value: " + detail, err: ErrUnrecognized}
+	return &Error{Reason: "not a signed or encrypted session value: " + detail, Detail: detail, err: ErrUnrecognized}
 }
 
 // malformedCookie returns a cookie codec's error, wrapping
 // ErrMalformedCookie.
 func malformedCookie(detail string) *Error {
-	return &Error{Malformed: true, Reason: "malformed cookie value: " + detail, err: ErrMalformedCookie}
+	return &Error{Malformed: true, Reason: "malformed cookie value: " + detail, Detail: detail, err: ErrMalformedCookie}
 }

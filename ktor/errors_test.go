@@ -59,6 +59,9 @@ func TestErrorFields(t *testing.T) {
 			if tt.reason != "" && e.Reason != tt.reason {
 				t.Errorf("Reason = %q, want %q", e.Reason, tt.reason)
 			}
+			if e.Detail != "" && !strings.HasSuffix(e.Reason, ": "+e.Detail) {
+				t.Errorf("Reason %q does not end with the Detail %q", e.Reason, e.Detail)
+			}
 			if !strings.HasPrefix(err.Error(), "ktor: "+e.Reason) {
 				t.Errorf("message %q does not start with ktor: and the reason %q", err.Error(), e.Reason)
 			}

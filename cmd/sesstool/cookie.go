@@ -147,7 +147,7 @@ func singleToken(cmd *cobra.Command, input, name string) (candidate, error) {
 // doubt: a native token, or a Ktor cookie whose layout says more than
 // "anything, '/', a hex tag" (see ktorFormat.detectStrong).
 func detectStrong(tok string) bool {
-	return nativeFormat{}.detect(tok) || ktorFormat{}.detectStrong(tok)
+	return nativeFmt.detect(tok) || ktorFmt.detectStrong(tok)
 }
 
 // pairHoldsToken reports whether s, read as a Cookie or Set-Cookie value,

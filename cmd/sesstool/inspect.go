@@ -194,7 +194,7 @@ func (a *app) inspect(cmd *cobra.Command, args []string, f *openFlags) error {
 func knownFormats() string {
 	var names []string
 	for _, f := range formats {
-		names = append(names, f.title())
+		names = append(names, f.Title())
 	}
 	return strings.Join(names, ", ")
 }
@@ -226,33 +226,33 @@ func inspectOne(c candidate, set *openerSet, keyringPath, purpose string, ref ti
 		return rep, err
 	}
 	rep.Status, rep.Verified = "verified", true
-	rep.Algorithm, rep.AlgorithmGuessed = string(res.key.Algorithm), false
-	rep.KeyState = res.key.State.String()
-	if res.ktor != nil {
+	rep.Algorithm, rep.AlgorithmGuessed = string(res.Key.Algorithm), false
+	rep.KeyState = res.Key.State.String()
+	if res.Ktor != nil {
 		rep.Purpose = nil // Ktor binds no purpose
-		rep.KeyID = res.key.ID.String()
-		rep.Layout = res.ktor.layout
-		if res.ktor.outerKey.ID != 0 {
-			rep.OuterKeyID = res.ktor.outerKey.ID.String()
+		rep.KeyID = res.Key.ID.String()
+		rep.Layout = res.Ktor.Layout
+		if res.Ktor.OuterKey.ID != 0 {
+			rep.OuterKeyID = res.Ktor.OuterKey.ID.String()
 		}
-		text := string(res.payload)
+		text := string(res.Payload)
 		rep.SessionText = &text
 		rep.Sealed = false
-		rep.Payload, rep.PayloadCodec = res.json, res.codec
+		rep.Payload, rep.PayloadCodec = res.JSON, res.Codec
 		switch {
-		case res.ktor.outerKey.ID != 0: // the outer MAC covers everything
-		case res.ktor.encLayout == ktor.Layout3:
+		case res.Ktor.OuterKey.ID != 0: // the outer MAC covers everything
+		case res.Ktor.EncLayout == ktor.Layout3:
 			rep.Warning = ktorIVWarning
-		case res.ktor.encLayout == ktor.Layout2:
+		case res.Ktor.EncLayout == ktor.Layout2:
 			rep.Warning = ktorLayout2Warning
 		}
 		return rep, nil
 	}
-	rep.Issued, rep.Expires, rep.NotBefore = rfc3339(res.issued), rfc3339(res.expires), rfc3339(res.notBefore)
-	rep.expires = res.expires
-	rep.Rewrap = res.rewrap
+	rep.Issued, rep.Expires, rep.NotBefore = rfc3339(res.IssuedAt), rfc3339(res.ExpiresAt), rfc3339(res.NotBefore)
+	rep.expires = res.ExpiresAt
+	rep.Rewrap = res.Rewrap
 	rep.Sealed = false
-	rep.Payload, rep.PayloadCodec = res.json, res.codec
+	rep.Payload, rep.PayloadCodec = res.JSON, res.Codec
 	return rep, nil
 }
 
@@ -281,7 +281,7 @@ func (rep report) render(w io.Writer, ref time.Time) error {
 		_, err := io.WriteString(w, b.String())
 		return err
 	}
-	if rep.Format == (ktorFormat{}).name() {
+	if rep.Format == ktorFmt.Name() {
 		rep.renderKtor(&b, line)
 		_, err := io.WriteString(w, b.String())
 		return err
