@@ -53,6 +53,13 @@ type Error struct {
 	Kind   error
 	// Err is the underlying error, or nil.
 	Err error
+	// Algorithm is set at StageKey: the algorithm of key the token needs
+	// when the ring holds none, or that of the one key chosen
+	// (Options.KeyID) when it cannot open the token.
+	Algorithm keyring.Algorithm
+	// Subject says what the input is, in words ("an encrypted cookie with
+	// a 64-character tag"), when Reason starts with it.
+	Subject string
 	// Lifetime and MaxTTL are set, at StageEnvelope, when an authentic
 	// token lives longer than Options.MaxTTL allows.
 	Lifetime, MaxTTL time.Duration
@@ -96,3 +103,19 @@ func fromToken(f Format, err error) error {
 	}
 	return &Error{Format: f, Stage: Stage(te.Stage), KeyID: te.KeyID, Reason: te.Reason, Kind: kind, Err: te}
 }
+
+// KeyTrialError is returned when opening a token would try more keys of
+// one algorithm than a format allows (see MaxKtorTrial). It wraps
+// ErrTooManyKeys.
+type KeyTrialError struct {
+	Algorithm keyring.Algorithm
+	Keys      int // how many keys of Algorithm the ring holds
+	Max       int // the most that are tried
+}
+
+func (e *KeyTrialError) Error() string {
+	return fmt.Sprintf("the keyring holds %d %s keys, and a token that names no key is tried under at most %d", e.Keys, e.Algorithm, e.Max)
+}
+
+// Unwrap returns ErrTooManyKeys.
+func (e *KeyTrialError) Unwrap() error { return ErrTooManyKeys }

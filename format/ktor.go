@@ -302,15 +302,15 @@ func (o *ktorOpener) trial(keys []ktorKey, alg, what string, value []byte) (keyr
 		if o.chosen {
 			k := o.all[0].key
 			e := reject(o.f, token.ErrInvalid, StageKey, k.ID, "%s, which the chosen key %s (%s) cannot open", what, k.ID, k.Algorithm)
-			e.Err = ErrNoKeys
+			e.Err, e.Algorithm, e.Subject = ErrNoKeys, k.Algorithm, what
 			return keyring.Key{}, nil, 0, e
 		}
 		e := reject(o.f, token.ErrInvalid, StageKey, 0, "%s, and the keyring holds no %s key to open it", what, alg)
-		e.Err = ErrNoKeys
+		e.Err, e.Algorithm, e.Subject = ErrNoKeys, keyring.Algorithm(alg), what
 		return keyring.Key{}, nil, 0, e
 	}
 	if len(keys) > MaxKtorTrial {
-		return keyring.Key{}, nil, 0, fmt.Errorf("%w: the keyring holds %d %s keys: a Ktor cookie names no key, and at most %d are tried", ErrTooManyKeys, len(keys), alg, MaxKtorTrial)
+		return keyring.Key{}, nil, 0, &KeyTrialError{Algorithm: keyring.Algorithm(alg), Keys: len(keys), Max: MaxKtorTrial}
 	}
 	var last error
 	for _, k := range keys {

@@ -26,6 +26,7 @@ import (
 	"unicode/utf8"
 	"unsafe"
 
+	"github.com/sesstool/sesstool/format"
 	"github.com/sesstool/sesstool/token"
 )
 
@@ -299,7 +300,7 @@ func renderLine(dst []byte, st *batchStats, set *openerSet, data []byte, l lineR
 	var err error
 	var res opened
 	if l.tooLong {
-		err = rejectedf(token.ErrInvalid, token.StageSize, "the line is longer than %d bytes", maxTokenInput)
+		err = format.Reject(token.ErrInvalid, format.StageSize, "the line is longer than %d bytes", maxTokenInput)
 	} else {
 		// The token aliases the chunk, which is not written again until
 		// the writer has taken this line's result; nothing that open

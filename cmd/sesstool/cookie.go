@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/sesstool/sesstool/format"
 	"github.com/sesstool/sesstool/token"
 )
 
@@ -53,7 +54,7 @@ func splitCookies(cmd *cobra.Command, input, name string) ([]candidate, error) {
 		cs, err = parseSetCookieLine(s[len("set-cookie:"):])
 	case !strings.Contains(s, "=") || detectStrong(s):
 		cs = []candidate{{value: s}}
-	case detectFormat(s) != nil && !pairHoldsToken(s):
+	case formats.Detect(s) != nil && !pairHoldsToken(s):
 		// Only a Ktor signed layout matches the whole input ("anything/
 		// hex tag"), and read as name=value it holds no token: the input
 		// is a raw Ktor cookie whose session has '=' in it.
@@ -128,7 +129,7 @@ func singleToken(cmd *cobra.Command, input, name string) (candidate, error) {
 	}
 	var known []candidate
 	for _, c := range cs {
-		if detectFormat(c.value) != nil {
+		if formats.Detect(c.value) != nil {
 			known = append(known, c)
 		}
 	}
@@ -136,7 +137,7 @@ func singleToken(cmd *cobra.Command, input, name string) (candidate, error) {
 		return known[0], nil
 	}
 	if len(known) == 0 {
-		return candidate{}, rejectedf(token.ErrInvalid, token.StageEncoding,
+		return candidate{}, format.Reject(token.ErrInvalid, format.StageEncoding,
 			"none of the input's cookies (%s) holds a token of a known format", cookieNames(cs))
 	}
 	return candidate{}, &usageError{err: fmt.Errorf("the input holds several cookies with tokens (%s)", cookieNames(known)), cmd: cmd,
@@ -145,9 +146,9 @@ func singleToken(cmd *cobra.Command, input, name string) (candidate, error) {
 
 // detectStrong reports whether tok is a token of a known format beyond
 // doubt: a native token, or a Ktor cookie whose layout says more than
-// "anything, '/', a hex tag" (see ktorFormat.detectStrong).
+// "anything, '/', a hex tag" (see format.DetectKtorStrong).
 func detectStrong(tok string) bool {
-	return nativeFmt.detect(tok) || ktorFmt.detectStrong(tok)
+	return nativeFmt.Detect(tok) || format.DetectKtorStrong(tok)
 }
 
 // pairHoldsToken reports whether s, read as a Cookie or Set-Cookie value,
@@ -162,7 +163,7 @@ func pairHoldsToken(s string) bool {
 		return false
 	}
 	for _, c := range cs {
-		if detectFormat(c.value) != nil {
+		if formats.Detect(c.value) != nil {
 			return true
 		}
 	}

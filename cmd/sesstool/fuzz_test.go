@@ -17,6 +17,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/sesstool/sesstool/format"
 	"github.com/sesstool/sesstool/keyring"
 	"github.com/sesstool/sesstool/token"
 )
@@ -124,20 +125,20 @@ func FuzzDetectFormat(f *testing.F) {
 	set := fuzzOpenerSet(f)
 	ref := time.Now()
 	f.Fuzz(func(t *testing.T, tok string) {
-		native, kt := nativeFormat{}.detect(tok), ktorFormat{}.detect(tok)
+		native, kt := nativeFmt.Detect(tok), ktorFmt.Detect(tok)
 		if native && kt {
 			t.Fatalf("both formats detect %q", tok)
 		}
-		if native && (!isBase64URL(tok) || !strings.HasPrefix(tok, "A")) {
+		if native && (!format.IsBase64URL(tok) || !strings.HasPrefix(tok, "A")) {
 			t.Fatalf("native detection took %q", tok)
 		}
-		if (ktorFormat{}).detectStrong(tok) && !kt {
+		if format.DetectKtorStrong(tok) && !kt {
 			t.Fatalf("strong Ktor detection without detection: %q", tok)
 		}
-		got := detectFormat(tok)
+		got := formats.Detect(tok)
 		switch {
-		case native && got != (nativeFormat{}), kt && got != (ktorFormat{}), !native && !kt && got != nil:
-			t.Fatalf("detectFormat(%q) = %v; native %v, ktor %v", tok, got, native, kt)
+		case native && got != nativeFmt, kt && got != ktorFmt, !native && !kt && got != nil:
+			t.Fatalf("formats.Detect(%q) = %v; native %v, ktor %v", tok, got, native, kt)
 		}
 
 		rep, err := inspectOne(candidate{value: tok}, nil, "", "", ref)

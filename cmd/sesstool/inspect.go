@@ -14,6 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/sesstool/sesstool/format"
 	"github.com/sesstool/sesstool/ktor"
 	"github.com/sesstool/sesstool/token"
 )
@@ -186,32 +187,41 @@ func (a *app) inspect(cmd *cobra.Command, args []string, f *openFlags) error {
 		if len(cs) > 1 || cs[0].name != "" {
 			what = "no cookie in the input holds a token"
 		}
-		return rejectedf(token.ErrInvalid, token.StageEncoding, "%s of a known format (%s)", what, knownFormats())
+		return format.Reject(token.ErrInvalid, format.StageEncoding, "%s of a known format (%s)", what, knownFormats())
 	}
 	return nil
 }
 
-func knownFormats() string {
-	var names []string
-	for _, f := range formats {
-		names = append(names, f.Title())
+func knownFormats() string { return formats.Titles() }
+
+// peekReport is the report of what p shows without a key.
+func peekReport(p format.Peek) report {
+	rep := report{Format: p.Format.Name(), Title: p.Format.Title(), Length: p.Length, Size: p.Size, Algorithm: string(p.Algorithm),
+		AlgorithmGuessed: p.AlgorithmGuessed, Issued: rfc3339(p.IssuedAt), Expires: rfc3339(p.ExpiresAt), NotBefore: rfc3339(p.NotBefore),
+		expires: p.ExpiresAt, Sealed: p.Sealed, Payload: p.Payload, PayloadCodec: p.PayloadCodec, Layout: p.Layout, Hash: p.Hash,
+		Tag: p.Tag, IV: p.IV, CiphertextLen: p.CiphertextLen, EncryptedTag: p.EncryptedTag, SessionText: p.SessionText}
+	if p.Err != nil {
+		rep.Error = p.Err.Error()
 	}
-	return strings.Join(names, ", ")
+	if p.Version != 0 {
+		rep.Version, rep.KeyID = p.Version, p.KeyID.String()
+	}
+	return rep
 }
 
 // inspectOne reports on one candidate, verifying it when set is not nil. It
 // returns the rejection, if any.
 func inspectOne(c candidate, set *openerSet, keyringPath, purpose string, ref time.Time) (report, error) {
-	f := detectFormat(c.value)
-	if f == nil {
+	p, ok := formats.Peek(c.value)
+	if !ok {
 		return report{Cookie: c.name, Format: "unknown", Status: "unknown-format", Length: len(c.value),
 			Error: "not a token of a known format (" + knownFormats() + ")"}, nil
 	}
-	rep := f.peek(c.value, ref)
+	rep := peekReport(p)
 	rep.Cookie = c.name
-	if rep.Error != "" {
+	if p.Err != nil {
 		rep.Status = "malformed"
-		return rep, rejectedf(token.ErrInvalid, token.StageHeader, "%s", strings.TrimPrefix(rep.Error, token.ErrInvalid.Error()+": "))
+		return rep, p.Err
 	}
 	if set == nil {
 		rep.Status = "not-verified"

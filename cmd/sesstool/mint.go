@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sesstool/sesstool/codec"
+	"github.com/sesstool/sesstool/format"
 	"github.com/sesstool/sesstool/keyring"
 	"github.com/sesstool/sesstool/ktor"
 	"github.com/sesstool/sesstool/token"
@@ -234,8 +235,13 @@ func (a *app) mintKtor(cmd *cobra.Command, args []string, f *mintFlags) error {
 		return err
 	}
 	id, _ := keyring.ParseID(strings.ToLower(f.key)) // checked by checkFormatFlags
-	op, err := ktorFmt.NewOpener(r, openOptions{keyID: id, ktorSerializer: ktorSerializers[f.ktorSerializer], raw: f.raw})
-	if errors.Is(err, errNoKeys) {
+	if id != 0 {
+		if err := checkKtorKey(r, id); err != nil {
+			return err
+		}
+	}
+	op, err := ktorFmt.NewOpener(r, openOptions{keyID: id, ktorSerializer: ktorSerializers[f.ktorSerializer], raw: f.raw}.lib())
+	if errors.Is(err, format.ErrNoKeys) {
 		return &usageError{err: errors.New("the keyring holds no Ktor key to write the cookie"),
 			hint: "import the Ktor service's key with 'sesstool keys import --alg ktor-hmac-sha256' (or ktor-encrypt)"}
 	}
@@ -243,14 +249,26 @@ func (a *app) mintKtor(cmd *cobra.Command, args []string, f *mintFlags) error {
 		return err
 	}
 	value, res, err := op.(format.Minter).Mint(payload, token.Validity{})
+	if ke, ok := errors.AsType[*ktor.Error](err); ok {
+		return &usageError{err: fmt.Errorf("the payload cannot be written with the %s serializer: %s", ktorSerializers[f.ktorSerializer].Name(), ke.Reason)}
+	}
+	if errors.Is(err, format.ErrNoActiveKey) {
+		return &usageError{err: err, hint: "import the Ktor service's key with 'sesstool keys import --alg ktor-hmac-sha256' (or ktor-encrypt)"}
+	}
+	if k, _ := r.Lookup(id); errors.Is(err, keyring.ErrState) {
+		return fmt.Errorf("%w: --key %s is %s: only active Ktor keys write cookies", keyring.ErrState, id, k.State)
+	}
 	if err != nil {
 		return err
 	}
 	enc := cookieEncodings[f.cookieEncoding]
 	cookie, err := ktor.EncodeCookieValue(value, enc)
 	if err != nil {
-		return &usageError{err: fmt.Errorf("the cookie value cannot be written with --cookie-encoding %s: %v", f.cookieEncoding,
-			strings.TrimPrefix(err.Error(), ktor.ErrMalformedCookie.Error()+": ")), cmd: cmd,
+		detail := err.Error()
+		if ke, ok := errors.AsType[*ktor.Error](err); ok {
+			detail = ke.Detail
+		}
+		return &usageError{err: fmt.Errorf("the cookie value cannot be written with --cookie-encoding %s: %v", f.cookieEncoding, detail), cmd: cmd,
 			hint: "use --cookie-encoding uri, Ktor's default"}
 	}
 	setCookie := ""
@@ -370,7 +388,7 @@ func (a *app) mint(cmd *cobra.Command, args []string, f *mintFlags) error {
 	}
 	mintFormat := nativeFmt
 	minter := func(size int) (format.Minter, error) {
-		op, err := mintFormat.NewOpener(r, openOptions{purpose: f.purpose, codec: f.codec, maxTTL: maxTTL, maxTokenSize: size, now: func() time.Time { return t0 }})
+		op, err := mintFormat.NewOpener(r, openOptions{purpose: f.purpose, codec: f.codec, maxTTL: maxTTL, maxTokenSize: size, now: func() time.Time { return t0 }}.lib())
 		if err != nil {
 			return nil, err
 		}

@@ -70,7 +70,7 @@ const formatAuto = "auto"
 // addFormatFlag adds --format, which restricts the formats accepted.
 func addFormatFlag(cmd *cobra.Command, f *openFlags) {
 	names := []string{formatAuto}
-	for _, tf := range formats {
+	for _, tf := range formats.Formats() {
 		names = append(names, tf.Name())
 	}
 	f.format = formatAuto
@@ -159,7 +159,7 @@ func (f *openFlags) options() openOptions {
 	id, _ := keyring.ParseID(strings.ToLower(f.key)) // checked by check
 	return openOptions{purpose: f.purpose, codec: f.codec, validateOnly: f.validateOnly,
 		maxTTL: time.Duration(f.maxTTL), leeway: time.Duration(f.leeway), now: clock, keyID: id,
-		format: formatByName(f.format), demands: f.demands, maxTokenSize: f.maxTokenSize}
+		format: formats.ByName(f.format), demands: f.demands, maxTokenSize: f.maxTokenSize}
 }
 
 // checkDemands records the checks the flags given ask for (see demands),
@@ -173,7 +173,7 @@ func (f *openFlags) checkDemands(cmd *cobra.Command) error {
 			break
 		}
 	}
-	tf := formatByName(f.format)
+	tf := formats.ByName(f.format)
 	if tf == nil {
 		return nil
 	}
