@@ -145,14 +145,14 @@ func TestKtorTrialBound(t *testing.T) {
 // envelope.
 func TestNativeLifetime(t *testing.T) {
 	r := testRing(t)
-	long := mint(t, format.Native(), r, format.Options{MaxTTL: 48 * time.Hour, Now: func() time.Time { return t0 }}, `{}`)
+
 	op, err := format.Native().NewOpener(r, format.Options{Now: func() time.Time { return t0 }})
 	if err != nil {
 		t.Fatal(err)
 	}
 	// mint gave the token an hour; mint one of 30 hours instead.
 	m, _ := format.Native().NewOpener(r, format.Options{MaxTTL: 48 * time.Hour, Now: func() time.Time { return t0 }})
-	long, _, err = m.(format.Minter).Mint([]byte(`{}`), token.Validity{ExpiresAt: t0.Add(30 * time.Hour)})
+	long, _, err := m.(format.Minter).Mint([]byte(`{}`), token.Validity{ExpiresAt: t0.Add(30 * time.Hour)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -141,7 +141,7 @@ func FuzzDetectFormat(f *testing.F) {
 			t.Fatalf("formats.Detect(%q) = %v; native %v, ktor %v", tok, got, native, kt)
 		}
 
-		rep, err := inspectOne(candidate{value: tok}, nil, "", "", ref)
+		rep, err := inspectOne(candidate{Value: tok}, nil, "", "", ref)
 		switch {
 		case got == nil && (err != nil || rep.Status != "unknown-format"):
 			t.Fatalf("inspect of an unknown format: %+v, %v", rep, err)
@@ -187,7 +187,7 @@ func FuzzSplitCookies(f *testing.F) {
 			if len(cs) == 0 {
 				t.Fatalf("splitCookies(%q) found nothing and no error", input)
 			}
-			if name != "" && (len(cs) != 1 || cs[0].name != name) {
+			if name != "" && (len(cs) != 1 || cs[0].Name != name) {
 				t.Fatalf("splitCookies(%q, --cookie %q) = %+v", input, name, cs)
 			}
 		}
@@ -210,7 +210,7 @@ func FuzzSplitCookies(f *testing.F) {
 			cname + "=" + cvalue + "; other=3",
 		} {
 			cs, err := splitCookies(cmd, line, cname)
-			if err != nil || len(cs) != 1 || cs[0] != (candidate{name: cname, value: cvalue}) {
+			if err != nil || len(cs) != 1 || cs[0] != (candidate{Name: cname, Value: cvalue}) {
 				t.Fatalf("splitCookies(%q, --cookie %q) = %+v, %v; want the cookie back", line, cname, cs, err)
 			}
 		}

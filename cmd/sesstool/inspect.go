@@ -184,7 +184,7 @@ func (a *app) inspect(cmd *cobra.Command, args []string, f *openFlags) error {
 	}
 	if known == 0 {
 		what := "the input is not a token"
-		if len(cs) > 1 || cs[0].name != "" {
+		if len(cs) > 1 || cs[0].Name != "" {
 			what = "no cookie in the input holds a token"
 		}
 		return format.Reject(token.ErrInvalid, format.StageEncoding, "%s of a known format (%s)", what, knownFormats())
@@ -212,13 +212,13 @@ func peekReport(p format.Peek) report {
 // inspectOne reports on one candidate, verifying it when set is not nil. It
 // returns the rejection, if any.
 func inspectOne(c candidate, set *openerSet, keyringPath, purpose string, ref time.Time) (report, error) {
-	p, ok := formats.Peek(c.value)
+	p, ok := formats.Peek(c.Value)
 	if !ok {
-		return report{Cookie: c.name, Format: "unknown", Status: "unknown-format", Length: len(c.value),
+		return report{Cookie: c.Name, Format: "unknown", Status: "unknown-format", Length: len(c.Value),
 			Error: "not a token of a known format (" + knownFormats() + ")"}, nil
 	}
 	rep := peekReport(p)
-	rep.Cookie = c.name
+	rep.Cookie = c.Name
 	if p.Err != nil {
 		rep.Status = "malformed"
 		return rep, p.Err
@@ -228,7 +228,7 @@ func inspectOne(c candidate, set *openerSet, keyringPath, purpose string, ref ti
 		return rep, nil
 	}
 	rep.Keyring, rep.Purpose = keyringPath, &purpose
-	res, err := set.open(c.value)
+	res, err := set.open(c.Value)
 	if err != nil {
 		rep.Status = "rejected"
 		rep.Reason, _, _ = rejectInfo(err)

@@ -151,7 +151,7 @@ func TestSplitCookiesKtor(t *testing.T) {
 		{"00112233445566778899aabbccddeeff/c3850fc1ddc62f71ec5eaad6d393b91f:" + tag, "", "00112233445566778899aabbccddeeff/c3850fc1ddc62f71ec5eaad6d393b91f:" + tag},
 	} {
 		cs, err := splitCookies(nil, tc.in, "")
-		if err != nil || len(cs) != 1 || cs[0].name != tc.name || cs[0].value != tc.value {
+		if err != nil || len(cs) != 1 || cs[0].Name != tc.name || cs[0].Value != tc.value {
 			t.Errorf("splitCookies(%q) = %+v, %v; want [{%s %s}]", tc.in, cs, err, tc.name, tc.value)
 		}
 	}

@@ -259,14 +259,14 @@ func (a *app) openOne(cmd *cobra.Command, args []string, f *openFlags) (opened, 
 	if err != nil {
 		return opened{}, err
 	}
-	op, format, err := set.opener(c.value)
+	op, format, err := set.opener(c.Value)
 	if err == nil && format.Name() == ktorFmt.Name() {
 		a.warnKtorFlags(cmd)
 	}
 	if err != nil {
 		return opened{}, rejectionHint(err, f)
 	}
-	res, err := op.Open(c.value)
+	res, err := op.Open(c.Value)
 	if err != nil {
 		return opened{}, rejectionHint(err, f)
 	}

@@ -45,11 +45,11 @@ token is rejected with exit code 1.`,
 			if err != nil {
 				return err
 			}
-			op, tf, err := set.opener(c.value)
+			op, tf, err := set.opener(c.Value)
 			if err != nil {
 				return err
 			}
-			tok, old, ok, err := op.(explained).rewrap(c.value)
+			tok, old, ok, err := op.(explained).rewrap(c.Value)
 			if !ok {
 				return &usageError{err: fmt.Errorf("a %s cannot be rewrapped: it names no key and has no expiry to keep", tf.Title()), cmd: cmd,
 					hint: "mint a new one with 'sesstool mint --format ktor' (it uses the newest active Ktor key, or --key ID)"}
