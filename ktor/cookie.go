@@ -73,7 +73,7 @@ func EncodeCookieValue(v string, e CookieEncoding) (string, error) {
 		return base64.StdEncoding.EncodeToString([]byte(v)), nil
 	case DQuotes:
 		if strings.Contains(v, `"`) {
-			return "", fmt.Errorf("%w: DQUOTES cannot encode a value that contains '\"'", ErrMalformedCookie)
+			return "", malformedCookie("DQUOTES cannot encode a value that contains '\"'")
 		}
 		if needsQuoting(v) {
 			return `"` + v + `"`, nil
@@ -81,7 +81,7 @@ func EncodeCookieValue(v string, e CookieEncoding) (string, error) {
 		return v, nil
 	case Raw:
 		if needsQuoting(v) {
-			return "", fmt.Errorf("%w: RAW cannot encode whitespace, ';', ',', '\"' or control characters", ErrMalformedCookie)
+			return "", malformedCookie("RAW cannot encode whitespace, ';', ',', '\"' or control characters")
 		}
 		return v, nil
 	}
@@ -108,16 +108,16 @@ func DecodeCookieValue(v string, e CookieEncoding) (string, error) {
 	case URIEncoding, URIEncodingLegacy:
 		s, err := percentDecode(v, true)
 		if err != nil {
-			return "", fmt.Errorf("%w: %v", ErrMalformedCookie, err)
+			return "", malformedCookie(err.Error())
 		}
 		return s, nil
 	case Base64Encoding:
 		if strings.ContainsAny(v, "\r\n") {
-			return "", fmt.Errorf("%w: line break in Base64", ErrMalformedCookie)
+			return "", malformedCookie("line break in Base64")
 		}
 		b, err := base64.StdEncoding.Strict().DecodeString(v)
 		if err != nil {
-			return "", fmt.Errorf("%w: %v", ErrMalformedCookie, err)
+			return "", malformedCookie(err.Error())
 		}
 		return string(b), nil
 	case DQuotes, Raw:

@@ -10,8 +10,6 @@ import (
 	"fmt"
 	"strings"
 	"sync"
-
-	"github.com/sesstool/sesstool/transform"
 )
 
 // IVSize is the length in bytes of the IV that the Encrypt transformer
@@ -233,11 +231,11 @@ func (e *Encrypt) putScratch(s *scratch) {
 var (
 	// errAuthFailed is the one error for a wrong tag, a wrong padding, or
 	// both, so that callers cannot tell them apart.
-	errAuthFailed = fmt.Errorf("ktor: encrypted value failed authentication: %w", transform.ErrInvalid)
-	errNoSlash    = fmt.Errorf("ktor: malformed encrypted value: no '/' after the IV: %w", transform.ErrInvalid)
-	errNoColon    = fmt.Errorf("ktor: malformed encrypted value: no ':' before the tag: %w", transform.ErrInvalid)
-	errIVLength   = fmt.Errorf("ktor: malformed encrypted value: IV is not %d bytes of hex: %w", IVSize, transform.ErrInvalid)
-	errCTLength   = fmt.Errorf("ktor: malformed encrypted value: ciphertext is not a non-empty multiple of %d bytes of hex: %w", aes.BlockSize, transform.ErrInvalid)
+	errAuthFailed = readError(false, "encrypted value failed authentication")
+	errNoSlash    = readError(true, "malformed encrypted value: no '/' after the IV")
+	errNoColon    = readError(true, "malformed encrypted value: no ':' before the tag")
+	errIVLength   = readError(true, fmt.Sprintf("malformed encrypted value: IV is not %d bytes of hex", IVSize))
+	errCTLength   = readError(true, fmt.Sprintf("malformed encrypted value: ciphertext is not a non-empty multiple of %d bytes of hex", aes.BlockSize))
 )
 
 func (e *Encrypt) Write(dst, src []byte) []byte {
@@ -319,11 +317,11 @@ func (e *Encrypt) readLayout(dst, src []byte) ([]byte, Layout, error) {
 	s := e.getScratch(len(ctHex) / 2)
 	defer e.putScratch(s)
 	if _, err := hex.Decode(s.iv[:], ivHex); err != nil {
-		return dst, 0, fmt.Errorf("ktor: malformed encrypted value: invalid hex in IV: %v: %w", err, transform.ErrInvalid)
+		return dst, 0, readError(true, "malformed encrypted value: invalid hex in IV: "+err.Error())
 	}
 	buf := s.buf
 	if _, err := hex.Decode(buf, ctHex); err != nil {
-		return dst, 0, fmt.Errorf("ktor: malformed encrypted value: invalid hex in ciphertext: %v: %w", err, transform.ErrInvalid)
+		return dst, 0, readError(true, "malformed encrypted value: invalid hex in ciphertext: "+err.Error())
 	}
 
 	m := e.mac.get()

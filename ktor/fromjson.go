@@ -45,20 +45,20 @@ import (
 func SessionFromJSON(c codec.Codec, data []byte) ([]byte, error) {
 	var raw json.RawMessage
 	if err := codec.JSON.Unmarshal(data, &raw); err != nil {
-		return nil, fmt.Errorf("ktor: session from JSON: %w", err)
+		return nil, &Error{Reason: "session from JSON: " + err.Error(), err: err}
 	}
 	n, err := parseJSONTree(raw)
 	if err != nil {
-		return nil, fmt.Errorf("ktor: session from JSON: %v: %w", err, codec.ErrInvalid)
+		return nil, invalid("session from JSON: " + err.Error())
 	}
 	switch c {
 	case KotlinxJSON:
 		var e jsonEncoder
 		if err := e.tree(&n); err != nil {
-			return nil, fmt.Errorf("ktor: kotlinx-json: %v: %w", err, codec.ErrInvalid)
+			return nil, invalid("kotlinx-json: " + err.Error())
 		}
 		if len(e.buf) > codec.MaxInputSize {
-			return nil, fmt.Errorf("ktor: kotlinx-json: encoding is %d bytes, more than the %d that decode: %w", len(e.buf), codec.MaxInputSize, codec.ErrInvalid)
+			return nil, invalid(fmt.Sprintf("kotlinx-json: encoding is %d bytes, more than the %d that decode", len(e.buf), codec.MaxInputSize))
 		}
 		return e.buf, nil
 	case Reflection, KotlinxBackwardCompatible:
@@ -76,7 +76,7 @@ func SessionFromJSON(c codec.Codec, data []byte) ([]byte, error) {
 		}
 		return out, nil
 	}
-	return nil, fmt.Errorf("ktor: session from JSON: unsupported serializer %q (want kotlinx-json, ktor-reflection or kotlinx-backward-compatible): %w", c.Name(), codec.ErrInvalid)
+	return nil, invalid(fmt.Sprintf("session from JSON: unsupported serializer %q (want kotlinx-json, ktor-reflection or kotlinx-backward-compatible)", c.Name()))
 }
 
 // jsonNode is one JSON value, with object members in their input order.

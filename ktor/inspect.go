@@ -95,7 +95,7 @@ type Info struct {
 // work. Inspect never panics, whatever the input.
 func Inspect(value string) (Info, error) {
 	if len(value) > MaxInspectSize {
-		return Info{}, fmt.Errorf("%w: value is %d bytes; a cookie holds at most %d", ErrUnrecognized, len(value), MaxInspectSize)
+		return Info{}, unrecognized(fmt.Sprintf("value is %d bytes; a cookie holds at most %d", len(value), MaxInspectSize))
 	}
 	v := trimKotlinWhitespace(value)
 	if len(v) >= 2 && v[0] == '"' && v[len(v)-1] == '"' {
@@ -113,7 +113,7 @@ func Inspect(value string) (Info, error) {
 	if info, ok := inspectSigned(v); ok {
 		return info, nil
 	}
-	return Info{Kind: KindUnknown, Value: v}, fmt.Errorf("%w: expected hex/hex:hex or payload/hex tag", ErrUnrecognized)
+	return Info{Kind: KindUnknown, Value: v}, unrecognized("expected hex/hex:hex or payload/hex tag")
 }
 
 func inspectEncrypted(v string) (Info, bool) {

@@ -3,7 +3,6 @@ package ktor
 import (
 	"bytes"
 	"crypto/subtle"
-	"fmt"
 
 	"github.com/sesstool/sesstool/transform"
 )
@@ -35,8 +34,8 @@ func NewMessageAuthentication(key []byte, h Hash) (transform.Transformer, error)
 }
 
 var (
-	errNoSeparator       = fmt.Errorf("ktor: malformed signed value: no '/' before the tag: %w", transform.ErrInvalid)
-	errSignatureMismatch = fmt.Errorf("ktor: signed value failed authentication: %w", transform.ErrInvalid)
+	errNoSeparator       = readError(true, "malformed signed value: no '/' before the tag")
+	errSignatureMismatch = readError(false, "signed value failed authentication")
 )
 
 type messageAuthentication struct {

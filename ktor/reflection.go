@@ -117,7 +117,7 @@ func (c reflectionCodec) Name() string { return c.name }
 // reflectionError wraps codec.ErrInvalid with the codec's name and a
 // reason that already carries the path to the offending value.
 func (c reflectionCodec) error(err error) error {
-	return fmt.Errorf("ktor: %s: %v: %w", c.name, err, codec.ErrInvalid)
+	return invalid(c.name + ": " + err.Error())
 }
 
 // ---- struct metadata ----

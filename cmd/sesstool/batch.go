@@ -26,6 +26,7 @@ import (
 	"unicode/utf8"
 	"unsafe"
 
+	"github.com/sesstool/sesstool/format"
 	"github.com/sesstool/sesstool/token"
 )
 
@@ -299,7 +300,7 @@ func renderLine(dst []byte, st *batchStats, set *openerSet, data []byte, l lineR
 	var err error
 	var res opened
 	if l.tooLong {
-		err = rejectedf(token.ErrInvalid, token.StageSize, "the line is longer than %d bytes", maxTokenInput)
+		err = format.Reject(token.ErrInvalid, format.StageSize, "the line is longer than %d bytes", maxTokenInput)
 	} else {
 		// The token aliases the chunk, which is not written again until
 		// the writer has taken this line's result; nothing that open
@@ -336,26 +337,26 @@ func renderLine(dst []byte, st *batchStats, set *openerSet, data []byte, l lineR
 		return append(dst, "}\n"...)
 	}
 	st.valid++
-	if res.ktor != nil {
+	if res.Ktor != nil {
 		// A Ktor cookie has no expiry, but a layout.
 		dst = append(dst, `,"ok":true,"format":"ktor","keyId":"`...)
-		dst = appendHex8(dst, uint32(res.key.ID))
+		dst = appendHex8(dst, uint32(res.Key.ID))
 		dst = append(dst, `","layout":"`...)
-		dst = append(dst, res.ktor.layout...)
+		dst = append(dst, res.Ktor.Layout...)
 		dst = append(dst, '"')
 	} else {
 		dst = append(dst, `,"ok":true,"keyId":"`...)
-		dst = appendHex8(dst, uint32(res.key.ID))
+		dst = appendHex8(dst, uint32(res.Key.ID))
 		dst = append(dst, `","expires":"`...)
-		dst = res.expires.UTC().AppendFormat(dst, time.RFC3339)
+		dst = res.ExpiresAt.UTC().AppendFormat(dst, time.RFC3339)
 		dst = append(dst, '"')
 	}
-	if res.rewrap {
+	if res.Rewrap {
 		dst = append(dst, `,"rewrap":true`...)
 	}
 	if withPayload {
 		dst = append(dst, `,"payload":`...)
-		dst = append(dst, res.json...)
+		dst = append(dst, res.JSON...)
 	}
 	return append(dst, "}\n"...)
 }

@@ -17,6 +17,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/sesstool/sesstool/format"
 	"github.com/sesstool/sesstool/keyring"
 	"github.com/sesstool/sesstool/token"
 )
@@ -124,23 +125,23 @@ func FuzzDetectFormat(f *testing.F) {
 	set := fuzzOpenerSet(f)
 	ref := time.Now()
 	f.Fuzz(func(t *testing.T, tok string) {
-		native, kt := nativeFormat{}.detect(tok), ktorFormat{}.detect(tok)
+		native, kt := nativeFmt.Detect(tok), ktorFmt.Detect(tok)
 		if native && kt {
 			t.Fatalf("both formats detect %q", tok)
 		}
-		if native && (!isBase64URL(tok) || !strings.HasPrefix(tok, "A")) {
+		if native && (!format.IsBase64URL(tok) || !strings.HasPrefix(tok, "A")) {
 			t.Fatalf("native detection took %q", tok)
 		}
-		if (ktorFormat{}).detectStrong(tok) && !kt {
+		if format.DetectKtorStrong(tok) && !kt {
 			t.Fatalf("strong Ktor detection without detection: %q", tok)
 		}
-		got := detectFormat(tok)
+		got := formats.Detect(tok)
 		switch {
-		case native && got != (nativeFormat{}), kt && got != (ktorFormat{}), !native && !kt && got != nil:
-			t.Fatalf("detectFormat(%q) = %v; native %v, ktor %v", tok, got, native, kt)
+		case native && got != nativeFmt, kt && got != ktorFmt, !native && !kt && got != nil:
+			t.Fatalf("formats.Detect(%q) = %v; native %v, ktor %v", tok, got, native, kt)
 		}
 
-		rep, err := inspectOne(candidate{value: tok}, nil, "", "", ref)
+		rep, err := inspectOne(candidate{Value: tok}, nil, "", "", ref)
 		switch {
 		case got == nil && (err != nil || rep.Status != "unknown-format"):
 			t.Fatalf("inspect of an unknown format: %+v, %v", rep, err)
@@ -186,7 +187,7 @@ func FuzzSplitCookies(f *testing.F) {
 			if len(cs) == 0 {
 				t.Fatalf("splitCookies(%q) found nothing and no error", input)
 			}
-			if name != "" && (len(cs) != 1 || cs[0].name != name) {
+			if name != "" && (len(cs) != 1 || cs[0].Name != name) {
 				t.Fatalf("splitCookies(%q, --cookie %q) = %+v", input, name, cs)
 			}
 		}
@@ -209,7 +210,7 @@ func FuzzSplitCookies(f *testing.F) {
 			cname + "=" + cvalue + "; other=3",
 		} {
 			cs, err := splitCookies(cmd, line, cname)
-			if err != nil || len(cs) != 1 || cs[0] != (candidate{name: cname, value: cvalue}) {
+			if err != nil || len(cs) != 1 || cs[0] != (candidate{Name: cname, Value: cvalue}) {
 				t.Fatalf("splitCookies(%q, --cookie %q) = %+v, %v; want the cookie back", line, cname, cs, err)
 			}
 		}

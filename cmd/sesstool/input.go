@@ -14,6 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/sesstool/sesstool/format"
 	"github.com/sesstool/sesstool/token"
 )
 
@@ -73,27 +74,6 @@ func (a *app) readStdin(limit int, what string) ([]byte, error) {
 	return readAll(a.stdin, limit, "the "+what+" on stdin")
 }
 
-// rejection is a token rejected by sesstool itself rather than by the token
-// package (input too large or binary, a payload that does not decode): exit
-// code 1, like a *token.Error, whose message form it shares.
-type rejection struct {
-	kind  error // token.ErrInvalid, ErrExpired or ErrNotYetValid
-	stage token.Stage
-	// stageName, when not empty, names a stage of the command line's own
-	// instead of stage (stageFormat).
-	stageName string
-	keyID     uint32
-	reason    string
-}
-
-func (e *rejection) Error() string { return e.kind.Error() + ": " + e.reason }
-func (e *rejection) Unwrap() error { return e.kind }
-
-// rejectedf returns a rejection of kind (a token sentinel) at stage.
-func rejectedf(kind error, stage token.Stage, format string, args ...any) error {
-	return &rejection{kind: kind, stage: stage, reason: fmt.Sprintf(format, args...)}
-}
-
 // rejectInfo returns the short reason ("invalid", "expired",
 // "not-yet-valid"), the stage and the key ID of a token rejection.
 func rejectInfo(err error) (reason, stage string, keyID uint32) {
@@ -105,14 +85,11 @@ func rejectInfo(err error) (reason, stage string, keyID uint32) {
 	default:
 		reason = "invalid"
 	}
+	if e, ok := errors.AsType[*format.Error](err); ok {
+		return reason, e.Stage.String(), uint32(e.KeyID)
+	}
 	if te, ok := errors.AsType[*token.Error](err); ok {
 		return reason, te.Stage.String(), uint32(te.KeyID)
-	}
-	if re, ok := errors.AsType[*rejection](err); ok {
-		if re.stageName != "" {
-			return reason, re.stageName, re.keyID
-		}
-		return reason, re.stage.String(), re.keyID
 	}
 	return reason, "", 0
 }
@@ -126,20 +103,20 @@ func (a *app) readTokenInput(cmd *cobra.Command, args []string) (string, error) 
 	if len(args) == 1 && args[0] != "-" {
 		raw = []byte(args[0])
 		if len(raw) > maxTokenInput {
-			return "", rejectedf(token.ErrInvalid, token.StageSize, "the token argument is longer than %d bytes", maxTokenInput)
+			return "", format.Reject(token.ErrInvalid, format.StageSize, "the token argument is longer than %d bytes", maxTokenInput)
 		}
 	} else {
 		var err error
 		raw, err = a.readStdin(maxTokenInput, "token")
 		if _, ok := errors.AsType[errTooLarge](err); ok {
-			return "", rejectedf(token.ErrInvalid, token.StageSize, "the token on stdin is longer than %d bytes", maxTokenInput)
+			return "", format.Reject(token.ErrInvalid, format.StageSize, "the token on stdin is longer than %d bytes", maxTokenInput)
 		}
 		if err != nil {
 			return "", err
 		}
 	}
 	if isBinary(raw) {
-		return "", rejectedf(token.ErrInvalid, token.StageEncoding, "the input is binary data, not a token")
+		return "", format.Reject(token.ErrInvalid, format.StageEncoding, "the input is binary data, not a token")
 	}
 	s := strings.TrimSpace(string(raw))
 	if s == "" {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/sesstool/sesstool/format"
 	"github.com/sesstool/sesstool/ktor"
 	"github.com/sesstool/sesstool/token"
 )
@@ -183,42 +184,51 @@ func (a *app) inspect(cmd *cobra.Command, args []string, f *openFlags) error {
 	}
 	if known == 0 {
 		what := "the input is not a token"
-		if len(cs) > 1 || cs[0].name != "" {
+		if len(cs) > 1 || cs[0].Name != "" {
 			what = "no cookie in the input holds a token"
 		}
-		return rejectedf(token.ErrInvalid, token.StageEncoding, "%s of a known format (%s)", what, knownFormats())
+		return format.Reject(token.ErrInvalid, format.StageEncoding, "%s of a known format (%s)", what, knownFormats())
 	}
 	return nil
 }
 
-func knownFormats() string {
-	var names []string
-	for _, f := range formats {
-		names = append(names, f.title())
+func knownFormats() string { return formats.Titles() }
+
+// peekReport is the report of what p shows without a key.
+func peekReport(p format.Peek) report {
+	rep := report{Format: p.Format.Name(), Title: p.Format.Title(), Length: p.Length, Size: p.Size, Algorithm: string(p.Algorithm),
+		AlgorithmGuessed: p.AlgorithmGuessed, Issued: rfc3339(p.IssuedAt), Expires: rfc3339(p.ExpiresAt), NotBefore: rfc3339(p.NotBefore),
+		expires: p.ExpiresAt, Sealed: p.Sealed, Payload: p.Payload, PayloadCodec: p.PayloadCodec, Layout: p.Layout, Hash: p.Hash,
+		Tag: p.Tag, IV: p.IV, CiphertextLen: p.CiphertextLen, EncryptedTag: p.EncryptedTag, SessionText: p.SessionText}
+	if p.Err != nil {
+		rep.Error = p.Err.Error()
 	}
-	return strings.Join(names, ", ")
+	if p.Version != 0 {
+		rep.Version, rep.KeyID = p.Version, p.KeyID.String()
+	}
+	return rep
 }
 
 // inspectOne reports on one candidate, verifying it when set is not nil. It
 // returns the rejection, if any.
 func inspectOne(c candidate, set *openerSet, keyringPath, purpose string, ref time.Time) (report, error) {
-	f := detectFormat(c.value)
-	if f == nil {
-		return report{Cookie: c.name, Format: "unknown", Status: "unknown-format", Length: len(c.value),
+	p, ok := formats.Peek(c.Value)
+	if !ok {
+		return report{Cookie: c.Name, Format: "unknown", Status: "unknown-format", Length: len(c.Value),
 			Error: "not a token of a known format (" + knownFormats() + ")"}, nil
 	}
-	rep := f.peek(c.value, ref)
-	rep.Cookie = c.name
-	if rep.Error != "" {
+	rep := peekReport(p)
+	rep.Cookie = c.Name
+	if p.Err != nil {
 		rep.Status = "malformed"
-		return rep, rejectedf(token.ErrInvalid, token.StageHeader, "%s", strings.TrimPrefix(rep.Error, token.ErrInvalid.Error()+": "))
+		return rep, p.Err
 	}
 	if set == nil {
 		rep.Status = "not-verified"
 		return rep, nil
 	}
 	rep.Keyring, rep.Purpose = keyringPath, &purpose
-	res, err := set.open(c.value)
+	res, err := set.open(c.Value)
 	if err != nil {
 		rep.Status = "rejected"
 		rep.Reason, _, _ = rejectInfo(err)
@@ -226,33 +236,33 @@ func inspectOne(c candidate, set *openerSet, keyringPath, purpose string, ref ti
 		return rep, err
 	}
 	rep.Status, rep.Verified = "verified", true
-	rep.Algorithm, rep.AlgorithmGuessed = string(res.key.Algorithm), false
-	rep.KeyState = res.key.State.String()
-	if res.ktor != nil {
+	rep.Algorithm, rep.AlgorithmGuessed = string(res.Key.Algorithm), false
+	rep.KeyState = res.Key.State.String()
+	if res.Ktor != nil {
 		rep.Purpose = nil // Ktor binds no purpose
-		rep.KeyID = res.key.ID.String()
-		rep.Layout = res.ktor.layout
-		if res.ktor.outerKey.ID != 0 {
-			rep.OuterKeyID = res.ktor.outerKey.ID.String()
+		rep.KeyID = res.Key.ID.String()
+		rep.Layout = res.Ktor.Layout
+		if res.Ktor.OuterKey.ID != 0 {
+			rep.OuterKeyID = res.Ktor.OuterKey.ID.String()
 		}
-		text := string(res.payload)
+		text := string(res.Payload)
 		rep.SessionText = &text
 		rep.Sealed = false
-		rep.Payload, rep.PayloadCodec = res.json, res.codec
+		rep.Payload, rep.PayloadCodec = res.JSON, res.Codec
 		switch {
-		case res.ktor.outerKey.ID != 0: // the outer MAC covers everything
-		case res.ktor.encLayout == ktor.Layout3:
+		case res.Ktor.OuterKey.ID != 0: // the outer MAC covers everything
+		case res.Ktor.EncLayout == ktor.Layout3:
 			rep.Warning = ktorIVWarning
-		case res.ktor.encLayout == ktor.Layout2:
+		case res.Ktor.EncLayout == ktor.Layout2:
 			rep.Warning = ktorLayout2Warning
 		}
 		return rep, nil
 	}
-	rep.Issued, rep.Expires, rep.NotBefore = rfc3339(res.issued), rfc3339(res.expires), rfc3339(res.notBefore)
-	rep.expires = res.expires
-	rep.Rewrap = res.rewrap
+	rep.Issued, rep.Expires, rep.NotBefore = rfc3339(res.IssuedAt), rfc3339(res.ExpiresAt), rfc3339(res.NotBefore)
+	rep.expires = res.ExpiresAt
+	rep.Rewrap = res.Rewrap
 	rep.Sealed = false
-	rep.Payload, rep.PayloadCodec = res.json, res.codec
+	rep.Payload, rep.PayloadCodec = res.JSON, res.Codec
 	return rep, nil
 }
 
@@ -281,7 +291,7 @@ func (rep report) render(w io.Writer, ref time.Time) error {
 		_, err := io.WriteString(w, b.String())
 		return err
 	}
-	if rep.Format == (ktorFormat{}).name() {
+	if rep.Format == ktorFmt.Name() {
 		rep.renderKtor(&b, line)
 		_, err := io.WriteString(w, b.String())
 		return err

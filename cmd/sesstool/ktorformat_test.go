@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sesstool/sesstool/format"
 	"github.com/sesstool/sesstool/keyring"
 	"github.com/sesstool/sesstool/ktor"
 	"github.com/sesstool/sesstool/token"
@@ -81,25 +82,25 @@ func nativeTokens(t *testing.T) []string {
 // every input to one format.
 func TestFormatsDisjoint(t *testing.T) {
 	for _, tok := range nativeTokens(t) {
-		if !(nativeFormat{}).detect(tok) {
+		if !nativeFmt.Detect(tok) {
 			t.Errorf("native detect(%s) = false", tok)
 		}
-		if (ktorFormat{}).detect(tok) {
+		if ktorFmt.Detect(tok) {
 			t.Errorf("ktor detect(%s) = true for a native token", tok)
 		}
-		if f := detectFormat(tok); f == nil || f.name() != "sesstool-v1" {
-			t.Errorf("detectFormat(%s) = %v; want sesstool-v1", tok, f)
+		if f := formats.Detect(tok); f == nil || f.Name() != "sesstool-v1" {
+			t.Errorf("formats.Detect(%s) = %v; want sesstool-v1", tok, f)
 		}
 	}
 	known := 0
 	for _, c := range ktorVectorCookies(t) {
-		if (nativeFormat{}).detect(c) {
+		if nativeFmt.Detect(c) {
 			t.Errorf("native detect(%q) = true for a Ktor cookie", c)
 		}
 		if _, err := ktor.Inspect(c); err == nil {
 			known++
-			if f := detectFormat(c); f == nil || f.name() != "ktor" {
-				t.Errorf("detectFormat(%q) = %v; want ktor", c, f)
+			if f := formats.Detect(c); f == nil || f.Name() != "ktor" {
+				t.Errorf("formats.Detect(%q) = %v; want ktor", c, f)
 			}
 		}
 	}
@@ -118,7 +119,7 @@ func TestFormatsDisjoint(t *testing.T) {
 			b.WriteByte(b64[rng.IntN(len(b64))])
 			k.WriteByte(ktorChars[rng.IntN(len(ktorChars))])
 		}
-		if (ktorFormat{}).detect(b.String()) {
+		if ktorFmt.Detect(b.String()) {
 			t.Fatalf("ktor detect(%q) = true for base64url text", b.String())
 		}
 		// Both Ktor layouts need a '/', raw or as %2F.
@@ -128,7 +129,7 @@ func TestFormatsDisjoint(t *testing.T) {
 		} else {
 			kt = kt[:i] + "%2F" + kt[i:]
 		}
-		if (nativeFormat{}).detect(kt) {
+		if nativeFmt.Detect(kt) {
 			t.Fatalf("native detect(%q) = true for Ktor-like text", kt)
 		}
 	}
@@ -150,7 +151,7 @@ func TestSplitCookiesKtor(t *testing.T) {
 		{"00112233445566778899aabbccddeeff/c3850fc1ddc62f71ec5eaad6d393b91f:" + tag, "", "00112233445566778899aabbccddeeff/c3850fc1ddc62f71ec5eaad6d393b91f:" + tag},
 	} {
 		cs, err := splitCookies(nil, tc.in, "")
-		if err != nil || len(cs) != 1 || cs[0].name != tc.name || cs[0].value != tc.value {
+		if err != nil || len(cs) != 1 || cs[0].Name != tc.name || cs[0].Value != tc.value {
 			t.Errorf("splitCookies(%q) = %+v, %v; want [{%s %s}]", tc.in, cs, err, tc.name, tc.value)
 		}
 	}
@@ -170,14 +171,14 @@ func TestKtorPayloadJSON(t *testing.T) {
 		{"\xff", "\"\ufffd\"", "text"},
 		{"", `""`, "text"},
 	} {
-		js, c, err := ktorPayloadJSON([]byte(tc.text))
+		js, c, err := format.KtorSessionJSON([]byte(tc.text))
 		if err != nil || string(js) != tc.js || c != tc.codec {
-			t.Errorf("ktorPayloadJSON(%q) = %s, %q, %v; want %s, %q", tc.text, js, c, err, tc.js, tc.codec)
+			t.Errorf("format.KtorSessionJSON(%q) = %s, %q, %v; want %s, %q", tc.text, js, c, err, tc.js, tc.codec)
 		}
 	}
 	for _, text := range []string{`{"a":1`, `{"a":1,"a":2}`, "a=#x", "a=#i1&a=#i2"} {
-		if js, c, err := ktorPayloadJSON([]byte(text)); err == nil {
-			t.Errorf("ktorPayloadJSON(%q) = %s, %q; want an error", text, js, c)
+		if js, c, err := format.KtorSessionJSON([]byte(text)); err == nil {
+			t.Errorf("format.KtorSessionJSON(%q) = %s, %q; want an error", text, js, c)
 		}
 	}
 }

@@ -12,14 +12,15 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sesstool/sesstool/codec"
+	"github.com/sesstool/sesstool/format"
 	"github.com/sesstool/sesstool/keyring"
 	"github.com/sesstool/sesstool/ktor"
 	"github.com/sesstool/sesstool/token"
 )
 
 // mintFormats are the formats mint writes, by --format name: their
-// openers implement tokenMinter.
-var mintFormats = []tokenFormat{nativeFormat{}, ktorFormat{}}
+// openers implement format.Minter.
+var mintFormats = []tokenFormat{nativeFmt, ktorFmt}
 
 type mintFlags struct {
 	purpose   string
@@ -148,10 +149,10 @@ long as its key.`,
 	fs.BoolVar(&f.json, "json", false, "print the token with its key ID and times as one JSON object")
 	addMaxTokenSize(cmd, &f.maxTokenSize, "refuse to write a token longer than `N` characters")
 	addCodecFlag(cmd, &f.codec, "encode the payload as json or cbor")
-	f.format, f.ktorSerializer, f.cookieEncoding = nativeFormat{}.name(), "json", "uri"
+	f.format, f.ktorSerializer, f.cookieEncoding = nativeFmt.Name(), "json", "uri"
 	var formatNames []string
 	for _, mf := range mintFormats {
-		formatNames = append(formatNames, mf.name())
+		formatNames = append(formatNames, mf.Name())
 	}
 	addEnumFlag(cmd, &f.format, "format", formatNames, "the token `FORMAT`: "+strings.Join(formatNames, " or ")+" (a Ktor session cookie)")
 	addEnumFlag(cmd, &f.ktorSerializer, "ktor-serializer", []string{"json", "reflection"},
@@ -175,7 +176,7 @@ func addEnumFlag(cmd *cobra.Command, v *string, name string, allowed []string, u
 // format, before any work is done.
 func (f *mintFlags) checkFormatFlags(cmd *cobra.Command) error {
 	changed := func(name string) bool { return cmd.Flags().Changed(name) }
-	if f.format != (ktorFormat{}).name() {
+	if f.format != ktorFmt.Name() {
 		for _, name := range []string{"ktor-serializer", "raw", "key", "cookie-encoding", "set-cookie"} {
 			if changed(name) {
 				return &usageError{err: fmt.Errorf("--%s applies only to --format ktor", name), cmd: cmd}
@@ -234,23 +235,40 @@ func (a *app) mintKtor(cmd *cobra.Command, args []string, f *mintFlags) error {
 		return err
 	}
 	id, _ := keyring.ParseID(strings.ToLower(f.key)) // checked by checkFormatFlags
-	op, err := ktorFormat{}.newOpener(r, openOptions{keyID: id, ktorSerializer: ktorSerializers[f.ktorSerializer], raw: f.raw})
-	if errors.Is(err, errNoKeys) {
+	if id != 0 {
+		if err := checkKtorKey(r, id); err != nil {
+			return err
+		}
+	}
+	op, err := ktorFmt.NewOpener(r, openOptions{keyID: id, ktorSerializer: ktorSerializers[f.ktorSerializer], raw: f.raw}.lib())
+	if errors.Is(err, format.ErrNoKeys) {
 		return &usageError{err: errors.New("the keyring holds no Ktor key to write the cookie"),
 			hint: "import the Ktor service's key with 'sesstool keys import --alg ktor-hmac-sha256' (or ktor-encrypt)"}
 	}
 	if err != nil {
 		return err
 	}
-	value, res, err := op.(tokenMinter).mint(payload, token.Validity{})
+	value, res, err := op.(format.Minter).Mint(payload, token.Validity{})
+	if ke, ok := errors.AsType[*ktor.Error](err); ok {
+		return &usageError{err: fmt.Errorf("the payload cannot be written with the %s serializer: %s", ktorSerializers[f.ktorSerializer].Name(), ke.Reason)}
+	}
+	if errors.Is(err, format.ErrNoActiveKey) {
+		return &usageError{err: err, hint: "import the Ktor service's key with 'sesstool keys import --alg ktor-hmac-sha256' (or ktor-encrypt)"}
+	}
+	if k, _ := r.Lookup(id); errors.Is(err, keyring.ErrState) {
+		return fmt.Errorf("%w: --key %s is %s: only active Ktor keys write cookies", keyring.ErrState, id, k.State)
+	}
 	if err != nil {
 		return err
 	}
 	enc := cookieEncodings[f.cookieEncoding]
 	cookie, err := ktor.EncodeCookieValue(value, enc)
 	if err != nil {
-		return &usageError{err: fmt.Errorf("the cookie value cannot be written with --cookie-encoding %s: %v", f.cookieEncoding,
-			strings.TrimPrefix(err.Error(), ktor.ErrMalformedCookie.Error()+": ")), cmd: cmd,
+		detail := err.Error()
+		if ke, ok := errors.AsType[*ktor.Error](err); ok {
+			detail = ke.Detail
+		}
+		return &usageError{err: fmt.Errorf("the cookie value cannot be written with --cookie-encoding %s: %v", f.cookieEncoding, detail), cmd: cmd,
 			hint: "use --cookie-encoding uri, Ktor's default"}
 	}
 	setCookie := ""
@@ -262,8 +280,8 @@ func (a *app) mintKtor(cmd *cobra.Command, args []string, f *mintFlags) error {
 	}
 	if f.json {
 		return writeJSON(a.stdout, mintJSON{
-			Token: cookie, Format: res.format.name(), KeyID: res.key.ID.String(), Algorithm: string(res.key.Algorithm),
-			Layout: res.ktor.layout, Serializer: res.codec, CookieEncoding: f.cookieEncoding, SetCookie: setCookie,
+			Token: cookie, Format: res.Format.Name(), KeyID: res.Key.ID.String(), Algorithm: string(res.Key.Algorithm),
+			Layout: res.Ktor.Layout, Serializer: res.Codec, CookieEncoding: f.cookieEncoding, SetCookie: setCookie,
 		})
 	}
 	if setCookie != "" {
@@ -334,7 +352,7 @@ func (a *app) mint(cmd *cobra.Command, args []string, f *mintFlags) error {
 	if err := f.checkFormatFlags(cmd); err != nil {
 		return err
 	}
-	if f.format == (ktorFormat{}).name() {
+	if f.format == ktorFmt.Name() {
 		return a.mintKtor(cmd, args, f)
 	}
 	ttl, maxTTL := time.Duration(f.ttl), time.Duration(f.maxTTL)
@@ -368,15 +386,15 @@ func (a *app) mint(cmd *cobra.Command, args []string, f *mintFlags) error {
 	if err != nil {
 		return err
 	}
-	mintFormat := nativeFormat{}
-	minter := func(size int) (tokenMinter, error) {
-		op, err := mintFormat.newOpener(r, openOptions{purpose: f.purpose, codec: f.codec, maxTTL: maxTTL, maxTokenSize: size, now: func() time.Time { return t0 }})
+	mintFormat := nativeFmt
+	minter := func(size int) (format.Minter, error) {
+		op, err := mintFormat.NewOpener(r, openOptions{purpose: f.purpose, codec: f.codec, maxTTL: maxTTL, maxTokenSize: size, now: func() time.Time { return t0 }}.lib())
 		if err != nil {
 			return nil, err
 		}
-		m, ok := op.(tokenMinter)
+		m, ok := op.(format.Minter)
 		if !ok {
-			return nil, fmt.Errorf("%s tokens cannot be minted by this build", mintFormat.title())
+			return nil, fmt.Errorf("%s tokens cannot be minted by this build", mintFormat.Title())
 		}
 		return m, nil
 	}
@@ -384,7 +402,7 @@ func (a *app) mint(cmd *cobra.Command, args []string, f *mintFlags) error {
 	if err != nil {
 		return err
 	}
-	tok, res, err := m.mint(payload, val)
+	tok, res, err := m.Mint(payload, val)
 	if err != nil {
 		// The keyring is fine, so what failed is the request: a payload
 		// too large for a token, or one that the codec cannot hold.
@@ -395,8 +413,8 @@ func (a *app) mint(cmd *cobra.Command, args []string, f *mintFlags) error {
 	}
 	if f.json {
 		return writeJSON(a.stdout, mintJSON{
-			Token: tok, Format: res.format.name(), KeyID: res.key.ID.String(), Algorithm: string(res.key.Algorithm),
-			Issued: rfc3339(res.issued), Expires: rfc3339(res.expires), NotBefore: rfc3339(res.notBefore),
+			Token: tok, Format: res.Format.Name(), KeyID: res.Key.ID.String(), Algorithm: string(res.Key.Algorithm),
+			Issued: rfc3339(res.IssuedAt), Expires: rfc3339(res.ExpiresAt), NotBefore: rfc3339(res.NotBefore),
 		})
 	}
 	return writeLine(a.stdout, tok)
@@ -406,7 +424,7 @@ func (a *app) mint(cmd *cobra.Command, args []string, f *mintFlags) error {
 // --max-token-size allows but not longer than sesstool ever reads, a hint
 // with the size that holds it; else "". The token is minted again under
 // the largest limit to learn its length: only on this error path.
-func longerTokenHint(f *mintFlags, minter func(int) (tokenMinter, error), payload []byte, val token.Validity) string {
+func longerTokenHint(f *mintFlags, minter func(int) (format.Minter, error), payload []byte, val token.Validity) string {
 	if f.maxTokenSize >= tokenSizeMax {
 		return ""
 	}
@@ -414,7 +432,7 @@ func longerTokenHint(f *mintFlags, minter func(int) (tokenMinter, error), payloa
 	if err != nil {
 		return ""
 	}
-	tok, _, err := big.mint(payload, val)
+	tok, _, err := big.Mint(payload, val)
 	if err != nil {
 		return ""
 	}

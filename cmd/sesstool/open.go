@@ -70,8 +70,8 @@ const formatAuto = "auto"
 // addFormatFlag adds --format, which restricts the formats accepted.
 func addFormatFlag(cmd *cobra.Command, f *openFlags) {
 	names := []string{formatAuto}
-	for _, tf := range formats {
-		names = append(names, tf.name())
+	for _, tf := range formats.Formats() {
+		names = append(names, tf.Name())
 	}
 	f.format = formatAuto
 	addEnumFlag(cmd, &f.format, "format", names, "accept only tokens of `FORMAT`: "+strings.Join(names[1:], " or ")+
@@ -159,7 +159,7 @@ func (f *openFlags) options() openOptions {
 	id, _ := keyring.ParseID(strings.ToLower(f.key)) // checked by check
 	return openOptions{purpose: f.purpose, codec: f.codec, validateOnly: f.validateOnly,
 		maxTTL: time.Duration(f.maxTTL), leeway: time.Duration(f.leeway), now: clock, keyID: id,
-		format: formatByName(f.format), demands: f.demands, maxTokenSize: f.maxTokenSize}
+		format: formats.ByName(f.format), demands: f.demands, maxTokenSize: f.maxTokenSize}
 }
 
 // checkDemands records the checks the flags given ask for (see demands),
@@ -173,18 +173,18 @@ func (f *openFlags) checkDemands(cmd *cobra.Command) error {
 			break
 		}
 	}
-	tf := formatByName(f.format)
+	tf := formats.ByName(f.format)
 	if tf == nil {
 		return nil
 	}
 	switch {
-	case f.demands.purpose && !tf.bindsPurpose():
-		return &usageError{err: fmt.Errorf("--purpose cannot be checked with --format %s: a %s binds no purpose", tf.name(), tf.title()), cmd: cmd,
-			hint: "leave out --purpose: a " + tf.title() + " is valid when a key of the keyring verifies it, whatever it was made for"}
-	case f.demands.expiry != "" && !tf.carriesExpiry():
-		return &usageError{err: fmt.Errorf("%s cannot be checked with --format %s: a %s carries no expiry", f.demands.expiry, tf.name(), tf.title()), cmd: cmd}
-	case f.key != "" && tf != (ktorFormat{}):
-		return &usageError{err: fmt.Errorf("--key chooses among Ktor keys, and --format %s names its own key", tf.name()), cmd: cmd}
+	case f.demands.purpose && !tf.BindsPurpose():
+		return &usageError{err: fmt.Errorf("--purpose cannot be checked with --format %s: a %s binds no purpose", tf.Name(), tf.Title()), cmd: cmd,
+			hint: "leave out --purpose: a " + tf.Title() + " is valid when a key of the keyring verifies it, whatever it was made for"}
+	case f.demands.expiry != "" && !tf.CarriesExpiry():
+		return &usageError{err: fmt.Errorf("%s cannot be checked with --format %s: a %s carries no expiry", f.demands.expiry, tf.Name(), tf.Title()), cmd: cmd}
+	case f.key != "" && tf != ktorFmt:
+		return &usageError{err: fmt.Errorf("--key chooses among Ktor keys, and --format %s names its own key", tf.Name()), cmd: cmd}
 	}
 	return nil
 }
@@ -259,14 +259,14 @@ func (a *app) openOne(cmd *cobra.Command, args []string, f *openFlags) (opened, 
 	if err != nil {
 		return opened{}, err
 	}
-	op, format, err := set.opener(c.value)
-	if err == nil && format.name() == (ktorFormat{}).name() {
+	op, format, err := set.opener(c.Value)
+	if err == nil && format.Name() == ktorFmt.Name() {
 		a.warnKtorFlags(cmd)
 	}
 	if err != nil {
 		return opened{}, rejectionHint(err, f)
 	}
-	res, err := op.open(c.value)
+	res, err := op.Open(c.Value)
 	if err != nil {
 		return opened{}, rejectionHint(err, f)
 	}
@@ -323,23 +323,23 @@ type openJSON struct {
 
 func newOpenJSON(res opened, withPayload bool) *openJSON {
 	j := &openJSON{
-		Format:    res.format.name(),
-		KeyID:     res.key.ID.String(),
-		Algorithm: string(res.key.Algorithm),
-		Issued:    rfc3339(res.issued),
-		Expires:   rfc3339(res.expires),
-		NotBefore: rfc3339(res.notBefore),
+		Format:    res.Format.Name(),
+		KeyID:     res.Key.ID.String(),
+		Algorithm: string(res.Key.Algorithm),
+		Issued:    rfc3339(res.IssuedAt),
+		Expires:   rfc3339(res.ExpiresAt),
+		NotBefore: rfc3339(res.NotBefore),
 	}
-	if res.ktor != nil {
-		j.Layout = res.ktor.layout
-		if res.ktor.outerKey.ID != 0 {
-			j.OuterKeyID = res.ktor.outerKey.ID.String()
+	if res.Ktor != nil {
+		j.Layout = res.Ktor.Layout
+		if res.Ktor.OuterKey.ID != 0 {
+			j.OuterKeyID = res.Ktor.OuterKey.ID.String()
 		}
 	} else {
-		j.Rewrap = &res.rewrap
+		j.Rewrap = &res.Rewrap
 	}
 	if withPayload {
-		j.Codec, j.Payload = res.codec, res.json
+		j.Codec, j.Payload = res.Codec, res.JSON
 	}
 	return j
 }
@@ -406,9 +406,9 @@ A rejected token exits with code 1 and one line on stderr that says why
 			case f.json:
 				return writeJSON(a.stdout, verifyJSON{OK: true, openJSON: newOpenJSON(res, true)})
 			case f.raw:
-				return a.writeRaw(res.payload)
+				return a.writeRaw(res.Payload)
 			}
-			return writeLine(a.stdout, string(res.json))
+			return writeLine(a.stdout, string(res.JSON))
 		},
 	}
 	addOpenFlags(cmd, f, "with the payload")

@@ -45,16 +45,15 @@ token is rejected with exit code 1.`,
 			if err != nil {
 				return err
 			}
-			op, format, err := set.opener(c.value)
+			op, tf, err := set.opener(c.Value)
 			if err != nil {
 				return err
 			}
-			rw, ok := op.(tokenRewrapper)
+			tok, old, ok, err := op.(explained).rewrap(c.Value)
 			if !ok {
-				return &usageError{err: fmt.Errorf("a %s cannot be rewrapped: it names no key and has no expiry to keep", format.title()), cmd: cmd,
+				return &usageError{err: fmt.Errorf("a %s cannot be rewrapped: it names no key and has no expiry to keep", tf.Title()), cmd: cmd,
 					hint: "mint a new one with 'sesstool mint --format ktor' (it uses the newest active Ktor key, or --key ID)"}
 			}
-			tok, old, err := rw.rewrap(c.value)
 			if err != nil {
 				return rejectionHint(err, f)
 			}
@@ -66,8 +65,8 @@ token is rejected with exit code 1.`,
 				return fmt.Errorf("the rewrapped token does not open: %v", err)
 			}
 			return writeJSON(a.stdout, rewrapJSON{
-				Token: tok, Format: format.name(), KeyID: nt.key.ID.String(), PreviousKeyID: old.key.ID.String(),
-				Expires: rfc3339(nt.expires), NotBefore: rfc3339(nt.notBefore),
+				Token: tok, Format: tf.Name(), KeyID: nt.Key.ID.String(), PreviousKeyID: old.Key.ID.String(),
+				Expires: rfc3339(nt.ExpiresAt), NotBefore: rfc3339(nt.NotBefore),
 			})
 		},
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sesstool/sesstool/format"
 	"github.com/sesstool/sesstool/keyring"
 	"github.com/sesstool/sesstool/token"
 )
@@ -19,8 +20,8 @@ func TestExitCode(t *testing.T) {
 		{nil, exitOK},
 		{token.ErrExpired, exitRejected},
 		{fmt.Errorf("wrapped: %w", token.ErrNotYetValid), exitRejected},
-		{rejectedf(token.ErrInvalid, token.StageSize, "too long"), exitRejected},
-		{withHint(rejectedf(token.ErrInvalid, token.StageSize, "x"), "h"), exitRejected},
+		{format.Reject(token.ErrInvalid, format.StageSize, "too long"), exitRejected},
+		{withHint(format.Reject(token.ErrInvalid, format.StageSize, "x"), "h"), exitRejected},
 		{usagef(nil, "bad flag"), exitUsage},
 		{keyring.ErrNotFound, exitUsage},
 		{keyring.ErrState, exitUsage},
