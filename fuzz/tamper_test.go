@@ -95,7 +95,7 @@ func TestTamperKtor(t *testing.T) {
 func TestTamperKtorChainIVFlips(t *testing.T) {
 	plain := []byte(`{"username":"alice","admin":false}`)
 	enc := must(ktor.NewEncrypt(ktorEncKey, ktorSignKey, &ktor.EncryptOptions{IV: fixedIV}))
-	mac := must(ktor.NewMessageAuthentication(ktorChainKey, ktor.HmacSHA256))
+	mac := must(ktor.NewMessageAuthentication(ktorChainKey, transform.SHA256))
 	chain := transform.Chain(enc, mac)
 	inner := string(enc.Write(nil, plain))
 	outer := string(chain.Write(nil, plain))

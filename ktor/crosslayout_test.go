@@ -111,7 +111,7 @@ func TestCrossLayoutForgery(t *testing.T) {
 	cookie := string(old2x.Write(nil, []byte(knownPlaintext)))
 	layout2Tag := cookie[strings.LastIndexByte(cookie, ':')+1:]
 
-	mac, err := NewMessageAuthentication(crossMACKey, HmacSHA256)
+	mac, err := NewMessageAuthentication(crossMACKey, transform.SHA256)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -21,7 +21,7 @@ type LoginSession struct {
 // transform(SessionTransportTransformerMessageAuthentication(key)) }.
 func ExampleNewMessageAuthentication() {
 	key, _ := hex.DecodeString("000102030405060708090a0b0c0d0e0f") // i.e. NOT this: use a random 32-byte key
-	mac, err := ktor.NewMessageAuthentication(key, ktor.HmacSHA256)
+	mac, err := ktor.NewMessageAuthentication(key, transform.SHA256)
 	if err != nil {
 		panic(err)
 	}
@@ -92,7 +92,7 @@ func ExampleNewEncrypt_chain() {
 	macKey := make([]byte, 32)
 	macKey[0] = 1
 	enc, _ := ktor.NewEncrypt(encKey, signKey, nil)
-	mac, _ := ktor.NewMessageAuthentication(macKey, ktor.HmacSHA256)
+	mac, _ := ktor.NewMessageAuthentication(macKey, transform.SHA256)
 	tr := transform.Chain(enc, mac)
 
 	cookie := tr.Write(nil, []byte(`{"username":"john","count":1}`))
@@ -123,7 +123,7 @@ func ExampleInspect() {
 	if err != nil {
 		panic(err)
 	}
-	fmt.Println(info.Kind, info.Hash, info.IV, info.CiphertextLen)
+	fmt.Println(info.Kind, ktor.JCEName(info.Hash), info.IV, info.CiphertextLen)
 
 	info, _ = ktor.Inspect("count=%23i1&username=%23sjohn/" + "4e7fe2ad394a41b909c6e4eba09489db0f9fafa2421dfb0c15da6ea129ae48d8")
 	fmt.Println(info.Kind, info.Format, info.Data, "(UNVERIFIED)")

@@ -86,7 +86,7 @@ func FuzzMessageAuthenticationRead(f *testing.F) {
 	for _, s := range vectorSeeds(f, "message_authentication.json", "cookie") {
 		f.Add([]byte(s))
 	}
-	tr, err := NewMessageAuthentication(vecMACKey, HmacSHA256)
+	tr, err := NewMessageAuthentication(vecMACKey, transform.SHA256)
 	if err != nil {
 		f.Fatal(err)
 	}

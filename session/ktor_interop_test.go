@@ -13,6 +13,7 @@ import (
 	"github.com/sesstool/sesstool/ktor"
 	"github.com/sesstool/sesstool/session"
 	"github.com/sesstool/sesstool/session/dirstore"
+	"github.com/sesstool/sesstool/transform"
 )
 
 // ktorCart is the session class of Ktor's own tests (docs/ktor-format.md §9):
@@ -50,7 +51,7 @@ func TestKtorDirectorySessions(t *testing.T) {
 		t.Fatal(err)
 	}
 	key := []byte{0x00, 0x35, 0x15, 0x60, 0x60, 0x58, 0x61, 0x06, 0x10, 0x56, 0x10, 0x58} // Ktor's MAC test key
-	mac, err := ktor.NewMessageAuthentication(key, ktor.HmacSHA256)
+	mac, err := ktor.NewMessageAuthentication(key, transform.SHA256)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -177,7 +178,7 @@ func TestKtorByValueCookies(t *testing.T) {
 	}
 
 	// Signed, not encrypted: MessageAuthentication writes "<payload>/<hmac>".
-	mac, err := ktor.NewMessageAuthentication([]byte("0123456789abcdef"), ktor.HmacSHA256)
+	mac, err := ktor.NewMessageAuthentication([]byte("0123456789abcdef"), transform.SHA256)
 	if err != nil {
 		t.Fatal(err)
 	}

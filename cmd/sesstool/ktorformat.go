@@ -114,12 +114,12 @@ func (f ktorFormat) peek(tok string, _ time.Time) report {
 		rep.Layout = ktorEncrypted
 		rep.IV, rep.CiphertextLen, rep.Tag = info.IV, info.CiphertextLen, info.Tag
 		if info.HashKnown {
-			rep.Hash = info.Hash.String()
+			rep.Hash = ktor.JCEName(info.Hash)
 		}
 		rep.Sealed = true
 	case ktor.KindSigned:
 		rep.Layout = ktorSigned
-		rep.Hash, rep.Tag = info.Hash.String(), info.Tag
+		rep.Hash, rep.Tag = ktor.JCEName(info.Hash), info.Tag
 		if in := info.Inner; in != nil {
 			rep.Layout = ktorEncryptedSigned
 			rep.IV, rep.CiphertextLen, rep.EncryptedTag = in.IV, in.CiphertextLen, in.Tag
@@ -138,7 +138,7 @@ func (f ktorFormat) peek(tok string, _ time.Time) report {
 // newOpener collects the ring's Ktor keys that can verify, or the one
 // chosen by o.keyID.
 func (f ktorFormat) newOpener(r *keyring.Ring, o openOptions) (tokenOpener, error) {
-	op := &ktorOpener{f: f, mac: map[ktor.Hash][]ktorKey{}, chosen: o.keyID != 0, raw: o.raw, serializer: o.ktorSerializer}
+	op := &ktorOpener{f: f, mac: map[transform.Hash][]ktorKey{}, chosen: o.keyID != 0, raw: o.raw, serializer: o.ktorSerializer}
 	if op.serializer == nil {
 		op.serializer = ktor.KotlinxJSON // Ktor 3.x's default
 	}
@@ -193,14 +193,14 @@ func (f ktorFormat) newOpener(r *keyring.Ring, o openOptions) (tokenOpener, erro
 }
 
 // ktorHash returns the hash of a ktor-hmac-* algorithm.
-func ktorHash(a keyring.Algorithm) (ktor.Hash, bool) {
+func ktorHash(a keyring.Algorithm) (transform.Hash, bool) {
 	switch a {
 	case keyring.KtorHMACSHA256:
-		return ktor.HmacSHA256, true
+		return transform.SHA256, true
 	case keyring.KtorHMACSHA384:
-		return ktor.HmacSHA384, true
+		return transform.SHA384, true
 	case keyring.KtorHMACSHA512:
-		return ktor.HmacSHA512, true
+		return transform.SHA512, true
 	}
 	return 0, false
 }
@@ -215,7 +215,7 @@ type ktorKey struct {
 // It is safe for concurrent use: its transformers are.
 type ktorOpener struct {
 	f          ktorFormat
-	mac        map[ktor.Hash][]ktorKey // newest first
+	mac        map[transform.Hash][]ktorKey // newest first
 	enc        []ktorKey               // newest first
 	all        []ktorKey               // newest first
 	chosen     bool                    // --key chose the one key
@@ -239,8 +239,8 @@ func (o *ktorOpener) open(tok string) (opened, error) {
 	value := []byte(info.Value)
 	switch info.Kind {
 	case ktor.KindSigned:
-		alg := "ktor-hmac-" + strings.ToLower(strings.TrimPrefix(info.Hash.String(), "Hmac"))
-		what := fmt.Sprintf("a signed cookie whose %d-character tag is an %v tag", len(info.Tag), info.Hash)
+		alg := "ktor-hmac-" + strings.ToLower(strings.TrimPrefix(ktor.JCEName(info.Hash), "Hmac"))
+		what := fmt.Sprintf("a signed cookie whose %d-character tag is an %v tag", len(info.Tag), ktor.JCEName(info.Hash))
 		k, text, _, err := o.trial(o.mac[info.Hash], alg, what, value)
 		// A signed session may hold '%' itself (the reflection format
 		// does: %23), so a cookie sent with Ktor's RAW encoding reads as

@@ -54,7 +54,7 @@ func main() {
 }
 
 func run(args []string) error {
-	mac, err := ktor.NewMessageAuthentication(signKey, ktor.HmacSHA256)
+	mac, err := ktor.NewMessageAuthentication(signKey, transform.SHA256)
 	if err != nil {
 		return err
 	}
