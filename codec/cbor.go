@@ -11,7 +11,7 @@ import (
 	"github.com/fxamacker/cbor/v2"
 )
 
-// CBOR is the CBOR codec (RFC 8949), named "cbor", built on
+// CBOR returns the CBOR codec (RFC 8949), named "cbor", built on
 // github.com/fxamacker/cbor/v2.
 //
 // Marshal uses Core Deterministic Encoding (RFC 8949 §4.2.1): shortest
@@ -37,7 +37,11 @@ import (
 // float64 and byte strings []byte. Its errors keep fxamacker/cbor's message,
 // after our prefix: "codec: invalid input: cbor: found duplicate map key …".
 // [IgnoreUnknownFields] returns a variant that skips unknown fields.
-var CBOR Codec = cborCodec{}
+//
+// Every call returns the same value, so codecs compare equal with ==; the
+// codec is a function rather than a variable so that no program can swap it
+// for another under its callers.
+func CBOR() Codec { return cborCodec{} }
 
 // cborCodec is CBOR, or with lenient set its IgnoreUnknownFields variant.
 type cborCodec struct{ lenient bool }

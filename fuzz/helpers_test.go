@@ -48,7 +48,7 @@ func nativeSamples(t testing.TB) []nativeSample {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, c := range []codec.Codec{codec.JSON, codec.CBOR} {
+		for _, c := range []codec.Codec{codec.JSON(), codec.CBOR()} {
 			m, err := token.New(r, &token.Options{Purpose: "login", Codec: c, Now: clock})
 			if err != nil {
 				t.Fatal(err)

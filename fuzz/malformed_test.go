@@ -169,9 +169,9 @@ func readers(t testing.TB, s nativeSample) []reader {
 		_, err := keyring.Parse(in.b)
 		return err
 	}})
-	for _, c := range []codec.Codec{codec.JSON, codec.CBOR, ktor.KotlinxJSON} {
+	for _, c := range []codec.Codec{codec.JSON(), codec.CBOR(), ktor.KotlinxJSON} {
 		var accepts []string
-		if c == codec.CBOR {
+		if c == codec.CBOR() {
 			accepts = cborScalars
 		}
 		add(reader{name: c.Name() + ".Unmarshal(any)", bounded: true, is: isAny(codec.ErrInvalid), accepts: accepts, read: func(in input) error {
@@ -196,8 +196,8 @@ func readers(t testing.TB, s nativeSample) []reader {
 		return err
 	}})
 	for name, tr := range map[string]transform.Transformer{
-		"transform.Base64URL": transform.Base64URL,
-		"transform.Hex":       transform.Hex,
+		"transform.Base64URL": transform.Base64URL(),
+		"transform.Hex":       transform.Hex(),
 	} {
 		add(reader{name: name + ".Read", is: isAny(transform.ErrInvalid), accepts: []string{"empty", "10MB-A", "10MB-token-prefix"}, read: func(in input) error {
 			_, err := tr.Read(nil, in.b)
@@ -207,7 +207,7 @@ func readers(t testing.TB, s nativeSample) []reader {
 	for name, tr := range map[string]transform.Transformer{
 		"transform.XChaCha20Poly1305":    xc,
 		"transform.HMAC":                 must(transform.NewHMAC(transform.SHA256, key32, nil)),
-		"transform.Chain(HMAC,AEAD,B64)": transform.Chain(must(transform.NewHMAC(transform.SHA256, key32, nil)), xc, transform.Base64URL),
+		"transform.Chain(HMAC,AEAD,B64)": transform.Chain(must(transform.NewHMAC(transform.SHA256, key32, nil)), xc, transform.Base64URL()),
 	} {
 		add(reader{name: name + ".Read", is: isAny(transform.ErrInvalid), read: func(in input) error {
 			_, err := tr.Read(nil, in.b)
@@ -356,7 +356,7 @@ func TestAbsurdTimestamps(t *testing.T) {
 		r := must(keyring.Generate(alg, now))
 		k := r.Primary()
 		for _, purpose := range []string{"login"} {
-			m := newMinter(t, r, purpose, codec.JSON)
+			m := newMinter(t, r, purpose, codec.JSON())
 			header := binary.BigEndian.AppendUint32([]byte{token.Version1}, uint32(k.ID))
 			tr := specTransformer(t, k, append(bytes.Clone(header), purpose...))
 			seal := func(env []byte) string {

@@ -44,7 +44,7 @@ import (
 // [codec.ErrInvalid].
 func SessionFromJSON(c codec.Codec, data []byte) ([]byte, error) {
 	var raw json.RawMessage
-	if err := codec.JSON.Unmarshal(data, &raw); err != nil {
+	if err := codec.JSON().Unmarshal(data, &raw); err != nil {
 		return nil, fmt.Errorf("ktor: session from JSON: %w", err)
 	}
 	n, err := parseJSONTree(raw)
@@ -88,7 +88,7 @@ type jsonNode struct {
 	items []jsonNode // array elements or object member values
 }
 
-// parseJSONTree parses data, which codec.JSON has validated (one value,
+// parseJSONTree parses data, which codec.JSON() has validated (one value,
 // within the size, depth and element limits, no duplicate keys).
 func parseJSONTree(data []byte) (jsonNode, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))

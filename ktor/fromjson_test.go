@@ -90,7 +90,7 @@ func TestSessionFromJSONRoundTrip(t *testing.T) {
 			t.Fatalf("Unmarshal(%q): %v", text, err)
 		}
 		var want any
-		if err := codec.JSON.Unmarshal([]byte(in), &want); err != nil {
+		if err := codec.JSON().Unmarshal([]byte(in), &want); err != nil {
 			t.Fatal(err)
 		}
 		gj, _ := json.Marshal(got)
@@ -115,7 +115,7 @@ func TestSessionFromJSONErrors(t *testing.T) {
 		{Reflection, `{"":1}`, "property name is empty"},
 		{Reflection, `{"a":` + strings.Repeat("[", 33) + strings.Repeat("]", 33) + `}`, ""},
 		{Reflection, `{"a":"` + strings.Repeat("x", MaxReflectionSize) + `"}`, "more than"},
-		{codec.JSON, `{}`, "unsupported serializer"},
+		{codec.JSON(), `{}`, "unsupported serializer"},
 	} {
 		got, err := SessionFromJSON(tc.c, []byte(tc.in))
 		if !errors.Is(err, codec.ErrInvalid) || !strings.Contains(err.Error(), tc.want) {

@@ -44,7 +44,7 @@ import (
 //   - values that implement json.Marshaler or encoding.TextMarshaler
 //     through those methods.
 //
-// Unmarshal is [codec.JSON]'s Unmarshal: exactly one value, no trailing
+// Unmarshal is the Unmarshal of [codec.JSON](): exactly one value, no trailing
 // data, no unknown fields (kotlinx's ignoreUnknownKeys = false), no
 // duplicate keys, within codec's limits. It inherits one leniency of
 // encoding/json that kotlinx does not have: a key that matches no field
@@ -57,7 +57,7 @@ type kotlinxJSON struct{}
 func (kotlinxJSON) Name() string { return "kotlinx-json" }
 
 func (kotlinxJSON) Unmarshal(data []byte, v any) error {
-	if err := codec.JSON.Unmarshal(data, v); err != nil {
+	if err := codec.JSON().Unmarshal(data, v); err != nil {
 		return fmt.Errorf("ktor: kotlinx-json: %w", err)
 	}
 	return nil

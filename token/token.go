@@ -23,7 +23,7 @@ type Options struct {
 	// per kind of token, e.g. "LOGIN_SESSION" and "PASSWORD_RESET".
 	Purpose string
 	// Codec encodes payloads in Mint and decodes them in Open. Nil means
-	// codec.JSON. Minter and opener must agree: a token carries no codec
+	// codec.JSON(). Minter and opener must agree: a token carries no codec
 	// name.
 	Codec codec.Codec
 	// MaxTTL is the longest lifetime Mint accepts and Open tolerates. Zero
@@ -43,7 +43,7 @@ type Options struct {
 	// field from a session type does not invalidate live tokens. The
 	// token is still fully authenticated, and every other rule of the
 	// codec holds (see codec.IgnoreUnknownFields). New fails for a Codec
-	// other than codec.JSON and codec.CBOR, which must offer its own
+	// other than codec.JSON() and codec.CBOR(), which must offer its own
 	// option.
 	IgnoreUnknownFields bool
 }
@@ -98,7 +98,7 @@ func New(r *keyring.Ring, opts *Options) (*Minter, error) {
 	}
 	o := &m.opts
 	if o.Codec == nil {
-		o.Codec = codec.JSON
+		o.Codec = codec.JSON()
 	}
 	if o.IgnoreUnknownFields {
 		c, err := codec.IgnoreUnknownFields(o.Codec)
@@ -223,7 +223,7 @@ func (m *Minter) seal(e *envelope) (string, error) {
 	if n := b64len(len(raw)); n > m.opts.MaxTokenSize {
 		return "", fmt.Errorf("token: the token would be %d characters; the limit is %d: keep less data in the token, or keep it on the server", n, m.opts.MaxTokenSize)
 	}
-	out := transform.Base64URL.Write(make([]byte, 0, b64len(len(raw))), raw)
+	out := transform.Base64URL().Write(make([]byte, 0, b64len(len(raw))), raw)
 	// out is never written again, so it can back the string directly.
 	return unsafe.String(unsafe.SliceData(out), len(out)), nil
 }
@@ -379,7 +379,7 @@ func (m *Minter) open(tok string, bp *[]byte) (envelope, Claims, error) {
 		return envelope{}, c, reject(ErrInvalid, StageSize, 0, "token is %d characters; the limit is %d", len(tok), m.opts.MaxTokenSize)
 	}
 	// The decoder only reads tok.
-	raw, err := transform.Base64URL.Read((*bp)[:0], unsafe.Slice(unsafe.StringData(tok), len(tok)))
+	raw, err := transform.Base64URL().Read((*bp)[:0], unsafe.Slice(unsafe.StringData(tok), len(tok)))
 	if err != nil {
 		return envelope{}, c, reject(ErrInvalid, StageEncoding, 0, "not a sesstool token: %v", err)
 	}

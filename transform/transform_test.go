@@ -74,14 +74,14 @@ func TestConformance(t *testing.T) {
 		{"HMACSHA256", hmacConfig(transform.SHA256)},
 		{"HMACSHA384", hmacConfig(transform.SHA384)},
 		{"HMACSHA512", hmacConfig(transform.SHA512)},
-		{"Base64URL", transformtest.Config{New: func() transform.Transformer { return transform.Base64URL }, Deterministic: true}},
-		{"Hex", transformtest.Config{New: func() transform.Transformer { return transform.Hex }, Deterministic: true}},
+		{"Base64URL", transformtest.Config{New: func() transform.Transformer { return transform.Base64URL() }, Deterministic: true}},
+		{"Hex", transformtest.Config{New: func() transform.Transformer { return transform.Hex() }, Deterministic: true}},
 		{"ChainSealThenEncode", transformtest.Config{
 			New: func() transform.Transformer {
-				return transform.Chain(must(transform.NewHMAC(transform.SHA256, key32, ad)), must(transform.NewXChaCha20Poly1305(key32, ad)), transform.Base64URL)
+				return transform.Chain(must(transform.NewHMAC(transform.SHA256, key32, ad)), must(transform.NewXChaCha20Poly1305(key32, ad)), transform.Base64URL())
 			},
 			Others: func() []transform.Transformer {
-				return []transform.Transformer{transform.Chain(must(transform.NewHMAC(transform.SHA256, key32, ad)), must(transform.NewXChaCha20Poly1305(key32, nil)), transform.Base64URL)}
+				return []transform.Transformer{transform.Chain(must(transform.NewHMAC(transform.SHA256, key32, ad)), must(transform.NewXChaCha20Poly1305(key32, nil)), transform.Base64URL())}
 			},
 		}},
 		{"EmptyChain", transformtest.Config{New: func() transform.Transformer { return transform.Chain() }, Deterministic: true}},
@@ -138,7 +138,7 @@ func TestChainOrder(t *testing.T) {
 }
 
 func TestBase64URLStrict(t *testing.T) {
-	valid := string(transform.Base64URL.Write(nil, []byte{0xfb, 0xff, 0x01}))
+	valid := string(transform.Base64URL().Write(nil, []byte{0xfb, 0xff, 0x01}))
 	if valid != "-_8B" {
 		t.Fatalf("Write = %q; want %q", valid, "-_8B")
 	}
@@ -151,7 +151,7 @@ func TestBase64URLStrict(t *testing.T) {
 		"AB",        // non-zero trailing bits: 'B' leaves bits set
 		"-_8B -_8B", // space
 	} {
-		if _, err := transform.Base64URL.Read(nil, []byte(in)); !errors.Is(err, transform.ErrInvalid) {
+		if _, err := transform.Base64URL().Read(nil, []byte(in)); !errors.Is(err, transform.ErrInvalid) {
 			t.Errorf("Read(%q) error = %v; want ErrInvalid", in, err)
 		}
 	}
@@ -159,7 +159,7 @@ func TestBase64URLStrict(t *testing.T) {
 
 func TestHexStrict(t *testing.T) {
 	for _, in := range []string{"ABCD", "abc", "zz", "ab cd", "ab\n"} {
-		if _, err := transform.Hex.Read(nil, []byte(in)); !errors.Is(err, transform.ErrInvalid) {
+		if _, err := transform.Hex().Read(nil, []byte(in)); !errors.Is(err, transform.ErrInvalid) {
 			t.Errorf("Read(%q) error = %v; want ErrInvalid", in, err)
 		}
 	}
@@ -213,7 +213,7 @@ func TestFormatHidesKeys(t *testing.T) {
 // TestBase64URLLineBreakOffset: the error names the first line break.
 func TestBase64URLLineBreakOffset(t *testing.T) {
 	for in, want := range map[string]string{"AB\nCD\rEF": "offset 2", "AB\rCD\nEF": "offset 2", "ABCD\n": "offset 4"} {
-		_, err := transform.Base64URL.Read(nil, []byte(in))
+		_, err := transform.Base64URL().Read(nil, []byte(in))
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("Read(%q) error = %v; want %q", in, err, want)
 		}
@@ -226,11 +226,11 @@ func TestBase64URLLineBreakOffset(t *testing.T) {
 // found.
 func TestBase64URLRejectsEveryLineBreak(t *testing.T) {
 	for n := 0; n <= 40; n++ {
-		enc := transform.Base64URL.Write(nil, bytes.Repeat([]byte{0xa5}, n))
+		enc := transform.Base64URL().Write(nil, bytes.Repeat([]byte{0xa5}, n))
 		for _, brk := range []string{"\n", "\r", "\r\n", "\n\n"} {
 			for i := 0; i <= len(enc); i++ {
 				in := string(enc[:i]) + brk + string(enc[i:])
-				_, err := transform.Base64URL.Read(nil, []byte(in))
+				_, err := transform.Base64URL().Read(nil, []byte(in))
 				if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("line break at offset %d", i)) {
 					t.Fatalf("Read(%q) error = %v; want a line break at offset %d", in, err, i)
 				}

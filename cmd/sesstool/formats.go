@@ -270,7 +270,7 @@ func payloadJSON(payload []byte, codecName string) ([]byte, string, error) {
 	switch codecName {
 	case "json":
 		var raw json.RawMessage
-		if err := codec.JSON.Unmarshal(payload, &raw); err != nil {
+		if err := codec.JSON().Unmarshal(payload, &raw); err != nil {
 			return nil, "", err
 		}
 		var buf bytes.Buffer
@@ -294,9 +294,9 @@ func payloadJSON(payload []byte, codecName string) ([]byte, string, error) {
 // validatePayload checks that a payload decodes with the named codec.
 func validatePayload(payload []byte, codecName string) error {
 	if codecName == "cbor" {
-		return codec.Validate(codec.CBOR, payload)
+		return codec.Validate(codec.CBOR(), payload)
 	}
-	return codec.Validate(codec.JSON, payload)
+	return codec.Validate(codec.JSON(), payload)
 }
 
 // encodePayload encodes a validated JSON payload with the named codec: JSON
@@ -319,7 +319,7 @@ func encodePayload(js []byte, codecName string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return codec.CBOR.Marshal(v)
+	return codec.CBOR().Marshal(v)
 }
 
 // cborValue turns the numbers of a JSON value (json.Number) into integers

@@ -216,11 +216,11 @@ type ktorKey struct {
 type ktorOpener struct {
 	f          ktorFormat
 	mac        map[transform.Hash][]ktorKey // newest first
-	enc        []ktorKey               // newest first
-	all        []ktorKey               // newest first
-	chosen     bool                    // --key chose the one key
-	serializer codec.Codec             // mint: the session serializer
-	raw        bool                    // mint: the payload is the session text
+	enc        []ktorKey                    // newest first
+	all        []ktorKey                    // newest first
+	chosen     bool                         // --key chose the one key
+	serializer codec.Codec                  // mint: the session serializer
+	raw        bool                         // mint: the payload is the session text
 }
 
 // ktorResult is what opening a Ktor cookie found, beyond opened's fields.
@@ -368,7 +368,7 @@ func ktorPayloadJSON(text []byte) ([]byte, string, error) {
 		return js, "session-id", err
 	}
 	var raw json.RawMessage
-	if err := codec.JSON.Unmarshal(text, &raw); err == nil {
+	if err := codec.JSON().Unmarshal(text, &raw); err == nil {
 		var buf bytes.Buffer
 		if err := json.Compact(&buf, raw); err != nil {
 			return nil, "", err

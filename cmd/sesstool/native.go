@@ -83,7 +83,7 @@ func (f nativeFormat) peek(tok string, ref time.Time) report {
 	rep.Version = int(h.Version)
 	rep.KeyID = h.KeyID.String()
 	rep.Size = h.Size
-	raw, err := transform.Base64URL.Read(nil, []byte(tok))
+	raw, err := transform.Base64URL().Read(nil, []byte(tok))
 	if err != nil {
 		return rep // not reached: Inspect decoded it
 	}
