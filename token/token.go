@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"sync"
 	"time"
-	"unsafe"
 
 	"github.com/sesstool/sesstool/codec"
 	"github.com/sesstool/sesstool/keyring"
@@ -111,7 +110,7 @@ func New(r *keyring.Ring, opts *Options) (*Minter, error) {
 		o.MaxTTL = DefaultMaxTTL
 	}
 	if o.Now == nil {
-		o.Now = systemClock
+		o.Now = time.Now
 	}
 	if o.MaxTokenSize == 0 {
 		o.MaxTokenSize = DefaultMaxTokenSize
@@ -216,16 +215,17 @@ func (m *Minter) sealWith(payload []byte, val Validity, now time.Time) (string, 
 func (m *Minter) seal(e *envelope) (string, error) {
 	// One buffer holds the envelope, then the header and sealed envelope.
 	n := envelopeSize + 8 + len(e.payload)
-	bp := m.getBuf(2*n + HeaderSize + maxOverhead)
+	// One buffer holds the envelope, the header and sealed envelope, then
+	// their encoding, which the string copies.
+	bp := m.getBuf(2*n + HeaderSize + maxOverhead + b64len(n+HeaderSize+maxOverhead))
 	defer m.bufs.Put(bp)
 	env := appendEnvelope((*bp)[:0], e)
 	raw := m.primary.t.Write(appendHeader(env[len(env):], uint32(m.primary.key.ID)), env)
 	if n := b64len(len(raw)); n > m.opts.MaxTokenSize {
 		return "", fmt.Errorf("token: the token would be %d characters; the limit is %d: keep less data in the token, or keep it on the server", n, m.opts.MaxTokenSize)
 	}
-	out := transform.Base64URL().Write(make([]byte, 0, b64len(len(raw))), raw)
-	// out is never written again, so it can back the string directly.
-	return unsafe.String(unsafe.SliceData(out), len(out)), nil
+	out := transform.Base64URL().Write(raw[len(raw):], raw)
+	return string(out), nil
 }
 
 // overMaxTTL reports whether a lifetime of secs seconds exceeds maxTTL. It
@@ -360,12 +360,13 @@ func (m *Minter) Rewrap(tok string) (string, Claims, error) {
 	return out, c, nil
 }
 
-// openBufSize is the scratch space open needs for tok: the decoded bytes,
-// then the opened envelope, each at most 3/4 of the token's length. Oversized
-// tokens are rejected before any use of the buffer, so it is bounded by
-// MaxTokenSize.
+// openBufSize is the scratch space open needs for tok: a copy of tok (the
+// base64 decoder reads bytes), then the decoded bytes, then the opened
+// envelope, each at most 3/4 of the token's length. Oversized tokens are
+// rejected before any use of the buffer, so it is bounded by MaxTokenSize.
 func (m *Minter) openBufSize(tok string) int {
-	return 2 * (min(len(tok), m.opts.MaxTokenSize)*3/4 + 1)
+	n := min(len(tok), m.opts.MaxTokenSize)
+	return n + 2*(n*3/4+1)
 }
 
 // open runs every stage of Open but the payload decoding. The envelope's
@@ -378,8 +379,8 @@ func (m *Minter) open(tok string, bp *[]byte) (envelope, Claims, error) {
 	if len(tok) > m.opts.MaxTokenSize {
 		return envelope{}, c, reject(ErrInvalid, StageSize, 0, "token is %d characters; the limit is %d", len(tok), m.opts.MaxTokenSize)
 	}
-	// The decoder only reads tok.
-	raw, err := transform.Base64URL().Read((*bp)[:0], unsafe.Slice(unsafe.StringData(tok), len(tok)))
+	src := append((*bp)[:0], tok...)
+	raw, err := transform.Base64URL().Read(src[len(src):], src)
 	if err != nil {
 		return envelope{}, c, reject(ErrInvalid, StageEncoding, 0, "not a sesstool token: %v", err)
 	}
