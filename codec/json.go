@@ -87,7 +87,7 @@ func encodeNoHTMLEscape(v any) ([]byte, error) {
 func checkJSONOutput(v any, out []byte) error {
 	if v != nil && len(out) <= MaxInputSize {
 		if s := shapeOf(reflect.TypeOf(v)); s.jsonPlain {
-			if done, err := checkValue(s.jsonCheck, v); done && err != errUndecided {
+			if done, err := checkValue(&s.jsonCheck, v); done && err != errUndecided {
 				return err
 			}
 		}

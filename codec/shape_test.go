@@ -17,24 +17,6 @@ import (
 // checkCBOR), and JSON Unmarshal's known keys to json.Decoder with
 // DisallowUnknownFields (unmarshalJSONDecoder).
 
-func TestIsASCII(t *testing.T) {
-	for n := 0; n <= 40; n++ {
-		b := []byte(strings.Repeat("a", n))
-		if !isASCII(b) {
-			t.Errorf("isASCII(%d ASCII bytes) = false", n)
-		}
-		for i := range n {
-			for _, c := range []byte{0x80, 0xff} {
-				b[i] = c
-				if isASCII(b) {
-					t.Errorf("isASCII(%d bytes with %#x at %d) = true", n, c, i)
-				}
-				b[i] = 'a'
-			}
-		}
-	}
-}
-
 // Types for the shape tests.
 type (
 	shapeFloats struct {
