@@ -169,7 +169,7 @@ func readers(t testing.TB, s nativeSample) []reader {
 		_, err := keyring.Parse(in.b)
 		return err
 	}})
-	for _, c := range []codec.Codec{codec.JSON(), codec.CBOR(), ktor.KotlinxJSON} {
+	for _, c := range []codec.Codec{codec.JSON(), codec.CBOR(), ktor.KotlinxJSON()} {
 		var accepts []string
 		if c == codec.CBOR() {
 			accepts = cborScalars
@@ -183,7 +183,7 @@ func readers(t testing.TB, s nativeSample) []reader {
 			return c.Unmarshal(in.b, &v)
 		}})
 	}
-	for _, c := range []codec.Codec{ktor.Reflection, ktor.KotlinxBackwardCompatible} {
+	for _, c := range []codec.Codec{ktor.Reflection(), ktor.KotlinxBackwardCompatible()} {
 		// The empty text is the reflection form of an object without
 		// properties.
 		add(reader{name: c.Name() + ".Unmarshal(any)", bounded: true, is: isAny(codec.ErrInvalid), accepts: []string{"empty"}, read: func(in input) error {

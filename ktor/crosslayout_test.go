@@ -184,7 +184,7 @@ func TestCrossLayoutForgery(t *testing.T) {
 			var s struct {
 				UserID string `ktor:"userId"`
 			}
-			if err := Reflection.Unmarshal(got, &s); err != nil || s.UserID != "root" {
+			if err := Reflection().Unmarshal(got, &s); err != nil || s.UserID != "root" {
 				t.Errorf("the forged session decodes to %+v, %v; want userId root", s, err)
 			}
 		})

@@ -27,7 +27,7 @@ func ExampleNewMessageAuthentication() {
 	}
 
 	// Write: serialize, sign, cookie-encode.
-	payload, _ := ktor.KotlinxJSON.Marshal(LoginSession{Username: "john", Count: 1})
+	payload, _ := ktor.KotlinxJSON().Marshal(LoginSession{Username: "john", Count: 1})
 	value, _ := ktor.EncodeCookieValue(string(mac.Write(nil, payload)), ktor.URIEncoding)
 	fmt.Println("LOGIN_SESSION=" + value)
 
@@ -39,7 +39,7 @@ func ExampleNewMessageAuthentication() {
 		return
 	}
 	var s LoginSession
-	if err := ktor.KotlinxJSON.Unmarshal(verified, &s); err != nil {
+	if err := ktor.KotlinxJSON().Unmarshal(verified, &s); err != nil {
 		fmt.Println("no session:", err)
 		return
 	}
@@ -70,7 +70,7 @@ func ExampleNewEncrypt() {
 		UserID string   `json:"userId"`
 		Cart   []string `json:"cart"`
 	}
-	payload, _ := ktor.KotlinxJSON.Marshal(TestUserSession{UserID: "id2"})
+	payload, _ := ktor.KotlinxJSON().Marshal(TestUserSession{UserID: "id2"})
 	cookie := enc.Write(nil, payload)
 	fmt.Printf("%s\n%s\n", payload, cookie)
 
@@ -105,11 +105,11 @@ func ExampleNewEncrypt_chain() {
 
 // The reflection format of Ktor 1.x and 2.x.
 func ExampleReflection() {
-	out, _ := ktor.Reflection.Marshal(LoginSession{Username: "john", Count: 1})
+	out, _ := ktor.Reflection().Marshal(LoginSession{Username: "john", Count: 1})
 	fmt.Println(string(out))
 
 	var generic any
-	_ = ktor.Reflection.Unmarshal([]byte("cart=%23cl&userId=%23sid2"), &generic)
+	_ = ktor.Reflection().Unmarshal([]byte("cart=%23cl&userId=%23sid2"), &generic)
 	fmt.Println(generic)
 	// Output:
 	// count=%23i1&username=%23sjohn
@@ -150,7 +150,7 @@ func ExampleEncodeCookieValue() {
 // reflection format sorts them and picks type prefixes from the values.
 func ExampleSessionFromJSON() {
 	in := []byte(`{"userId":"id2","cart":[]}`)
-	for _, c := range []codec.Codec{ktor.KotlinxJSON, ktor.Reflection} {
+	for _, c := range []codec.Codec{ktor.KotlinxJSON(), ktor.Reflection()} {
 		text, err := ktor.SessionFromJSON(c, in)
 		if err != nil {
 			panic(err)

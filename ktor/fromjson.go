@@ -52,7 +52,7 @@ func SessionFromJSON(c codec.Codec, data []byte) ([]byte, error) {
 		return nil, fmt.Errorf("ktor: session from JSON: %v: %w", err, codec.ErrInvalid)
 	}
 	switch c {
-	case KotlinxJSON:
+	case KotlinxJSON():
 		var e jsonEncoder
 		if err := e.tree(&n); err != nil {
 			return nil, fmt.Errorf("ktor: kotlinx-json: %v: %w", err, codec.ErrInvalid)
@@ -61,7 +61,7 @@ func SessionFromJSON(c codec.Codec, data []byte) ([]byte, error) {
 			return nil, fmt.Errorf("ktor: kotlinx-json: encoding is %d bytes, more than the %d that decode: %w", len(e.buf), codec.MaxInputSize, codec.ErrInvalid)
 		}
 		return e.buf, nil
-	case Reflection, KotlinxBackwardCompatible:
+	case Reflection(), KotlinxBackwardCompatible():
 		rc := c.(reflectionCodec)
 		if n.kind != '{' {
 			return nil, rc.error(errors.New("a session in the reflection format is an object: want a JSON object"))

@@ -152,13 +152,13 @@ func inspectSigned(v string) (Info, bool) {
 	switch {
 	case strings.HasPrefix(p, "{"):
 		var data any
-		if KotlinxJSON.Unmarshal([]byte(p), &data) == nil {
-			info.Format, info.Data = KotlinxJSON.Name(), data
+		if KotlinxJSON().Unmarshal([]byte(p), &data) == nil {
+			info.Format, info.Data = KotlinxJSON().Name(), data
 		}
 	case looksLikeReflection(p):
 		var data any
-		if Reflection.Unmarshal([]byte(p), &data) == nil {
-			info.Format, info.Data = Reflection.Name(), data
+		if Reflection().Unmarshal([]byte(p), &data) == nil {
+			info.Format, info.Data = Reflection().Name(), data
 		}
 	case (len(p) == 32 || len(p) == 64) && isHex(p, false):
 		info.Format = "session-id"

@@ -140,7 +140,7 @@ func (f ktorFormat) peek(tok string, _ time.Time) report {
 func (f ktorFormat) newOpener(r *keyring.Ring, o openOptions) (tokenOpener, error) {
 	op := &ktorOpener{f: f, mac: map[transform.Hash][]ktorKey{}, chosen: o.keyID != 0, raw: o.raw, serializer: o.ktorSerializer}
 	if op.serializer == nil {
-		op.serializer = ktor.KotlinxJSON // Ktor 3.x's default
+		op.serializer = ktor.KotlinxJSON() // Ktor 3.x's default
 	}
 	for k := range r.Keys() {
 		if o.keyID != 0 && k.ID != o.keyID {
@@ -373,20 +373,20 @@ func ktorPayloadJSON(text []byte) ([]byte, string, error) {
 		if err := json.Compact(&buf, raw); err != nil {
 			return nil, "", err
 		}
-		return buf.Bytes(), ktor.KotlinxJSON.Name(), nil
+		return buf.Bytes(), ktor.KotlinxJSON().Name(), nil
 	} else if len(text) > 0 && text[0] == '{' {
 		return nil, "", fmt.Errorf("it starts like kotlinx JSON but is not JSON: %v", strings.TrimPrefix(err.Error(), codec.ErrInvalid.Error()+": "))
 	}
 	if looksLikeReflection(text) {
 		var v any
-		if err := ktor.Reflection.Unmarshal(text, &v); err != nil {
+		if err := ktor.Reflection().Unmarshal(text, &v); err != nil {
 			return nil, "", fmt.Errorf("it starts like the reflection format but does not parse: %v", strings.TrimSuffix(strings.TrimPrefix(err.Error(), "ktor: "), ": "+codec.ErrInvalid.Error()))
 		}
 		var buf bytes.Buffer
 		if err := writeJSON(&buf, v); err != nil {
 			return nil, "", err
 		}
-		return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), ktor.Reflection.Name(), nil
+		return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), ktor.Reflection().Name(), nil
 	}
 	var buf bytes.Buffer
 	if err := writeJSON(&buf, strings.ToValidUTF8(string(text), string(utf8.RuneError))); err != nil {

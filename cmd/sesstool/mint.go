@@ -59,8 +59,8 @@ type mintJSON struct {
 // Ktor's serializers and cookie encodings, by flag value.
 var (
 	ktorSerializers = map[string]codec.Codec{
-		"json":       ktor.KotlinxJSON,
-		"reflection": ktor.Reflection,
+		"json":       ktor.KotlinxJSON(),
+		"reflection": ktor.Reflection(),
 	}
 	cookieEncodings = map[string]ktor.CookieEncoding{
 		"uri":        ktor.URIEncoding,
