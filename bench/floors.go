@@ -55,8 +55,8 @@ func Floors() []System {
 		hmacFloor("floor-json-hmac", jsonMarshal, json.Unmarshal),
 		aeadFloor("floor-json-aes256gcm", gcm, jsonMarshal, json.Unmarshal),
 		aeadFloor("floor-cbor-xchacha", xc, cborMarshal, cbor.Unmarshal),
-		aeadFloor("floor-json-aes256gcm-sesscodec", gcm, codec.JSON.Marshal, codec.JSON.Unmarshal),
-		aeadFloor("floor-cbor-xchacha-sesscodec", xc, codec.CBOR.Marshal, codec.CBOR.Unmarshal),
+		aeadFloor("floor-json-aes256gcm-sesscodec", gcm, codec.JSON().Marshal, codec.JSON().Unmarshal),
+		aeadFloor("floor-cbor-xchacha-sesscodec", xc, codec.CBOR().Marshal, codec.CBOR().Unmarshal),
 	}
 }
 

@@ -42,12 +42,12 @@ type System struct {
 // then the floors. It panics if one cannot be built, which is a bug here.
 func Systems() []System {
 	ss := []System{
-		sesstool("sesstool-xchacha-cbor", keyring.XChaCha20Poly1305, codec.CBOR),
-		sesstool("sesstool-xchacha-json", keyring.XChaCha20Poly1305, codec.JSON),
-		sesstool("sesstool-aes256gcm-cbor", keyring.AES256GCM, codec.CBOR),
-		sesstool("sesstool-aes256gcm-json", keyring.AES256GCM, codec.JSON),
-		sesstool("sesstool-hmac-json", keyring.HMACSHA256, codec.JSON),
-		sesstoolFixedClock("sesstool-xchacha-cbor-fixedclock", keyring.XChaCha20Poly1305, codec.CBOR),
+		sesstool("sesstool-xchacha-cbor", keyring.XChaCha20Poly1305, codec.CBOR()),
+		sesstool("sesstool-xchacha-json", keyring.XChaCha20Poly1305, codec.JSON()),
+		sesstool("sesstool-aes256gcm-cbor", keyring.AES256GCM, codec.CBOR()),
+		sesstool("sesstool-aes256gcm-json", keyring.AES256GCM, codec.JSON()),
+		sesstool("sesstool-hmac-json", keyring.HMACSHA256, codec.JSON()),
+		sesstoolFixedClock("sesstool-xchacha-cbor-fixedclock", keyring.XChaCha20Poly1305, codec.CBOR()),
 		securecookieSystem("securecookie-gob", nil),
 		securecookieSystem("securecookie-json", securecookie.JSONEncoder{}),
 		jwtSystem(),

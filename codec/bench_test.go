@@ -10,7 +10,7 @@ import (
 // and decode into a reused destination, as a session open does.
 
 func BenchmarkMarshal(b *testing.B) {
-	for _, c := range []Codec{JSON, CBOR} {
+	for _, c := range []Codec{JSON(), CBOR()} {
 		b.Run(c.Name(), func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
@@ -23,7 +23,7 @@ func BenchmarkMarshal(b *testing.B) {
 }
 
 func BenchmarkUnmarshal(b *testing.B) {
-	for _, c := range []Codec{JSON, CBOR} {
+	for _, c := range []Codec{JSON(), CBOR()} {
 		b.Run(c.Name(), func(b *testing.B) {
 			data := mustMarshal(c, workload)
 			b.SetBytes(int64(len(data)))
@@ -41,7 +41,7 @@ func BenchmarkUnmarshal(b *testing.B) {
 // BenchmarkJSONUnmarshalParts splits JSON.Unmarshal into its validator and
 // its encoding/json decode, to show what the validator costs.
 func BenchmarkJSONUnmarshalParts(b *testing.B) {
-	data := mustMarshal(JSON, workload)
+	data := mustMarshal(JSON(), workload)
 	b.Run("validator", func(b *testing.B) {
 		b.SetBytes(int64(len(data)))
 		b.ReportAllocs()
@@ -95,7 +95,7 @@ func BenchmarkJSONValidatorLargeObject(b *testing.B) {
 // output, so that it never returns bytes that Unmarshal would reject.
 func BenchmarkMarshalCheck(b *testing.B) {
 	b.Run("json", func(b *testing.B) {
-		data := mustMarshal(JSON, workload)
+		data := mustMarshal(JSON(), workload)
 		b.ReportAllocs()
 		for b.Loop() {
 			if err := validateJSON(data); err != nil {
@@ -104,7 +104,7 @@ func BenchmarkMarshalCheck(b *testing.B) {
 		}
 	})
 	b.Run("cbor", func(b *testing.B) {
-		data := mustMarshal(CBOR, workload)
+		data := mustMarshal(CBOR(), workload)
 		b.ReportAllocs()
 		for b.Loop() {
 			if err := checkCBOR(data); err != nil {
@@ -123,7 +123,7 @@ func BenchmarkUnmarshalIgnoreUnknown(b *testing.B) {
 		Session
 		Theme string `json:"theme" cbor:"9,keyasint"`
 	}
-	for _, c := range []Codec{JSON, CBOR} {
+	for _, c := range []Codec{JSON(), CBOR()} {
 		l, err := IgnoreUnknownFields(c)
 		if err != nil {
 			b.Fatal(err)

@@ -1,7 +1,6 @@
 package codec
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"reflect"
@@ -9,9 +8,11 @@ import (
 	"unicode/utf8"
 
 	"github.com/fxamacker/cbor/v2"
+
+	"github.com/sesstool/sesstool/internal/valuecheck"
 )
 
-// CBOR is the CBOR codec (RFC 8949), named "cbor", built on
+// CBOR returns the CBOR codec (RFC 8949), named "cbor", built on
 // github.com/fxamacker/cbor/v2.
 //
 // Marshal uses Core Deterministic Encoding (RFC 8949 §4.2.1): shortest
@@ -37,7 +38,11 @@ import (
 // float64 and byte strings []byte. Its errors keep fxamacker/cbor's message,
 // after our prefix: "codec: invalid input: cbor: found duplicate map key …".
 // [IgnoreUnknownFields] returns a variant that skips unknown fields.
-var CBOR Codec = cborCodec{}
+//
+// Every call returns the same value, so codecs compare equal with ==; the
+// codec is a function rather than a variable so that no program can swap it
+// for another under its callers.
+func CBOR() Codec { return cborCodec{} }
 
 // cborCodec is CBOR, or with lenient set its IgnoreUnknownFields variant.
 type cborCodec struct{ lenient bool }
@@ -128,7 +133,7 @@ func (cborCodec) Marshal(v any) ([]byte, error) {
 func checkCBOROutput(v any, out []byte) error {
 	if v != nil && len(out) <= MaxInputSize {
 		if s := shapeOf(reflect.TypeOf(v)); s.cborPlain {
-			if done, err := checkValue(s.cborCheck, v); done {
+			if done, err := checkValue(&s.cborCheck, v); done {
 				return err
 			}
 		}
@@ -248,7 +253,7 @@ func checkCBOR(data []byte) error {
 				return cborCheckFail("truncated string", head)
 			}
 			s := data[off : off+int(arg)]
-			if major == 3 && !isASCII(s) && !utf8.Valid(s) {
+			if major == 3 && !valuecheck.ASCII(s) && !utf8.Valid(s) {
 				return cborCheckFail("invalid UTF-8 text string", head)
 			}
 			off += int(arg)
@@ -286,29 +291,6 @@ func checkCBOR(data []byte) error {
 		return cborCheckFail("data after the value", off)
 	}
 	return nil
-}
-
-// isASCII reports whether s is all ASCII, eight bytes at a time: cheaper
-// than utf8.Valid for the short strings of a session. The last word, and
-// a string of four to seven bytes, is read as two loads that overlap.
-func isASCII(s []byte) bool {
-	const hi64, hi32 = 0x8080808080808080, 0x80808080
-	switch n := len(s); {
-	case n >= 8:
-		acc := binary.LittleEndian.Uint64(s[n-8:])
-		for ; len(s) > 8; s = s[8:] {
-			acc |= binary.LittleEndian.Uint64(s)
-		}
-		return acc&hi64 == 0
-	case n >= 4:
-		return (binary.LittleEndian.Uint32(s)|binary.LittleEndian.Uint32(s[n-4:]))&hi32 == 0
-	default:
-		var acc byte
-		for _, b := range s {
-			acc |= b
-		}
-		return acc < 0x80
-	}
 }
 
 func cborCheckFail(what string, off int) error {

@@ -121,7 +121,7 @@ const (
 // Names returns the names of the available codecs, sorted: "cbor", "json".
 // The caller may modify the returned slice.
 func Names() []string {
-	return []string{CBOR.Name(), JSON.Name()}
+	return []string{CBOR().Name(), JSON().Name()}
 }
 
 // ByName returns the codec whose [Codec.Name] is name, which must match
@@ -129,10 +129,10 @@ func Names() []string {
 // wrapping [ErrUnknownCodec] that lists the valid names.
 func ByName(name string) (Codec, error) {
 	switch name {
-	case CBOR.Name():
-		return CBOR, nil
-	case JSON.Name():
-		return JSON, nil
+	case CBOR().Name():
+		return CBOR(), nil
+	case JSON().Name():
+		return JSON(), nil
 	}
 	return nil, fmt.Errorf("%w %q (valid names: %s)", ErrUnknownCodec, name, strings.Join(Names(), ", "))
 }
@@ -158,7 +158,7 @@ func ByName(name string) (Codec, error) {
 // The variant encodes exactly as c does, and its Name is c's: the wire
 // format is the same, so a configuration that names the codec need not
 // change. [ByName] returns the strict codec. Variants compare equal to
-// each other: IgnoreUnknownFields(JSON) == IgnoreUnknownFields(JSON).
+// each other: IgnoreUnknownFields(JSON()) == IgnoreUnknownFields(JSON()).
 //
 // For any other codec, IgnoreUnknownFields returns an error wrapping
 // [ErrUnknownCodec]: a custom codec must offer its own option.

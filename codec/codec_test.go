@@ -100,8 +100,8 @@ func TestNamesAndByName(t *testing.T) {
 		name string
 		want Codec
 	}{
-		{"json", JSON},
-		{"cbor", CBOR},
+		{"json", JSON()},
+		{"cbor", CBOR()},
 		{"JSON", nil},
 		{"Cbor", nil},
 		{"", nil},
@@ -125,7 +125,7 @@ func TestNamesAndByName(t *testing.T) {
 }
 
 func TestRoundTripStruct(t *testing.T) {
-	for _, c := range []Codec{JSON, CBOR} {
+	for _, c := range []Codec{JSON(), CBOR()} {
 		t.Run(c.Name(), func(t *testing.T) {
 			data, err := c.Marshal(workload)
 			if err != nil {
@@ -150,14 +150,14 @@ func TestRoundTripStruct(t *testing.T) {
 }
 
 func TestMarshalWorkloadBytes(t *testing.T) {
-	got, err := JSON.Marshal(workload)
+	got, err := JSON().Marshal(workload)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if string(got) != workloadJSON {
 		t.Errorf("JSON.Marshal = %s, want %s", got, workloadJSON)
 	}
-	got, err = CBOR.Marshal(workload)
+	got, err = CBOR().Marshal(workload)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -178,22 +178,22 @@ func TestRoundTripAny(t *testing.T) {
 		codec Codec
 		in    []byte
 	}{
-		{JSON, []byte(`null`)},
-		{JSON, []byte(`true`)},
-		{JSON, []byte(`"x"`)},
-		{JSON, []byte(`-0`)},
-		{JSON, []byte(`123456789012345678901234567890`)},
-		{JSON, []byte(`1.5E-3`)},
-		{JSON, []byte(`{"a":[1,2.5,"x\u00e9\n",true,false,null,{}],"b":{"a":[]}}`)},
-		{JSON, []byte(workloadJSON)},
-		{CBOR, unhex("f6")},
-		{CBOR, unhex("f5")},
-		{CBOR, unhex("3bffffffffffffffff")}, // -2^64: a big.Int
-		{CBOR, unhex("1bffffffffffffffff")}, // 2^64-1
-		{CBOR, unhex("f93e00")},             // 1.5 as a half float
-		{CBOR, unhex("fb3ff199999999999a")}, // 1.1
-		{CBOR, unhex("a3 01 81 20 61 61 42 0102 41 ff f6")},
-		{CBOR, unhex("82 a0 80")},
+		{JSON(), []byte(`null`)},
+		{JSON(), []byte(`true`)},
+		{JSON(), []byte(`"x"`)},
+		{JSON(), []byte(`-0`)},
+		{JSON(), []byte(`123456789012345678901234567890`)},
+		{JSON(), []byte(`1.5E-3`)},
+		{JSON(), []byte(`{"a":[1,2.5,"x\u00e9\n",true,false,null,{}],"b":{"a":[]}}`)},
+		{JSON(), []byte(workloadJSON)},
+		{CBOR(), unhex("f6")},
+		{CBOR(), unhex("f5")},
+		{CBOR(), unhex("3bffffffffffffffff")}, // -2^64: a big.Int
+		{CBOR(), unhex("1bffffffffffffffff")}, // 2^64-1
+		{CBOR(), unhex("f93e00")},             // 1.5 as a half float
+		{CBOR(), unhex("fb3ff199999999999a")}, // 1.1
+		{CBOR(), unhex("a3 01 81 20 61 61 42 0102 41 ff f6")},
+		{CBOR(), unhex("82 a0 80")},
 	}
 	for _, tt := range tests {
 		var first any
@@ -219,7 +219,7 @@ func TestRoundTripAny(t *testing.T) {
 
 func TestJSONNumbersKeepDigits(t *testing.T) {
 	var v any
-	if err := JSON.Unmarshal([]byte(`{"n":12345678901234567891}`), &v); err != nil {
+	if err := JSON().Unmarshal([]byte(`{"n":12345678901234567891}`), &v); err != nil {
 		t.Fatal(err)
 	}
 	n := v.(map[string]any)["n"]
@@ -242,7 +242,7 @@ func TestJSONMarshal(t *testing.T) {
 		{"depth 32", nestSlice(32), string(jsonNest(32))},
 	}
 	for _, tt := range tests {
-		got, err := JSON.Marshal(tt.in)
+		got, err := JSON().Marshal(tt.in)
 		if err != nil || string(got) != tt.want {
 			t.Errorf("%s: Marshal = %s, %v; want %s", tt.name, got, err, tt.want)
 		}
@@ -266,23 +266,23 @@ func TestMarshalErrors(t *testing.T) {
 		in      any
 		invalid bool // the error wraps ErrInvalid: the encoding would not decode
 	}{
-		{"json unsupported type", JSON, make(chan int), false},
-		{"json NaN", JSON, math.NaN(), false},
-		{"json depth 33", JSON, nestSlice(33), true},
-		{"json too many elements", JSON, make([]int, MaxElements+1), true},
-		{"json duplicate keys from RawMessage", JSON, json.RawMessage(`{"a":1,"a":2}`), true},
-		{"json lone surrogate from RawMessage", JSON, json.RawMessage(`"\ud800"`), true},
-		{"json too large", JSON, strings.Repeat("x", MaxInputSize), true},
-		{"cbor unsupported type", CBOR, make(chan int), false},
-		{"cbor NaN", CBOR, math.NaN(), true},
-		{"cbor infinity", CBOR, math.Inf(-1), true},
-		{"cbor bignum", CBOR, hugeInt, true},
-		{"cbor invalid UTF-8", CBOR, Session{Name: "a\xffb"}, true},
-		{"cbor invalid UTF-8 map key", CBOR, map[string]int{"\xff": 1}, true},
-		{"cbor depth 33", CBOR, nestSlice(33), true},
-		{"cbor too many elements", CBOR, make([]int, MaxElements+1), true},
-		{"cbor too many pairs", CBOR, bigMap(MaxElements + 1), true},
-		{"cbor too large", CBOR, strings.Repeat("x", MaxInputSize), true},
+		{"json unsupported type", JSON(), make(chan int), false},
+		{"json NaN", JSON(), math.NaN(), false},
+		{"json depth 33", JSON(), nestSlice(33), true},
+		{"json too many elements", JSON(), make([]int, MaxElements+1), true},
+		{"json duplicate keys from RawMessage", JSON(), json.RawMessage(`{"a":1,"a":2}`), true},
+		{"json lone surrogate from RawMessage", JSON(), json.RawMessage(`"\ud800"`), true},
+		{"json too large", JSON(), strings.Repeat("x", MaxInputSize), true},
+		{"cbor unsupported type", CBOR(), make(chan int), false},
+		{"cbor NaN", CBOR(), math.NaN(), true},
+		{"cbor infinity", CBOR(), math.Inf(-1), true},
+		{"cbor bignum", CBOR(), hugeInt, true},
+		{"cbor invalid UTF-8", CBOR(), Session{Name: "a\xffb"}, true},
+		{"cbor invalid UTF-8 map key", CBOR(), map[string]int{"\xff": 1}, true},
+		{"cbor depth 33", CBOR(), nestSlice(33), true},
+		{"cbor too many elements", CBOR(), make([]int, MaxElements+1), true},
+		{"cbor too many pairs", CBOR(), bigMap(MaxElements + 1), true},
+		{"cbor too large", CBOR(), strings.Repeat("x", MaxInputSize), true},
 	}
 	for _, tt := range tests {
 		out, err := tt.codec.Marshal(tt.in)
@@ -303,11 +303,11 @@ func TestMarshalErrors(t *testing.T) {
 func TestCBORMarshalKeyCollision(t *testing.T) {
 	// The gap documented on CBOR: distinct Go keys that encode alike pass
 	// Marshal's check, and Unmarshal rejects the duplicate.
-	data, err := CBOR.Marshal(map[any]any{int(1): "a", uint(1): "b"})
+	data, err := CBOR().Marshal(map[any]any{int(1): "a", uint(1): "b"})
 	if err != nil {
 		t.Fatalf("Marshal: %v", err)
 	}
-	if err := CBOR.Unmarshal(data, new(any)); !errors.Is(err, ErrInvalid) {
+	if err := CBOR().Unmarshal(data, new(any)); !errors.Is(err, ErrInvalid) {
 		t.Errorf("Unmarshal(%x) = %v, want a duplicate key error", data, err)
 	}
 }
@@ -321,7 +321,7 @@ func bigMap(n int) map[int]int {
 }
 
 func TestMarshalAtLimits(t *testing.T) {
-	for _, c := range []Codec{JSON, CBOR} {
+	for _, c := range []Codec{JSON(), CBOR()} {
 		for _, v := range []any{nestSlice(MaxDepth), make([]int, MaxElements), bigMap(MaxElements)} {
 			if _, err := c.Marshal(v); err != nil {
 				t.Errorf("%s: Marshal of a value at the limits: %v", c.Name(), err)
@@ -331,7 +331,7 @@ func TestMarshalAtLimits(t *testing.T) {
 }
 
 func TestCBORDeterministic(t *testing.T) {
-	a, err := CBOR.Marshal(map[string]int{"bb": 2, "a": 1, "c": 3})
+	a, err := CBOR().Marshal(map[string]int{"bb": 2, "a": 1, "c": 3})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -339,7 +339,7 @@ func TestCBORDeterministic(t *testing.T) {
 	if want := unhex("a3 6161 01 6163 03 626262 02"); !bytes.Equal(a, want) {
 		t.Errorf("Marshal = %x, want %x", a, want)
 	}
-	b, err := CBOR.Marshal(map[any]any{"c": 3, "bb": 2, "a": 1})
+	b, err := CBOR().Marshal(map[any]any{"c": 3, "bb": 2, "a": 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -364,73 +364,73 @@ var unmarshalRejectTests = []struct {
 	in    []byte
 	to    dest
 }{
-	{"json empty", JSON, nil, toAny},
-	{"json whitespace only", JSON, []byte(" \t\r\n"), toAny},
-	{"json BOM", JSON, []byte("\ufeff{}"), toAny},
-	{"json duplicate key", JSON, []byte(`{"a":1,"a":2}`), toAny},
-	{"json duplicate key into struct", JSON, []byte(`{"uid":"a","uid":"b"}`), toSession},
-	{"json escaped duplicate key", JSON, []byte(`{"a":1,"\u0061":2}`), toAny},
-	{"json unknown field", JSON, []byte(`{"uid":"a","admin":true}`), toSession},
-	{"json trailing value", JSON, []byte(`{} {}`), toAny},
-	{"json trailing garbage", JSON, []byte(`{}x`), toAny},
-	{"json trailing NUL", JSON, []byte("{}\x00"), toAny},
-	{"json depth 33", JSON, jsonNest(33), toAny},
-	{"json too many array elements", JSON, jsonArray(MaxElements + 1), toAny},
-	{"json too many object members", JSON, jsonObject(MaxElements + 1), toAny},
-	{"json invalid UTF-8", JSON, []byte("\"a\xffb\""), toAny},
-	{"json invalid UTF-8 in key", JSON, []byte("{\"\xc0\xaf\":1}"), toAny},
-	{"json UTF-8 encoded surrogate", JSON, []byte("\"\xed\xa0\x80\""), toAny},
-	{"json lone surrogate escape", JSON, []byte(`"\udc00"`), toAny},
-	{"json NaN", JSON, []byte(`NaN`), toAny},
-	{"json Infinity", JSON, []byte(`[Infinity]`), toAny},
-	{"json array into struct", JSON, []byte(`[]`), toSession},
-	{"json string into struct", JSON, []byte(`"x"`), toSession},
-	{"json wrong field type", JSON, []byte(`{"created":"now"}`), toSession},
-	{"json int overflow", JSON, []byte(`{"created":9223372036854775808}`), toSession},
-	{"json float into int", JSON, []byte(`{"created":1.5}`), toSession},
-	{"json too large", JSON, bytes.Repeat([]byte(" "), MaxInputSize+1), toAny},
-	{"json single quotes", JSON, []byte(`{'a':1}`), toAny},
-	{"json comment", JSON, []byte(`{} // x`), toAny},
+	{"json empty", JSON(), nil, toAny},
+	{"json whitespace only", JSON(), []byte(" \t\r\n"), toAny},
+	{"json BOM", JSON(), []byte("\ufeff{}"), toAny},
+	{"json duplicate key", JSON(), []byte(`{"a":1,"a":2}`), toAny},
+	{"json duplicate key into struct", JSON(), []byte(`{"uid":"a","uid":"b"}`), toSession},
+	{"json escaped duplicate key", JSON(), []byte(`{"a":1,"\u0061":2}`), toAny},
+	{"json unknown field", JSON(), []byte(`{"uid":"a","admin":true}`), toSession},
+	{"json trailing value", JSON(), []byte(`{} {}`), toAny},
+	{"json trailing garbage", JSON(), []byte(`{}x`), toAny},
+	{"json trailing NUL", JSON(), []byte("{}\x00"), toAny},
+	{"json depth 33", JSON(), jsonNest(33), toAny},
+	{"json too many array elements", JSON(), jsonArray(MaxElements + 1), toAny},
+	{"json too many object members", JSON(), jsonObject(MaxElements + 1), toAny},
+	{"json invalid UTF-8", JSON(), []byte("\"a\xffb\""), toAny},
+	{"json invalid UTF-8 in key", JSON(), []byte("{\"\xc0\xaf\":1}"), toAny},
+	{"json UTF-8 encoded surrogate", JSON(), []byte("\"\xed\xa0\x80\""), toAny},
+	{"json lone surrogate escape", JSON(), []byte(`"\udc00"`), toAny},
+	{"json NaN", JSON(), []byte(`NaN`), toAny},
+	{"json Infinity", JSON(), []byte(`[Infinity]`), toAny},
+	{"json array into struct", JSON(), []byte(`[]`), toSession},
+	{"json string into struct", JSON(), []byte(`"x"`), toSession},
+	{"json wrong field type", JSON(), []byte(`{"created":"now"}`), toSession},
+	{"json int overflow", JSON(), []byte(`{"created":9223372036854775808}`), toSession},
+	{"json float into int", JSON(), []byte(`{"created":1.5}`), toSession},
+	{"json too large", JSON(), bytes.Repeat([]byte(" "), MaxInputSize+1), toAny},
+	{"json single quotes", JSON(), []byte(`{'a':1}`), toAny},
+	{"json comment", JSON(), []byte(`{} // x`), toAny},
 
-	{"cbor empty", CBOR, nil, toAny},
-	{"cbor duplicate key", CBOR, unhex("a2 01 01 01 02"), toAny},
-	{"cbor duplicate text key", CBOR, unhex("a2 6161 01 6161 02"), toAny},
-	{"cbor duplicate key into struct", CBOR, unhex("a2 01 6161 01 6162"), toSession},
-	{"cbor unknown field", CBOR, unhex("a2 01 6161 06 00"), toSession},
-	{"cbor text key for keyasint field", CBOR, unhex("a1 6131 6161"), toSession},
-	{"cbor trailing byte", CBOR, unhex("a0 00"), toAny},
-	{"cbor trailing item", CBOR, unhex("01 02"), toAny},
-	{"cbor tag", CBOR, unhex("c1 1a 69265e00"), toAny},
-	{"cbor self-described tag", CBOR, unhex("d9d9f7 a0"), toAny},
-	{"cbor bignum", CBOR, unhex("c2 41 01"), toAny},
-	{"cbor indefinite array", CBOR, unhex("9f ff"), toAny},
-	{"cbor indefinite map", CBOR, unhex("bf ff"), toAny},
-	{"cbor indefinite text", CBOR, unhex("7f 6161 ff"), toAny},
-	{"cbor indefinite bytes", CBOR, unhex("5f 4101 ff"), toAny},
-	{"cbor depth 33", CBOR, cborNest(33), toAny},
-	{"cbor too many array elements", CBOR, cborArray(MaxElements + 1), toAny},
-	{"cbor too many map pairs", CBOR, cborMap(MaxElements + 1), toAny},
-	{"cbor invalid UTF-8", CBOR, unhex("62 fffe"), toAny},
-	{"cbor invalid UTF-8 into struct", CBOR, unhex("a1 02 62 c0af"), toSession},
-	{"cbor NaN half", CBOR, unhex("f9 7e00"), toAny},
-	{"cbor NaN double", CBOR, unhex("fb 7ff8000000000001"), toAny},
-	{"cbor infinity", CBOR, unhex("f9 7c00"), toAny},
-	{"cbor undefined", CBOR, unhex("f7"), toAny},
-	{"cbor simple value 0", CBOR, unhex("e0"), toAny},
-	{"cbor simple value 255", CBOR, unhex("f8 ff"), toAny},
-	{"cbor reserved simple value", CBOR, unhex("f8 18"), toAny},
-	{"cbor byte string of 2^62 bytes", CBOR, unhex("5b 4000000000000000"), toAny},
-	{"cbor text of 2^64-1 bytes", CBOR, unhex("7b ffffffffffffffff"), toAny},
-	{"cbor array of 2^62 items", CBOR, unhex("9b 4000000000000000"), toAny},
-	{"cbor map of 2^32-1 pairs", CBOR, unhex("ba ffffffff"), toAny},
-	{"cbor truncated", CBOR, unhex("82 01"), toAny},
-	{"cbor reserved additional info", CBOR, unhex("1c"), toAny},
-	{"cbor break alone", CBOR, unhex("ff"), toAny},
-	{"cbor array into struct", CBOR, unhex("80"), toSession},
-	{"cbor text into struct", CBOR, unhex("6161"), toSession},
-	{"cbor wrong field type", CBOR, unhex("a1 05 6161"), toSession},
-	{"cbor negative overflow into int64", CBOR, unhex("a1 05 3b ffffffffffffffff"), toSession},
-	{"cbor too large", CBOR, bytes.Repeat([]byte(" "), MaxInputSize+1), toAny},
+	{"cbor empty", CBOR(), nil, toAny},
+	{"cbor duplicate key", CBOR(), unhex("a2 01 01 01 02"), toAny},
+	{"cbor duplicate text key", CBOR(), unhex("a2 6161 01 6161 02"), toAny},
+	{"cbor duplicate key into struct", CBOR(), unhex("a2 01 6161 01 6162"), toSession},
+	{"cbor unknown field", CBOR(), unhex("a2 01 6161 06 00"), toSession},
+	{"cbor text key for keyasint field", CBOR(), unhex("a1 6131 6161"), toSession},
+	{"cbor trailing byte", CBOR(), unhex("a0 00"), toAny},
+	{"cbor trailing item", CBOR(), unhex("01 02"), toAny},
+	{"cbor tag", CBOR(), unhex("c1 1a 69265e00"), toAny},
+	{"cbor self-described tag", CBOR(), unhex("d9d9f7 a0"), toAny},
+	{"cbor bignum", CBOR(), unhex("c2 41 01"), toAny},
+	{"cbor indefinite array", CBOR(), unhex("9f ff"), toAny},
+	{"cbor indefinite map", CBOR(), unhex("bf ff"), toAny},
+	{"cbor indefinite text", CBOR(), unhex("7f 6161 ff"), toAny},
+	{"cbor indefinite bytes", CBOR(), unhex("5f 4101 ff"), toAny},
+	{"cbor depth 33", CBOR(), cborNest(33), toAny},
+	{"cbor too many array elements", CBOR(), cborArray(MaxElements + 1), toAny},
+	{"cbor too many map pairs", CBOR(), cborMap(MaxElements + 1), toAny},
+	{"cbor invalid UTF-8", CBOR(), unhex("62 fffe"), toAny},
+	{"cbor invalid UTF-8 into struct", CBOR(), unhex("a1 02 62 c0af"), toSession},
+	{"cbor NaN half", CBOR(), unhex("f9 7e00"), toAny},
+	{"cbor NaN double", CBOR(), unhex("fb 7ff8000000000001"), toAny},
+	{"cbor infinity", CBOR(), unhex("f9 7c00"), toAny},
+	{"cbor undefined", CBOR(), unhex("f7"), toAny},
+	{"cbor simple value 0", CBOR(), unhex("e0"), toAny},
+	{"cbor simple value 255", CBOR(), unhex("f8 ff"), toAny},
+	{"cbor reserved simple value", CBOR(), unhex("f8 18"), toAny},
+	{"cbor byte string of 2^62 bytes", CBOR(), unhex("5b 4000000000000000"), toAny},
+	{"cbor text of 2^64-1 bytes", CBOR(), unhex("7b ffffffffffffffff"), toAny},
+	{"cbor array of 2^62 items", CBOR(), unhex("9b 4000000000000000"), toAny},
+	{"cbor map of 2^32-1 pairs", CBOR(), unhex("ba ffffffff"), toAny},
+	{"cbor truncated", CBOR(), unhex("82 01"), toAny},
+	{"cbor reserved additional info", CBOR(), unhex("1c"), toAny},
+	{"cbor break alone", CBOR(), unhex("ff"), toAny},
+	{"cbor array into struct", CBOR(), unhex("80"), toSession},
+	{"cbor text into struct", CBOR(), unhex("6161"), toSession},
+	{"cbor wrong field type", CBOR(), unhex("a1 05 6161"), toSession},
+	{"cbor negative overflow into int64", CBOR(), unhex("a1 05 3b ffffffffffffffff"), toSession},
+	{"cbor too large", CBOR(), bytes.Repeat([]byte(" "), MaxInputSize+1), toAny},
 }
 
 func TestUnmarshalRejects(t *testing.T) {
@@ -454,23 +454,23 @@ var unmarshalAcceptTests = []struct {
 	in    []byte
 	to    dest
 }{
-	{"json depth 32", JSON, jsonNest(32), toAny},
-	{"json 4096 array elements", JSON, jsonArray(MaxElements), toAny},
-	{"json 4096 object members", JSON, jsonObject(MaxElements), toAny},
-	{"json empty object into struct", JSON, []byte(`{}`), toSession},
-	{"json null into struct", JSON, []byte(`null`), toSession},
-	{"json surrounding whitespace", JSON, []byte(" \t\r\n{}\n"), toSession},
-	{"json lone surrogate pair", JSON, []byte(`"\ud83d\ude00"`), toAny},
-	{"json largest input", JSON, cat([]byte(`"`), bytes.Repeat([]byte("x"), MaxInputSize-2), []byte(`"`)), toAny},
-	{"cbor depth 32", CBOR, cborNest(32), toAny},
-	{"cbor 4096 array elements", CBOR, cborArray(MaxElements), toAny},
-	{"cbor 4096 map pairs", CBOR, cborMap(MaxElements), toAny},
-	{"cbor empty map into struct", CBOR, unhex("a0"), toSession},
-	{"cbor null into struct", CBOR, unhex("f6"), toSession},
-	{"cbor non-shortest integer", CBOR, unhex("1b 0000000000000001"), toAny},
-	{"cbor unsorted map", CBOR, unhex("a2 02 00 01 00"), toAny},
-	{"cbor byte string key", CBOR, unhex("a1 4101 00"), toAny},
-	{"cbor largest input", CBOR, cat(unhex("5a 000ffffb"), make([]byte, MaxInputSize-5)), toAny},
+	{"json depth 32", JSON(), jsonNest(32), toAny},
+	{"json 4096 array elements", JSON(), jsonArray(MaxElements), toAny},
+	{"json 4096 object members", JSON(), jsonObject(MaxElements), toAny},
+	{"json empty object into struct", JSON(), []byte(`{}`), toSession},
+	{"json null into struct", JSON(), []byte(`null`), toSession},
+	{"json surrounding whitespace", JSON(), []byte(" \t\r\n{}\n"), toSession},
+	{"json lone surrogate pair", JSON(), []byte(`"\ud83d\ude00"`), toAny},
+	{"json largest input", JSON(), cat([]byte(`"`), bytes.Repeat([]byte("x"), MaxInputSize-2), []byte(`"`)), toAny},
+	{"cbor depth 32", CBOR(), cborNest(32), toAny},
+	{"cbor 4096 array elements", CBOR(), cborArray(MaxElements), toAny},
+	{"cbor 4096 map pairs", CBOR(), cborMap(MaxElements), toAny},
+	{"cbor empty map into struct", CBOR(), unhex("a0"), toSession},
+	{"cbor null into struct", CBOR(), unhex("f6"), toSession},
+	{"cbor non-shortest integer", CBOR(), unhex("1b 0000000000000001"), toAny},
+	{"cbor unsorted map", CBOR(), unhex("a2 02 00 01 00"), toAny},
+	{"cbor byte string key", CBOR(), unhex("a1 4101 00"), toAny},
+	{"cbor largest input", CBOR(), cat(unhex("5a 000ffffb"), make([]byte, MaxInputSize-5)), toAny},
 }
 
 func TestValidate(t *testing.T) {
@@ -487,7 +487,7 @@ func TestValidate(t *testing.T) {
 		}
 	}
 	in := []byte(workloadJSON)
-	if n := testing.AllocsPerRun(100, func() { _ = Validate(JSON, in) }); n != 0 {
+	if n := testing.AllocsPerRun(100, func() { _ = Validate(JSON(), in) }); n != 0 {
 		t.Errorf("Validate(JSON, workload) allocates %v times; want 0", n)
 	}
 }
@@ -506,10 +506,10 @@ func TestUnmarshalKeepsUnsetFields(t *testing.T) {
 		codec Codec
 		in    []byte
 	}{
-		{JSON, []byte(`null`)},
-		{JSON, []byte(`{}`)},
-		{CBOR, unhex("f6")},
-		{CBOR, unhex("a0")},
+		{JSON(), []byte(`null`)},
+		{JSON(), []byte(`{}`)},
+		{CBOR(), unhex("f6")},
+		{CBOR(), unhex("a0")},
 	} {
 		got := workload
 		if err := tt.codec.Unmarshal(tt.in, &got); err != nil {
@@ -525,24 +525,24 @@ func TestJSONFieldNamesFoldCase(t *testing.T) {
 	// The leniency documented in the package doc: encoding/json matches
 	// field names case-insensitively. CBOR does not.
 	var s Session
-	if err := JSON.Unmarshal([]byte(`{"UID":"x"}`), &s); err != nil || s.UserID != "x" {
+	if err := JSON().Unmarshal([]byte(`{"UID":"x"}`), &s); err != nil || s.UserID != "x" {
 		t.Errorf("JSON: got %+v, %v; want UserID x", s, err)
 	}
 	s = Session{}
-	if err := JSON.Unmarshal([]byte(`{"uid":"a","UID":"b"}`), &s); err != nil || s.UserID != "b" {
+	if err := JSON().Unmarshal([]byte(`{"uid":"a","UID":"b"}`), &s); err != nil || s.UserID != "b" {
 		t.Errorf("JSON: got %+v, %v; want UserID b", s, err)
 	}
 	type named struct {
 		UserID string `cbor:"uid"`
 	}
 	var n named
-	if err := CBOR.Unmarshal(unhex("a1 63554944 6178"), &n); !errors.Is(err, ErrInvalid) {
+	if err := CBOR().Unmarshal(unhex("a1 63554944 6178"), &n); !errors.Is(err, ErrInvalid) {
 		t.Errorf("CBOR: key \"UID\" for field \"uid\": got %+v, %v; want ErrInvalid", n, err)
 	}
 }
 
 func TestUnmarshalNeedsPointer(t *testing.T) {
-	for _, c := range []Codec{JSON, CBOR} {
+	for _, c := range []Codec{JSON(), CBOR()} {
 		for _, v := range []any{nil, Session{}, (*Session)(nil)} {
 			err := c.Unmarshal([]byte("{}"), v)
 			if err == nil || errors.Is(err, ErrInvalid) {
@@ -769,14 +769,14 @@ func TestJSONValidatorErrorMessages(t *testing.T) {
 			t.Errorf("validateJSON(%.40q) = %v, want %s", tt.in, err, tt.want)
 		}
 	}
-	err := JSON.Unmarshal(make([]byte, MaxInputSize+1), new(any))
+	err := JSON().Unmarshal(make([]byte, MaxInputSize+1), new(any))
 	if want := "codec: invalid input: json: input of 1048577 bytes exceeds limit of 1048576 bytes"; err == nil || err.Error() != want {
 		t.Errorf("oversized input: got %v, want %s", err, want)
 	}
 }
 
 func TestCBORErrorMessage(t *testing.T) {
-	err := CBOR.Unmarshal(unhex("a2 01 01 01 02"), new(any))
+	err := CBOR().Unmarshal(unhex("a2 01 01 01 02"), new(any))
 	if want := "codec: invalid input: cbor: found duplicate map key"; err == nil || !strings.HasPrefix(err.Error(), want) {
 		t.Errorf("got %v, want a message starting %q", err, want)
 	}
@@ -821,7 +821,7 @@ func TestCBORToJSON(t *testing.T) {
 }
 
 func mustCBOR(v any) []byte {
-	b, err := CBOR.Marshal(v)
+	b, err := CBOR().Marshal(v)
 	if err != nil {
 		panic(err)
 	}
@@ -873,7 +873,7 @@ func TestConcurrentUse(t *testing.T) {
 			for i := range 200 {
 				tt := inputs[(g+i)%len(inputs)]
 				var s Session
-				err := JSON.Unmarshal(tt.in, &s)
+				err := JSON().Unmarshal(tt.in, &s)
 				if (err == nil) != tt.ok {
 					done <- errors.New("unexpected result for " + string(tt.in[:10]) + ": " + errString(err))
 					return

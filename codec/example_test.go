@@ -17,7 +17,7 @@ type Session struct {
 
 func Example() {
 	in := Session{UserID: "u_1", Name: "Alice", Roles: []string{"admin"}, CSRF: "x", Created: 1764115200}
-	for _, c := range []codec.Codec{codec.JSON, codec.CBOR} {
+	for _, c := range []codec.Codec{codec.JSON(), codec.CBOR()} {
 		data, err := c.Marshal(in)
 		if err != nil {
 			panic(err)
@@ -34,14 +34,14 @@ func Example() {
 }
 
 func ExampleJSON() {
-	data, err := codec.JSON.Marshal(Session{UserID: "u_1", Name: "<Alice>"})
+	data, err := codec.JSON().Marshal(Session{UserID: "u_1", Name: "<Alice>"})
 	if err != nil {
 		panic(err)
 	}
 	fmt.Printf("%s\n", data)
 
 	var s Session
-	err = codec.JSON.Unmarshal([]byte(`{"uid":"u_1","uid":"u_2"}`), &s)
+	err = codec.JSON().Unmarshal([]byte(`{"uid":"u_1","uid":"u_2"}`), &s)
 	fmt.Println(errors.Is(err, codec.ErrInvalid), err)
 	// Output:
 	// {"uid":"u_1","name":"<Alice>","roles":null,"csrf":"","created":0}
@@ -49,19 +49,19 @@ func ExampleJSON() {
 }
 
 func ExampleCBOR() {
-	data, err := codec.CBOR.Marshal(Session{UserID: "u_1", Roles: []string{"admin"}})
+	data, err := codec.CBOR().Marshal(Session{UserID: "u_1", Roles: []string{"admin"}})
 	if err != nil {
 		panic(err)
 	}
 	fmt.Printf("%x\n", data)
 
 	var s Session
-	if err := codec.CBOR.Unmarshal(data, &s); err != nil {
+	if err := codec.CBOR().Unmarshal(data, &s); err != nil {
 		panic(err)
 	}
 	fmt.Printf("%+v\n", s)
 
-	err = codec.CBOR.Unmarshal(append(data, 0), &s)
+	err = codec.CBOR().Unmarshal(append(data, 0), &s)
 	fmt.Println(errors.Is(err, codec.ErrInvalid))
 	// Output:
 	// a50163755f31026003816561646d696e04600500
@@ -70,7 +70,7 @@ func ExampleCBOR() {
 }
 
 func ExampleCBORToJSON() {
-	data, err := codec.CBOR.Marshal(Session{UserID: "u_1", Roles: []string{"admin"}, Created: 1764115200})
+	data, err := codec.CBOR().Marshal(Session{UserID: "u_1", Roles: []string{"admin"}, Created: 1764115200})
 	if err != nil {
 		panic(err)
 	}
@@ -103,7 +103,7 @@ func ExampleValidate() {
 		`{"uid":"u_1","roles":["admin"]}`,
 		`{"uid":"u_1","uid":"u_2"}`,
 	} {
-		err := codec.Validate(codec.JSON, []byte(in))
+		err := codec.Validate(codec.JSON(), []byte(in))
 		fmt.Printf("%s: %v\n", in, err)
 	}
 	// Output:
@@ -115,14 +115,14 @@ func ExampleValidate() {
 // before it still decodes with the IgnoreUnknownFields variant, which keeps
 // every other rule.
 func ExampleIgnoreUnknownFields() {
-	lenient, err := codec.IgnoreUnknownFields(codec.JSON)
+	lenient, err := codec.IgnoreUnknownFields(codec.JSON())
 	if err != nil {
 		panic(err)
 	}
 	old := []byte(`{"uid":"u_1","theme":"dark"}`)
 
 	var s Session
-	err = codec.JSON.Unmarshal(old, &s)
+	err = codec.JSON().Unmarshal(old, &s)
 	fmt.Println("strict:", err)
 
 	err = lenient.Unmarshal(old, &s)

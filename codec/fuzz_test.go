@@ -34,7 +34,7 @@ func addSeeds(f *testing.F, c Codec) {
 			add(tt.in)
 		}
 	}
-	if c == JSON {
+	if c == JSON() {
 		for _, tt := range jsonValidatorTests {
 			add([]byte(tt.in))
 		}
@@ -81,13 +81,13 @@ func fuzzRoundTrip(t *testing.T, c Codec, data []byte) {
 }
 
 func FuzzJSONRoundTrip(f *testing.F) {
-	addSeeds(f, JSON)
-	f.Fuzz(func(t *testing.T, data []byte) { fuzzRoundTrip(t, JSON, data) })
+	addSeeds(f, JSON())
+	f.Fuzz(func(t *testing.T, data []byte) { fuzzRoundTrip(t, JSON(), data) })
 }
 
 func FuzzCBORRoundTrip(f *testing.F) {
-	addSeeds(f, CBOR)
-	f.Fuzz(func(t *testing.T, data []byte) { fuzzRoundTrip(t, CBOR, data) })
+	addSeeds(f, CBOR())
+	f.Fuzz(func(t *testing.T, data []byte) { fuzzRoundTrip(t, CBOR(), data) })
 }
 
 // surrogateEscape matches what may be an escaped surrogate; it also matches
@@ -101,7 +101,7 @@ var surrogateEscape = regexp.MustCompile(`\\u[dD][89a-fA-F]`)
 // key, a limit, invalid UTF-8 or a lone surrogate) that an independent check
 // confirms.
 func FuzzJSONValidatorAgreesWithStdlib(f *testing.F) {
-	addSeeds(f, JSON)
+	addSeeds(f, JSON())
 	f.Fuzz(func(t *testing.T, data []byte) {
 		err := validateJSON(data)
 		std := json.Valid(data)
@@ -213,7 +213,7 @@ func walkJSON(t *testing.T, data []byte) jsonStats {
 }
 
 func FuzzCBORToJSON(f *testing.F) {
-	addSeeds(f, CBOR)
+	addSeeds(f, CBOR())
 	f.Fuzz(func(t *testing.T, data []byte) {
 		out, err := CBORToJSON(data)
 		if err != nil {
@@ -230,7 +230,7 @@ func FuzzCBORToJSON(f *testing.F) {
 				t.Fatalf("CBORToJSON(%x) = %q, which the JSON validator rejects: %v", data, out, err)
 			}
 		}
-		if err := CBOR.Unmarshal(data, new(any)); err != nil {
+		if err := CBOR().Unmarshal(data, new(any)); err != nil {
 			t.Fatalf("CBORToJSON accepts %x, CBOR.Unmarshal rejects it: %v", data, err)
 		}
 	})
@@ -248,7 +248,7 @@ func FuzzCheckCBORAgreesWithDecoder(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		checkErr := checkCBOR(data)
 		var v any
-		decErr := CBOR.Unmarshal(data, &v)
+		decErr := CBOR().Unmarshal(data, &v)
 		switch {
 		case checkErr != nil && !errors.Is(checkErr, ErrInvalid):
 			t.Fatalf("checkCBOR(%x) error %v does not wrap ErrInvalid", data, checkErr)

@@ -8,7 +8,7 @@ import (
 	"sync"
 )
 
-// JSON is the JSON codec (RFC 8259), named "json".
+// JSON returns the JSON codec (RFC 8259), named "json".
 //
 // Marshal uses encoding/json and returns compact JSON without a trailing
 // newline. Unlike json.Marshal it does not escape <, > and & (so "<" stays
@@ -27,7 +27,11 @@ import (
 // json.Unmarshal decodes, which saves a json.Decoder's extra scan and
 // allocations; the results are the same. [IgnoreUnknownFields] returns a
 // variant that runs the same validator without the unknown-field check.
-var JSON Codec = jsonCodec{}
+//
+// Every call returns the same value, so codecs compare equal with ==; the
+// codec is a function rather than a variable so that no program can swap it
+// for another under its callers.
+func JSON() Codec { return jsonCodec{} }
 
 // jsonCodec is JSON, or with lenient set its IgnoreUnknownFields variant.
 type jsonCodec struct{ lenient bool }
@@ -83,7 +87,7 @@ func encodeNoHTMLEscape(v any) ([]byte, error) {
 func checkJSONOutput(v any, out []byte) error {
 	if v != nil && len(out) <= MaxInputSize {
 		if s := shapeOf(reflect.TypeOf(v)); s.jsonPlain {
-			if done, err := checkValue(s.jsonCheck, v); done && err != errUndecided {
+			if done, err := checkValue(&s.jsonCheck, v); done && err != errUndecided {
 				return err
 			}
 		}

@@ -29,7 +29,7 @@ func JSONToCBOR(js []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return CBOR.Marshal(v)
+	return CBOR().Marshal(v)
 }
 
 // jsonToCBORValue turns the numbers of a JSON value (json.Number) into

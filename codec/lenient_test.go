@@ -24,7 +24,7 @@ type namedCodec struct{ Codec }
 func (namedCodec) Name() string { return "custom" }
 
 func TestIgnoreUnknownFieldsAPI(t *testing.T) {
-	for _, c := range []Codec{JSON, CBOR} {
+	for _, c := range []Codec{JSON(), CBOR()} {
 		l := mustLenient(t, c)
 		if l.Name() != c.Name() {
 			t.Errorf("IgnoreUnknownFields(%s).Name() = %q, want %q", c.Name(), l.Name(), c.Name())
@@ -52,7 +52,7 @@ func TestIgnoreUnknownFieldsAPI(t *testing.T) {
 		c    Codec
 		want string
 	}{
-		{"custom", namedCodec{JSON}, `codec: unknown codec "custom": IgnoreUnknownFields knows only cbor and json`},
+		{"custom", namedCodec{JSON()}, `codec: unknown codec "custom": IgnoreUnknownFields knows only cbor and json`},
 		{"nil", nil, `codec: unknown codec "<nil>": IgnoreUnknownFields knows only cbor and json`},
 	} {
 		l, err := IgnoreUnknownFields(tt.c)
@@ -113,7 +113,7 @@ func TestIgnoreUnknownFieldsDecodes(t *testing.T) {
 		{"removed field, destination with an interface", &v2, func() any { return new(withAny) },
 			&withAny{UserID: "u_1"}},
 	} {
-		for _, c := range []Codec{JSON, CBOR} {
+		for _, c := range []Codec{JSON(), CBOR()} {
 			data := mustMarshal(c, tt.in)
 			if err := c.Unmarshal(data, tt.dest()); !errors.Is(err, ErrInvalid) {
 				t.Errorf("%s: strict %s Unmarshal = %v, want an error wrapping ErrInvalid", tt.name, c.Name(), err)
@@ -153,38 +153,38 @@ var lenientRejectTests = []struct {
 	in    []byte
 	want  string // in the variant's error
 }{
-	{"json duplicate known key", JSON, []byte(`{"uid":"a","uid":"b"}`), "duplicate object key"},
-	{"json duplicate unknown key", JSON, []byte(`{"uid":"a","x":1,"x":2}`), "duplicate object key"},
-	{"json duplicate unknown key, escaped", JSON, []byte(`{"x":1,"uid":"a","\u0078":2}`), "duplicate object key"},
-	{"json duplicate key inside an unknown value", JSON, []byte(`{"uid":"a","x":{"y":1,"y":2}}`), "duplicate object key"},
-	{"json unknown value nested past MaxDepth", JSON, cat([]byte(`{"x":`), jsonNest(MaxDepth), []byte(`}`)), "nesting deeper than 32"},
-	{"json unknown objects nested past MaxDepth", JSON, []byte(strings.Repeat(`{"x":`, MaxDepth+1) + "0" + strings.Repeat("}", MaxDepth+1)), "nesting deeper than 32"},
-	{"json unknown array past MaxElements", JSON, jsonUnknownArray(MaxElements + 1), "more than 4096 members"},
-	{"json unknown array of 10^6 elements", JSON, jsonUnknownArray(1_000_000), "exceeds limit of 1048576 bytes"},
-	{"json invalid UTF-8 in an unknown value", JSON, []byte("{\"x\":\"\xff\"}"), "invalid UTF-8"},
-	{"json invalid UTF-8 in an unknown key", JSON, []byte("{\"\xff\":1}"), "invalid UTF-8"},
-	{"json lone surrogate in an unknown value", JSON, []byte(`{"x":"\udc00"}`), "lone surrogate"},
-	{"json trailing data", JSON, []byte(`{"x":1} {}`), "after top-level value"},
-	{"json NaN in an unknown value", JSON, []byte(`{"x":NaN}`), "invalid character 'N'"},
-	{"json wrong type for a known field", JSON, []byte(`{"x":1,"uid":2}`), "cannot unmarshal number"},
+	{"json duplicate known key", JSON(), []byte(`{"uid":"a","uid":"b"}`), "duplicate object key"},
+	{"json duplicate unknown key", JSON(), []byte(`{"uid":"a","x":1,"x":2}`), "duplicate object key"},
+	{"json duplicate unknown key, escaped", JSON(), []byte(`{"x":1,"uid":"a","\u0078":2}`), "duplicate object key"},
+	{"json duplicate key inside an unknown value", JSON(), []byte(`{"uid":"a","x":{"y":1,"y":2}}`), "duplicate object key"},
+	{"json unknown value nested past MaxDepth", JSON(), cat([]byte(`{"x":`), jsonNest(MaxDepth), []byte(`}`)), "nesting deeper than 32"},
+	{"json unknown objects nested past MaxDepth", JSON(), []byte(strings.Repeat(`{"x":`, MaxDepth+1) + "0" + strings.Repeat("}", MaxDepth+1)), "nesting deeper than 32"},
+	{"json unknown array past MaxElements", JSON(), jsonUnknownArray(MaxElements + 1), "more than 4096 members"},
+	{"json unknown array of 10^6 elements", JSON(), jsonUnknownArray(1_000_000), "exceeds limit of 1048576 bytes"},
+	{"json invalid UTF-8 in an unknown value", JSON(), []byte("{\"x\":\"\xff\"}"), "invalid UTF-8"},
+	{"json invalid UTF-8 in an unknown key", JSON(), []byte("{\"\xff\":1}"), "invalid UTF-8"},
+	{"json lone surrogate in an unknown value", JSON(), []byte(`{"x":"\udc00"}`), "lone surrogate"},
+	{"json trailing data", JSON(), []byte(`{"x":1} {}`), "after top-level value"},
+	{"json NaN in an unknown value", JSON(), []byte(`{"x":NaN}`), "invalid character 'N'"},
+	{"json wrong type for a known field", JSON(), []byte(`{"x":1,"uid":2}`), "cannot unmarshal number"},
 
-	{"cbor duplicate known key", CBOR, unhex("a2 01 6161 01 6162"), "duplicate map key"},
-	{"cbor duplicate unknown key", CBOR, unhex("a3 01 6161 09 00 09 01"), "duplicate map key"},
-	{"cbor duplicate unknown text key", CBOR, unhex("a3 6178 00 01 6161 6178 01"), "duplicate map key"},
-	{"cbor duplicate unknown key, non-shortest", CBOR, unhex("a3 09 00 01 6161 1809 01"), "duplicate map key"},
-	{"cbor duplicate key inside an unknown value", CBOR, unhex("a2 01 6161 09 a2 00 00 00 01"), "duplicate map key"},
-	{"cbor unknown value nested past MaxDepth", CBOR, cat(unhex("a1 09"), cborNest(MaxDepth)), "exceeded max nested level"},
-	{"cbor unknown maps nested past MaxDepth", CBOR, cat(bytes.Repeat(unhex("a1 09"), MaxDepth+1), []byte{0}), "exceeded max nested level"},
-	{"cbor unknown array past MaxElements", CBOR, cborUnknownArray(MaxElements + 1), "exceeded max number of elements"},
-	{"cbor unknown array of 10^6 elements", CBOR, cborUnknownArray(1_000_000), "exceeded max number of elements"},
-	{"cbor invalid UTF-8 in an unknown value", CBOR, unhex("a2 01 6161 09 62 c0af"), "invalid UTF-8"},
-	{"cbor invalid UTF-8 in an unknown key", CBOR, unhex("a2 01 6161 62 c0af 00"), "invalid UTF-8"},
-	{"cbor tag in an unknown value", CBOR, unhex("a2 01 6161 09 c1 00"), "tag"},
-	{"cbor NaN in an unknown value", CBOR, unhex("a2 01 6161 09 f9 7e00"), "NaN"},
-	{"cbor undefined in an unknown value", CBOR, unhex("a2 01 6161 09 f7"), "simple value 23"},
-	{"cbor indefinite length in an unknown value", CBOR, unhex("a2 01 6161 09 9f ff"), "indefinite-length"},
-	{"cbor trailing data", CBOR, unhex("a1 09 00 00"), "extraneous data"},
-	{"cbor wrong type for a known field", CBOR, unhex("a2 09 00 01 02"), "cannot unmarshal"},
+	{"cbor duplicate known key", CBOR(), unhex("a2 01 6161 01 6162"), "duplicate map key"},
+	{"cbor duplicate unknown key", CBOR(), unhex("a3 01 6161 09 00 09 01"), "duplicate map key"},
+	{"cbor duplicate unknown text key", CBOR(), unhex("a3 6178 00 01 6161 6178 01"), "duplicate map key"},
+	{"cbor duplicate unknown key, non-shortest", CBOR(), unhex("a3 09 00 01 6161 1809 01"), "duplicate map key"},
+	{"cbor duplicate key inside an unknown value", CBOR(), unhex("a2 01 6161 09 a2 00 00 00 01"), "duplicate map key"},
+	{"cbor unknown value nested past MaxDepth", CBOR(), cat(unhex("a1 09"), cborNest(MaxDepth)), "exceeded max nested level"},
+	{"cbor unknown maps nested past MaxDepth", CBOR(), cat(bytes.Repeat(unhex("a1 09"), MaxDepth+1), []byte{0}), "exceeded max nested level"},
+	{"cbor unknown array past MaxElements", CBOR(), cborUnknownArray(MaxElements + 1), "exceeded max number of elements"},
+	{"cbor unknown array of 10^6 elements", CBOR(), cborUnknownArray(1_000_000), "exceeded max number of elements"},
+	{"cbor invalid UTF-8 in an unknown value", CBOR(), unhex("a2 01 6161 09 62 c0af"), "invalid UTF-8"},
+	{"cbor invalid UTF-8 in an unknown key", CBOR(), unhex("a2 01 6161 62 c0af 00"), "invalid UTF-8"},
+	{"cbor tag in an unknown value", CBOR(), unhex("a2 01 6161 09 c1 00"), "tag"},
+	{"cbor NaN in an unknown value", CBOR(), unhex("a2 01 6161 09 f9 7e00"), "NaN"},
+	{"cbor undefined in an unknown value", CBOR(), unhex("a2 01 6161 09 f7"), "simple value 23"},
+	{"cbor indefinite length in an unknown value", CBOR(), unhex("a2 01 6161 09 9f ff"), "indefinite-length"},
+	{"cbor trailing data", CBOR(), unhex("a1 09 00 00"), "extraneous data"},
+	{"cbor wrong type for a known field", CBOR(), unhex("a2 09 00 01 02"), "cannot unmarshal"},
 }
 
 func TestIgnoreUnknownFieldsStillRejects(t *testing.T) {
@@ -206,15 +206,15 @@ func TestIgnoreUnknownFieldsStillRejects(t *testing.T) {
 // into an interface value, where no field is unknown, accepts it); and it
 // rejects only with errors wrapping ErrInvalid.
 func FuzzIgnoreUnknownAgrees(f *testing.F) {
-	addSeeds(f, JSON)
-	addSeeds(f, CBOR)
+	addSeeds(f, JSON())
+	addSeeds(f, CBOR())
 	for _, tt := range lenientRejectTests {
 		if len(tt.in) <= maxSeed {
 			f.Add(tt.in)
 		}
 	}
 	v2 := sessionV2{UserID: "u_1", Roles: []string{"admin"}, Theme: map[string][]any{"dark": {true, "x", 1.5}}}
-	for _, c := range []Codec{JSON, CBOR} {
+	for _, c := range []Codec{JSON(), CBOR()} {
 		f.Add(mustMarshal(c, &v2))
 		f.Add(mustMarshal(c, &outerV2{S: v2, L: []sessionV2{v2}, M: map[string]*sessionV2{"k": &v2}, Extra: "x"}))
 	}
@@ -228,7 +228,7 @@ func FuzzIgnoreUnknownAgrees(f *testing.F) {
 		func() any { return new(any) },
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		for _, c := range []Codec{JSON, CBOR} {
+		for _, c := range []Codec{JSON(), CBOR()} {
 			l := mustLenient(t, c)
 			for _, newDest := range dests {
 				strict, lenient := newDest(), newDest()

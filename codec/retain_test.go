@@ -39,12 +39,12 @@ func TestUnmarshalDoesNotRetainInput(t *testing.T) {
 		Map:     map[string]any{"m": "secret-map", "n": []any{"x", 1.5}},
 		Strs:    []string{"secret-1", "secret-2"},
 	}
-	cborRaw, err := codec.CBOR.Marshal(map[string]any{"raw": "secret-raw", "b": []byte("raw-bytes")})
+	cborRaw, err := codec.CBOR().Marshal(map[string]any{"raw": "secret-raw", "b": []byte("raw-bytes")})
 	if err != nil {
 		t.Fatal(err)
 	}
 	v.CBORRaw = cborRaw
-	for _, c := range []codec.Codec{codec.JSON, codec.CBOR} {
+	for _, c := range []codec.Codec{codec.JSON(), codec.CBOR()} {
 		data, err := c.Marshal(&v)
 		if err != nil {
 			t.Fatal(err)
@@ -57,7 +57,7 @@ func TestUnmarshalDoesNotRetainInput(t *testing.T) {
 			{"interface", func() any { return new(any) }},
 			{"map", func() any { return new(map[string]any) }},
 			{"raw message", func() any {
-				if c == codec.JSON {
+				if c == codec.JSON() {
 					return new(json.RawMessage)
 				}
 				return new(cbor.RawMessage)
@@ -105,7 +105,7 @@ func (aliasing) Unmarshal(data []byte, v any) error {
 // TestRetainsDetectsAliasing: the check above catches a codec that keeps
 // its input.
 func TestRetainsDetectsAliasing(t *testing.T) {
-	if retains(aliasing{codec.JSON}, []byte(`"x"`), func() any { return new([]byte) }) == "" {
+	if retains(aliasing{codec.JSON()}, []byte(`"x"`), func() any { return new([]byte) }) == "" {
 		t.Error("retains missed a codec that keeps its input")
 	}
 }

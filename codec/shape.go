@@ -4,18 +4,15 @@ import (
 	"bytes"
 	"encoding"
 	"encoding/json"
-	"errors"
-	"fmt"
-	"math"
 	"reflect"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"unicode/utf8"
-	"unsafe"
 
 	"github.com/fxamacker/cbor/v2"
+
+	"github.com/sesstool/sesstool/internal/valuecheck"
 )
 
 // This file holds what the codecs learn once about a Go type, so that the
@@ -45,10 +42,10 @@ import (
 // Unmarshal (so usually a pointer to a struct).
 type shape struct {
 	typ       reflect.Type
-	jsonPlain bool        // JSON Marshal may replace the output check by jsonCheck
-	jsonCheck *valueCheck // nil: nothing to check at all
-	cborPlain bool        // CBOR Marshal may replace the output check by cborCheck
-	cborCheck *valueCheck
+	jsonPlain bool            // JSON Marshal may replace the output check by jsonCheck
+	jsonCheck valuecheck.Root // its Check is nil: nothing to check at all
+	cborPlain bool            // CBOR Marshal may replace the output check by cborCheck
+	cborCheck valuecheck.Root
 	keysKnown bool     // JSON Unmarshal may use keys and json.Unmarshal
 	keys      *keyNode // nil: no key is unknown anywhere (e.g. a map or a scalar)
 }
@@ -70,11 +67,11 @@ func shapeOf(t reflect.Type) *shape {
 		lastShape.Store(s.(*shape))
 		return s.(*shape)
 	}
-	s := &shape{typ: t}
+	s := &shape{typ: t, jsonCheck: valuecheck.Root{Type: t}, cborCheck: valuecheck.Root{Type: t}}
 	var depth int
-	s.jsonCheck, depth, s.jsonPlain = (&checkPlanner{cbor: false}).plan(t)
+	s.jsonCheck.Check, depth, s.jsonPlain = (&checkPlanner{cbor: false}).plan(t)
 	s.jsonPlain = s.jsonPlain && depth <= MaxDepth
-	s.cborCheck, depth, s.cborPlain = (&checkPlanner{cbor: true}).plan(t)
+	s.cborCheck.Check, depth, s.cborPlain = (&checkPlanner{cbor: true}).plan(t)
 	s.cborPlain = s.cborPlain && depth <= MaxDepth
 	s.keys, s.keysKnown = (&keyPlanner{}).plan(t)
 	actual, _ := shapes.LoadOrStore(t, s)
@@ -84,186 +81,31 @@ func shapeOf(t reflect.Type) *shape {
 
 // --- Marshal: checks on the value ----------------------------------------
 
-// checkKind says what a valueCheck checks.
-type checkKind uint8
+// The checks on the value are planned here, per type, and run by package
+// internal/valuecheck, which reads the value in place (see its invariant).
 
-const (
-	ckString  checkKind = iota + 1 // CBOR: the string is valid UTF-8
-	ckJSONKey                      // JSON: the map key is valid UTF-8, else errUndecided
-	ckFloat32                      // CBOR: the float is finite
-	ckFloat64                      // CBOR: the float is finite
-	ckPointer                      // the pointed-to value, if not nil
-	ckSlice                        // at most MaxElements members, then each member
-	ckArray                        // each member
-	ckMap                          // at most MaxElements pairs, then each key and value
-	ckStruct                       // the fields that need a check
-)
-
-// valueCheck checks one value of a plain type, in memory: it reads the
-// value through a pointer, at offsets and sizes that reflect gave when the
-// check was planned for exactly that type, and never writes. A nil
-// *valueCheck checks nothing: the type alone proves that the value
-// encodes to decodable output.
-type valueCheck struct {
-	kind   checkKind
-	elem   *valueCheck  // ckPointer, ckSlice, ckArray, ckMap (values)
-	key    *valueCheck  // ckMap
-	size   uintptr      // ckSlice, ckArray: the size of one member
-	n      int          // ckArray: the length
-	typ    reflect.Type // ckMap: the map type
-	fields []fieldCheck // ckStruct
-}
-
-type fieldCheck struct {
-	offset uintptr
-	check  *valueCheck
-}
-
-// errUndecided is what a valueCheck reports when the value alone does not
+// errUndecided is what a value check reports when the value alone does not
 // decide: encoding/json turns invalid UTF-8 into U+FFFD, so two map keys
 // that differ only there collide in the output. The output check decides.
-var errUndecided = errors.New("codec: the value check cannot decide")
+var errUndecided = valuecheck.ErrUndecided
 
-// valueError is what a valueCheck reports. It wraps ErrInvalid.
+// valueError is what a value check reports. It wraps ErrInvalid.
 type valueError struct{ what string }
 
 func (e *valueError) Error() string { return ErrInvalid.Error() + ": " + e.what }
 func (e *valueError) Unwrap() error { return ErrInvalid }
 
-// checkValue runs c, planned for the type of v, on v. A pointer is
-// followed in place; any other value would have to be copied to be
-// addressed, so done is false and the caller checks the output instead.
-func checkValue(c *valueCheck, v any) (done bool, err error) {
-	if c == nil {
-		return true, nil
+// checkValue runs r, planned for the type of v, on v: done is false when
+// only the output can be checked (v is not a pointer).
+func checkValue(r *valuecheck.Root, v any) (done bool, err error) {
+	done, err = r.Value(v)
+	if e, ok := err.(*valuecheck.Error); ok {
+		err = &valueError{e.What}
 	}
-	if c.kind != ckPointer {
-		return false, nil
-	}
-	rv := reflect.ValueOf(v) // a pointer, since c.kind is ckPointer
-	if rv.IsNil() {
-		return true, nil
-	}
-	return true, c.elem.run(rv.UnsafePointer())
+	return done, err
 }
 
-// run checks the value at p, which has the type that c was planned for.
-// Strings, the common case, are checked in place rather than by a call
-// each.
-func (c *valueCheck) run(p unsafe.Pointer) error {
-	switch c.kind {
-	case ckString:
-		return checkString(*(*string)(p))
-	case ckJSONKey:
-		if checkString(*(*string)(p)) != nil {
-			return errUndecided
-		}
-	case ckFloat32:
-		return checkFloat(float64(*(*float32)(p)))
-	case ckFloat64:
-		return checkFloat(*(*float64)(p))
-	case ckPointer:
-		if q := *(*unsafe.Pointer)(p); q != nil {
-			return c.elem.run(q)
-		}
-	case ckSlice:
-		// Every slice header has the layout of a []byte's.
-		b := *(*[]byte)(p)
-		if len(b) > MaxElements {
-			return tooManyMembers(len(b))
-		}
-		if c.elem != nil {
-			return c.elem.runEach(unsafe.Pointer(unsafe.SliceData(b)), len(b), c.size)
-		}
-	case ckArray:
-		return c.elem.runEach(p, c.n, c.size)
-	case ckMap:
-		return c.runMap(p)
-	case ckStruct:
-		for _, f := range c.fields {
-			q := unsafe.Add(p, f.offset)
-			var err error
-			if f.check.kind == ckString {
-				err = checkString(*(*string)(q))
-			} else {
-				err = f.check.run(q)
-			}
-			if err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
-
-// runEach runs c on the n values of the given size from p on.
-func (c *valueCheck) runEach(p unsafe.Pointer, n int, size uintptr) error {
-	for i := range n {
-		q := unsafe.Add(p, uintptr(i)*size)
-		var err error
-		if c.kind == ckString {
-			err = checkString(*(*string)(q))
-		} else {
-			err = c.run(q)
-		}
-		if err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// runMap checks the map at p. Map members cannot be addressed, so each
-// key and value is copied into one scratch value of its type first.
-func (c *valueCheck) runMap(p unsafe.Pointer) error {
-	m := reflect.NewAt(c.typ, p).Elem()
-	if n := m.Len(); n > MaxElements {
-		return tooManyMembers(n)
-	}
-	if c.key == nil && c.elem == nil {
-		return nil
-	}
-	k := reflect.New(c.typ.Key()).Elem()
-	e := reflect.New(c.typ.Elem()).Elem()
-	for it := m.MapRange(); it.Next(); {
-		if c.key != nil {
-			k.SetIterKey(it)
-			if err := c.key.run(k.Addr().UnsafePointer()); err != nil {
-				return err
-			}
-		}
-		if c.elem != nil {
-			e.SetIterValue(it)
-			if err := c.elem.run(e.Addr().UnsafePointer()); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
-
-// checkString fails if s is not valid UTF-8. Session strings are mostly
-// ASCII, which isASCII confirms eight bytes at a time.
-func checkString(s string) error {
-	b := unsafe.Slice(unsafe.StringData(s), len(s)) // only read
-	if isASCII(b) || utf8.Valid(b) {
-		return nil
-	}
-	return &valueError{"invalid UTF-8 in a text string"}
-}
-
-func checkFloat(f float64) error {
-	if math.IsNaN(f) || math.IsInf(f, 0) {
-		return &valueError{"NaN or infinity"}
-	}
-	return nil
-}
-
-func tooManyMembers(n int) error {
-	return &valueError{fmt.Sprintf("%d members, over the limit of %d", n, MaxElements)}
-}
-
-// checkPlanner plans the valueCheck of a type for one codec's Marshal.
+// checkPlanner plans the value check of a type for one codec's Marshal.
 type checkPlanner struct {
 	cbor     bool
 	visiting map[reflect.Type]bool
@@ -295,7 +137,7 @@ func (p *checkPlanner) customEncoding(t reflect.Type) bool {
 // maps that they can encode to, and whether t is plain: whether the check
 // and the depth together decide whether the output decodes. For a type
 // that is not plain, Marshal checks its output instead.
-func (p *checkPlanner) plan(t reflect.Type) (c *valueCheck, depth int, plain bool) {
+func (p *checkPlanner) plan(t reflect.Type) (c *valuecheck.Check, depth int, plain bool) {
 	if p.customEncoding(t) || p.visiting[t] { // recursive types have no depth bound
 		return nil, 0, false
 	}
@@ -316,13 +158,13 @@ func (p *checkPlanner) plan(t reflect.Type) (c *valueCheck, depth int, plain boo
 			return nil, 0, true
 		}
 		if t.Kind() == reflect.Float32 {
-			return &valueCheck{kind: ckFloat32}, 0, true
+			return &valuecheck.Check{Kind: valuecheck.Float32}, 0, true
 		}
-		return &valueCheck{kind: ckFloat64}, 0, true
+		return &valuecheck.Check{Kind: valuecheck.Float64}, 0, true
 	case reflect.String:
 		// encoding/json replaces invalid UTF-8 by U+FFFD itself.
 		if p.cbor {
-			return &valueCheck{kind: ckString}, 0, true
+			return &valuecheck.Check{Kind: valuecheck.String}, 0, true
 		}
 		return nil, 0, true
 	case reflect.Pointer:
@@ -333,7 +175,7 @@ func (p *checkPlanner) plan(t reflect.Type) (c *valueCheck, depth int, plain boo
 		if e == nil {
 			return nil, d, true
 		}
-		return &valueCheck{kind: ckPointer, elem: e}, d, true
+		return &valuecheck.Check{Kind: valuecheck.Pointer, Elem: e}, d, true
 	case reflect.Slice, reflect.Array:
 		e, d, ok := p.plan(t.Elem())
 		if !ok {
@@ -351,11 +193,11 @@ func (p *checkPlanner) plan(t reflect.Type) (c *valueCheck, depth int, plain boo
 			if e == nil {
 				return nil, d + 1, true
 			}
-			return &valueCheck{kind: ckArray, elem: e, size: t.Elem().Size(), n: t.Len()}, d + 1, true
+			return &valuecheck.Check{Kind: valuecheck.Array, Elem: e, Size: t.Elem().Size(), N: t.Len()}, d + 1, true
 		}
-		return &valueCheck{kind: ckSlice, elem: e, size: t.Elem().Size()}, d + 1, true
+		return &valuecheck.Check{Kind: valuecheck.Slice, Elem: e, Size: t.Elem().Size(), Limit: MaxElements}, d + 1, true
 	case reflect.Map:
-		var k *valueCheck
+		var k *valuecheck.Check
 		switch kt := t.Key(); kt.Kind() {
 		case reflect.String:
 			var ok bool
@@ -363,7 +205,7 @@ func (p *checkPlanner) plan(t reflect.Type) (c *valueCheck, depth int, plain boo
 				return nil, 0, false
 			}
 			if !p.cbor {
-				k = &valueCheck{kind: ckJSONKey}
+				k = &valuecheck.Check{Kind: valuecheck.JSONKey}
 			}
 		case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
 			reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
@@ -377,7 +219,7 @@ func (p *checkPlanner) plan(t reflect.Type) (c *valueCheck, depth int, plain boo
 		if !ok {
 			return nil, 0, false
 		}
-		return &valueCheck{kind: ckMap, key: k, elem: e, typ: t}, d + 1, true
+		return &valuecheck.Check{Kind: valuecheck.Map, Key: k, Elem: e, Type: t, Limit: MaxElements}, d + 1, true
 	case reflect.Struct:
 		return p.planStruct(t)
 	}
@@ -389,8 +231,8 @@ func (p *checkPlanner) plan(t reflect.Type) (c *valueCheck, depth int, plain boo
 // planStruct plans a struct type: a map (JSON object) of its encoded fields.
 // Embedded fields, whose promotion rules the encoders apply, and fields
 // with the same encoded name make it not plain.
-func (p *checkPlanner) planStruct(t reflect.Type) (c *valueCheck, depth int, plain bool) {
-	var fields []fieldCheck
+func (p *checkPlanner) planStruct(t reflect.Type) (c *valuecheck.Check, depth int, plain bool) {
+	var fields []valuecheck.Field
 	names := make(map[string]bool, t.NumField())
 	for i := range t.NumField() {
 		f := t.Field(i)
@@ -417,13 +259,13 @@ func (p *checkPlanner) planStruct(t reflect.Type) (c *valueCheck, depth int, pla
 		}
 		depth = max(depth, d)
 		if fc != nil {
-			fields = append(fields, fieldCheck{offset: f.Offset, check: fc})
+			fields = append(fields, valuecheck.Field{Offset: f.Offset, Check: fc})
 		}
 	}
 	if len(fields) == 0 {
 		return nil, depth + 1, true
 	}
-	return &valueCheck{kind: ckStruct, fields: fields}, depth + 1, true
+	return &valuecheck.Check{Kind: valuecheck.Struct, Fields: fields}, depth + 1, true
 }
 
 // fieldName returns the name under which encoding/json (or, if cbor,

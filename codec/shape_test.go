@@ -17,24 +17,6 @@ import (
 // checkCBOR), and JSON Unmarshal's known keys to json.Decoder with
 // DisallowUnknownFields (unmarshalJSONDecoder).
 
-func TestIsASCII(t *testing.T) {
-	for n := 0; n <= 40; n++ {
-		b := []byte(strings.Repeat("a", n))
-		if !isASCII(b) {
-			t.Errorf("isASCII(%d ASCII bytes) = false", n)
-		}
-		for i := range n {
-			for _, c := range []byte{0x80, 0xff} {
-				b[i] = c
-				if isASCII(b) {
-					t.Errorf("isASCII(%d bytes with %#x at %d) = true", n, c, i)
-				}
-				b[i] = 'a'
-			}
-		}
-	}
-}
-
 // Types for the shape tests.
 type (
 	shapeFloats struct {
@@ -147,29 +129,29 @@ func TestValueCheckErrors(t *testing.T) {
 		v     any
 		want  string // "" for success
 	}{
-		{"invalid UTF-8 field", CBOR, &Session{Name: "a\xffb"}, "invalid UTF-8"},
-		{"invalid UTF-8 in slice", CBOR, &Session{Roles: []string{"ok", "\xc0\xaf"}}, "invalid UTF-8"},
-		{"invalid UTF-8 map key", CBOR, &shapeNested{ByName: map[string][]string{"\xff": nil}}, "invalid UTF-8"},
-		{"invalid UTF-8 map value", CBOR, &shapeNested{ByName: map[string][]string{"k": {"\xff"}}}, "invalid UTF-8"},
-		{"invalid UTF-8 behind pointer", CBOR, &shapeNested{Inner: &Session{CSRF: "\xff"}}, "invalid UTF-8"},
-		{"invalid UTF-8 in array", CBOR, &shapeNested{Fixed: [3]string{"", "", "\xff"}}, "invalid UTF-8"},
-		{"invalid UTF-8 in skipped field", CBOR, &shapeNested{Skip: "\xff"}, ""},
-		{"invalid UTF-8 in JSON", JSON, &Session{Name: "a\xffb"}, ""}, // becomes U+FFFD
-		{"invalid UTF-8 JSON map key", JSON, &shapeNested{ByName: map[string][]string{"a\xff": nil, "b": nil}}, ""},
-		{"JSON map keys that collide as U+FFFD", JSON, &shapeNested{ByName: map[string][]string{"a\xff": nil, "a\xfe": nil}}, "duplicate object key"},
-		{"NaN float32", CBOR, &shapeFloats{F32: float32(nan)}, "NaN or infinity"},
-		{"infinite float64", CBOR, &shapeFloats{F64: math.Inf(-1)}, "NaN or infinity"},
-		{"NaN behind pointer", CBOR, &shapeFloats{P: &nan}, "NaN or infinity"},
-		{"NaN map value", CBOR, &shapeFloats{M: map[string]float64{"x": nan}}, "NaN or infinity"},
-		{"NaN in JSON", JSON, &shapeFloats{F64: nan}, "unsupported value"},
-		{"long slice JSON", JSON, &Session{Roles: make([]string, MaxElements+1)}, "4097 members"},
-		{"long slice CBOR", CBOR, &Session{Roles: make([]string, MaxElements+1)}, "4097 members"},
-		{"longest slice", CBOR, &Session{Roles: make([]string, MaxElements)}, ""},
-		{"long nested slice", JSON, &shapeNested{Deep: [][][]string{{make([]string, MaxElements+1)}}}, "4097 members"},
-		{"big map", CBOR, &shapeNested{Set: bigSet(MaxElements + 1)}, "4097 members"},
-		{"long byte slice", CBOR, &shapeNested{Bytes: make([]byte, 3*MaxElements)}, ""},
-		{"long byte slice JSON", JSON, &shapeNested{Bytes: make([]byte, 3*MaxElements)}, ""},
-		{"value, not pointer", CBOR, Session{Name: "\xff"}, "invalid UTF-8"},
+		{"invalid UTF-8 field", CBOR(), &Session{Name: "a\xffb"}, "invalid UTF-8"},
+		{"invalid UTF-8 in slice", CBOR(), &Session{Roles: []string{"ok", "\xc0\xaf"}}, "invalid UTF-8"},
+		{"invalid UTF-8 map key", CBOR(), &shapeNested{ByName: map[string][]string{"\xff": nil}}, "invalid UTF-8"},
+		{"invalid UTF-8 map value", CBOR(), &shapeNested{ByName: map[string][]string{"k": {"\xff"}}}, "invalid UTF-8"},
+		{"invalid UTF-8 behind pointer", CBOR(), &shapeNested{Inner: &Session{CSRF: "\xff"}}, "invalid UTF-8"},
+		{"invalid UTF-8 in array", CBOR(), &shapeNested{Fixed: [3]string{"", "", "\xff"}}, "invalid UTF-8"},
+		{"invalid UTF-8 in skipped field", CBOR(), &shapeNested{Skip: "\xff"}, ""},
+		{"invalid UTF-8 in JSON", JSON(), &Session{Name: "a\xffb"}, ""}, // becomes U+FFFD
+		{"invalid UTF-8 JSON map key", JSON(), &shapeNested{ByName: map[string][]string{"a\xff": nil, "b": nil}}, ""},
+		{"JSON map keys that collide as U+FFFD", JSON(), &shapeNested{ByName: map[string][]string{"a\xff": nil, "a\xfe": nil}}, "duplicate object key"},
+		{"NaN float32", CBOR(), &shapeFloats{F32: float32(nan)}, "NaN or infinity"},
+		{"infinite float64", CBOR(), &shapeFloats{F64: math.Inf(-1)}, "NaN or infinity"},
+		{"NaN behind pointer", CBOR(), &shapeFloats{P: &nan}, "NaN or infinity"},
+		{"NaN map value", CBOR(), &shapeFloats{M: map[string]float64{"x": nan}}, "NaN or infinity"},
+		{"NaN in JSON", JSON(), &shapeFloats{F64: nan}, "unsupported value"},
+		{"long slice JSON", JSON(), &Session{Roles: make([]string, MaxElements+1)}, "4097 members"},
+		{"long slice CBOR", CBOR(), &Session{Roles: make([]string, MaxElements+1)}, "4097 members"},
+		{"longest slice", CBOR(), &Session{Roles: make([]string, MaxElements)}, ""},
+		{"long nested slice", JSON(), &shapeNested{Deep: [][][]string{{make([]string, MaxElements+1)}}}, "4097 members"},
+		{"big map", CBOR(), &shapeNested{Set: bigSet(MaxElements + 1)}, "4097 members"},
+		{"long byte slice", CBOR(), &shapeNested{Bytes: make([]byte, 3*MaxElements)}, ""},
+		{"long byte slice JSON", JSON(), &shapeNested{Bytes: make([]byte, 3*MaxElements)}, ""},
+		{"value, not pointer", CBOR(), Session{Name: "\xff"}, "invalid UTF-8"},
 	} {
 		_, err := tt.codec.Marshal(tt.v)
 		switch {
@@ -282,7 +264,7 @@ func FuzzMarshalShapeAgrees(f *testing.F) {
 		for _, v := range fuzzValues(data) {
 			// Marshal's json.Marshal fast path writes what the
 			// Encoder without HTML escaping writes.
-			got, errGot := JSON.Marshal(v)
+			got, errGot := JSON().Marshal(v)
 			want, errWant := encodeNoHTMLEscape(v)
 			if errWant == nil {
 				errWant = checkJSONOutput(v, want)
@@ -362,7 +344,7 @@ func FuzzJSONKeysAgree(f *testing.F) {
 			if !shapeOf(reflect.TypeOf(fast)).keysKnown {
 				t.Fatalf("%T: keys not known", fast)
 			}
-			errFast := JSON.Unmarshal(data, fast)
+			errFast := JSON().Unmarshal(data, fast)
 			errSlow := unmarshalJSONDecoder(data, slow)
 			if (errFast == nil) != (errSlow == nil) {
 				t.Fatalf("%T from %q: known keys say %v, json.Decoder %v", fast, data, errFast, errSlow)
@@ -379,13 +361,13 @@ func FuzzJSONKeysAgree(f *testing.F) {
 
 func TestJSONUnknownFieldError(t *testing.T) {
 	var s Session
-	err := JSON.Unmarshal([]byte(`{"uid":"a","\u0061dmin":true}`), &s)
+	err := JSON().Unmarshal([]byte(`{"uid":"a","\u0061dmin":true}`), &s)
 	want := `codec: invalid input: json: unknown field "admin" at offset 11`
 	if err == nil || err.Error() != want {
 		t.Errorf("got %v, want %s", err, want)
 	}
 	long := `{"` + strings.Repeat("é", 100) + `":1}`
-	err = JSON.Unmarshal([]byte(long), &s)
+	err = JSON().Unmarshal([]byte(long), &s)
 	if err == nil || !strings.Contains(err.Error(), `unknown field "`+strings.Repeat("é", 32)+`"`) {
 		t.Errorf("long key: got %v, want the key cut to %d bytes", err, maxKeyInError)
 	}

@@ -171,8 +171,8 @@ func TestKtorSessionJSON(t *testing.T) {
 		text, json, kind string
 	}{
 		{strings.Repeat("ab", 16), `"` + strings.Repeat("ab", 16) + `"`, "session-id"},
-		{`{"a": [1, 2]}`, `{"a":[1,2]}`, ktor.KotlinxJSON.Name()},
-		{`name=%23sBob`, `{"name":"Bob"}`, ktor.Reflection.Name()},
+		{`{"a": [1, 2]}`, `{"a":[1,2]}`, ktor.KotlinxJSON().Name()},
+		{`name=%23sBob`, `{"name":"Bob"}`, ktor.Reflection().Name()},
 		{"plain <text>", `"plain <text>"`, "text"},
 		{`{"a":`, "", ""},
 		{`name=#zz`, "", ""},

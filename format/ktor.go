@@ -116,12 +116,12 @@ func (f ktorFormat) Peek(tok string) Peek {
 		p.Layout = KtorEncrypted
 		p.IV, p.CiphertextLen, p.Tag = info.IV, info.CiphertextLen, info.Tag
 		if info.HashKnown {
-			p.Hash = info.Hash.String()
+			p.Hash = ktor.JCEName(info.Hash)
 		}
 		p.Sealed = true
 	case ktor.KindSigned:
 		p.Layout = KtorSigned
-		p.Hash, p.Tag = info.Hash.String(), info.Tag
+		p.Hash, p.Tag = ktor.JCEName(info.Hash), info.Tag
 		if in := info.Inner; in != nil {
 			p.Layout = KtorEncryptedSigned
 			p.IV, p.CiphertextLen, p.EncryptedTag = in.IV, in.CiphertextLen, in.Tag
@@ -150,9 +150,9 @@ func ktorReject(f Format, stage Stage, err error) *Error {
 // NewOpener collects r's Ktor keys that can verify, or the one chosen by
 // o.KeyID.
 func (f ktorFormat) NewOpener(r *keyring.Ring, o Options) (Opener, error) {
-	op := &ktorOpener{f: f, mac: map[ktor.Hash][]ktorKey{}, chosen: o.KeyID != 0, raw: o.KtorRaw, serializer: o.KtorSerializer, iv: o.KtorIV}
+	op := &ktorOpener{f: f, mac: map[transform.Hash][]ktorKey{}, chosen: o.KeyID != 0, raw: o.KtorRaw, serializer: o.KtorSerializer, iv: o.KtorIV}
 	if op.serializer == nil {
-		op.serializer = ktor.KotlinxJSON // Ktor 3.x's default
+		op.serializer = ktor.KotlinxJSON() // Ktor 3.x's default
 	}
 	for k := range r.Keys() {
 		if o.KeyID != 0 && k.ID != o.KeyID {
@@ -204,14 +204,14 @@ func (f ktorFormat) NewOpener(r *keyring.Ring, o Options) (Opener, error) {
 	return op, nil
 }
 
-func ktorHash(a keyring.Algorithm) (ktor.Hash, bool) {
+func ktorHash(a keyring.Algorithm) (transform.Hash, bool) {
 	switch a {
 	case keyring.KtorHMACSHA256:
-		return ktor.HmacSHA256, true
+		return transform.SHA256, true
 	case keyring.KtorHMACSHA384:
-		return ktor.HmacSHA384, true
+		return transform.SHA384, true
 	case keyring.KtorHMACSHA512:
-		return ktor.HmacSHA512, true
+		return transform.SHA512, true
 	}
 	return 0, false
 }
@@ -226,10 +226,10 @@ type ktorKey struct {
 // It is safe for concurrent use: its transformers are.
 type ktorOpener struct {
 	f          ktorFormat
-	mac        map[ktor.Hash][]ktorKey // newest first
-	enc        []ktorKey               // newest first
-	all        []ktorKey               // newest first
-	chosen     bool                    // Options.KeyID chose the one key
+	mac        map[transform.Hash][]ktorKey // newest first
+	enc        []ktorKey                    // newest first
+	all        []ktorKey                    // newest first
+	chosen     bool                         // Options.KeyID chose the one key
 	serializer codec.Codec
 	raw        bool
 	iv         func([]byte)
@@ -246,8 +246,8 @@ func (o *ktorOpener) Open(tok string) (Opened, error) {
 	value := []byte(info.Value)
 	switch info.Kind {
 	case ktor.KindSigned:
-		alg := "ktor-hmac-" + strings.ToLower(strings.TrimPrefix(info.Hash.String(), "Hmac"))
-		what := fmt.Sprintf("a signed cookie whose %d-character tag is an %v tag", len(info.Tag), info.Hash)
+		alg := "ktor-hmac-" + strings.ToLower(strings.TrimPrefix(ktor.JCEName(info.Hash), "Hmac"))
+		what := fmt.Sprintf("a signed cookie whose %d-character tag is an %v tag", len(info.Tag), ktor.JCEName(info.Hash))
 		k, text, _, err := o.trial(o.mac[info.Hash], alg, what, value)
 		// A signed session may hold '%' itself (the reflection format
 		// does: %23), so a cookie sent with Ktor's RAW encoding reads as
@@ -372,25 +372,25 @@ func KtorSessionJSON(text []byte) ([]byte, string, error) {
 		return js, "session-id", err
 	}
 	var raw json.RawMessage
-	if err := codec.JSON.Unmarshal(text, &raw); err == nil {
+	if err := codec.JSON().Unmarshal(text, &raw); err == nil {
 		var buf bytes.Buffer
 		if err := json.Compact(&buf, raw); err != nil {
 			return nil, "", err
 		}
-		return buf.Bytes(), ktor.KotlinxJSON.Name(), nil
+		return buf.Bytes(), ktor.KotlinxJSON().Name(), nil
 	} else if len(text) > 0 && text[0] == '{' {
 		return nil, "", fmt.Errorf("it starts like kotlinx JSON but is not JSON: %w", err)
 	}
 	if looksLikeReflection(text) {
 		var v any
-		if err := ktor.Reflection.Unmarshal(text, &v); err != nil {
+		if err := ktor.Reflection().Unmarshal(text, &v); err != nil {
 			reason := err.Error()
 			if ke, ok := errors.AsType[*ktor.Error](err); ok {
 				reason = ke.Reason
 			}
 			return nil, "", fmt.Errorf("it starts like the reflection format but does not parse: %s", reason)
 		}
-		return marshalJSON(v), ktor.Reflection.Name(), nil
+		return marshalJSON(v), ktor.Reflection().Name(), nil
 	}
 	return marshalJSON(strings.ToValidUTF8(string(text), string(utf8.RuneError))), "text", nil
 }

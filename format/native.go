@@ -88,7 +88,7 @@ func (f native) Peek(tok string) Peek {
 		return p
 	}
 	p.Version, p.KeyID, p.Size = int(h.Version), h.KeyID, h.Size
-	raw, err := transform.Base64URL.Read(nil, []byte(tok))
+	raw, err := transform.Base64URL().Read(nil, []byte(tok))
 	if err != nil {
 		return p // not reached: Inspect decoded it
 	}
@@ -291,7 +291,7 @@ func PayloadJSON(payload []byte, codecName string) ([]byte, string, error) {
 	switch codecName {
 	case "json":
 		var raw json.RawMessage
-		if err := codec.JSON.Unmarshal(payload, &raw); err != nil {
+		if err := codec.JSON().Unmarshal(payload, &raw); err != nil {
 			return nil, "", err
 		}
 		var buf bytes.Buffer
@@ -316,9 +316,9 @@ func PayloadJSON(payload []byte, codecName string) ([]byte, string, error) {
 // ("cbor", else JSON).
 func ValidatePayload(payload []byte, codecName string) error {
 	if codecName == "cbor" {
-		return codec.Validate(codec.CBOR, payload)
+		return codec.Validate(codec.CBOR(), payload)
 	}
-	return codec.Validate(codec.JSON, payload)
+	return codec.Validate(codec.JSON(), payload)
 }
 
 // EncodePayload encodes a JSON value with the named codec: JSON is

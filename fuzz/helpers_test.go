@@ -48,7 +48,7 @@ func nativeSamples(t testing.TB) []nativeSample {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, c := range []codec.Codec{codec.JSON, codec.CBOR} {
+		for _, c := range []codec.Codec{codec.JSON(), codec.CBOR()} {
 			m, err := token.New(r, &token.Options{Purpose: "login", Codec: c, Now: clock})
 			if err != nil {
 				t.Fatal(err)
@@ -128,7 +128,7 @@ func ktorSamples(t testing.TB) []ktorSample {
 		"1block": []byte(`{"u":1}`), // 7 bytes: one block with 9 bytes of padding
 		"3block": []byte(`{"username":"alice","admin":false}`),
 	}
-	for _, h := range []ktor.Hash{ktor.HmacSHA256, ktor.HmacSHA384, ktor.HmacSHA512} {
+	for _, h := range []transform.Hash{transform.SHA256, transform.SHA384, transform.SHA512} {
 		add(ktorSample{name: "mac-" + h.String(), config: "mac-" + h.String(), kind: ktorMAC, tr: must(ktor.NewMessageAuthentication(ktorMACKey, h)), plain: plains["3block"]})
 	}
 	policies := []struct {
@@ -147,7 +147,7 @@ func ktorSamples(t testing.TB) []ktorSample {
 	}
 	for _, pn := range []string{"1block", "3block"} {
 		enc := must(ktor.NewEncrypt(ktorEncKey, ktorSignKey, &ktor.EncryptOptions{IV: fixedIV}))
-		mac := must(ktor.NewMessageAuthentication(ktorChainKey, ktor.HmacSHA256))
+		mac := must(ktor.NewMessageAuthentication(ktorChainKey, transform.SHA256))
 		add(ktorSample{name: "chain-encrypt-mac-" + pn, config: "chain", kind: ktorChainMAC, tr: transform.Chain(enc, mac), plain: plains[pn]})
 	}
 	return out

@@ -95,7 +95,7 @@ func TestTamperKtor(t *testing.T) {
 func TestTamperKtorChainIVFlips(t *testing.T) {
 	plain := []byte(`{"username":"alice","admin":false}`)
 	enc := must(ktor.NewEncrypt(ktorEncKey, ktorSignKey, &ktor.EncryptOptions{IV: fixedIV}))
-	mac := must(ktor.NewMessageAuthentication(ktorChainKey, ktor.HmacSHA256))
+	mac := must(ktor.NewMessageAuthentication(ktorChainKey, transform.SHA256))
 	chain := transform.Chain(enc, mac)
 	inner := string(enc.Write(nil, plain))
 	outer := string(chain.Write(nil, plain))
@@ -200,9 +200,9 @@ func TestCrossContextRejected(t *testing.T) {
 	t.Run("purpose", func(t *testing.T) {
 		for _, s := range samples {
 			for _, p := range []string{"", "Login", "login ", "logi", "loginx", "reset"} {
-				c := codec.JSON
+				c := codec.JSON()
 				if strings.HasSuffix(s.name, "cbor") {
-					c = codec.CBOR
+					c = codec.CBOR()
 				}
 				var v session
 				_, err := newMinter(t, s.ring, p, c).Open(s.tok, &v)
@@ -221,7 +221,7 @@ func TestCrossContextRejected(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			m := newMinter(t, r, "login", codec.JSON)
+			m := newMinter(t, r, "login", codec.JSON())
 			tok := must(m.Mint(sampleSession, time.Hour))
 			raw := must(base64.RawURLEncoding.DecodeString(tok))
 			binary.BigEndian.PutUint32(raw[1:5], uint32(k2.ID))
@@ -233,7 +233,7 @@ func TestCrossContextRejected(t *testing.T) {
 	t.Run("other-keyring", func(t *testing.T) {
 		for _, s := range samples {
 			other := must(keyring.Generate(keyring.Algorithm(strings.Split(s.name, "/")[0]), now))
-			_, _, err := newMinter(t, other, "login", codec.JSON).Unseal(s.tok)
+			_, _, err := newMinter(t, other, "login", codec.JSON()).Unseal(s.tok)
 			wantStage(t, s.name+" in another keyring", err, token.StageKey)
 		}
 	})
@@ -241,7 +241,7 @@ func TestCrossContextRejected(t *testing.T) {
 	t.Run("same-id-other-secret", func(t *testing.T) {
 		for _, s := range samples {
 			secret := bytes.Repeat([]byte{0x42}, 32)
-			_, _, err := newMinter(t, withSecret(t, s.ring, secret, ""), "login", codec.JSON).Unseal(s.tok)
+			_, _, err := newMinter(t, withSecret(t, s.ring, secret, ""), "login", codec.JSON()).Unseal(s.tok)
 			wantStage(t, s.name+" under the same key ID with another secret", err, token.StageAuthentication)
 		}
 	})
@@ -257,7 +257,7 @@ func TestCrossContextRejected(t *testing.T) {
 					continue
 				}
 				r2 := withSecret(t, s.ring, ringSecret(t, s.ring), to)
-				_, _, err := newMinter(t, r2, "login", codec.JSON).Unseal(s.tok)
+				_, _, err := newMinter(t, r2, "login", codec.JSON()).Unseal(s.tok)
 				wantStage(t, s.name+" relabelled "+string(to), err, token.StageAuthentication)
 			}
 		}
@@ -265,9 +265,9 @@ func TestCrossContextRejected(t *testing.T) {
 
 	t.Run("codec", func(t *testing.T) {
 		for _, s := range samples {
-			other := codec.CBOR
+			other := codec.CBOR()
 			if strings.HasSuffix(s.name, "cbor") {
-				other = codec.JSON
+				other = codec.JSON()
 			}
 			var v session
 			_, err := newMinter(t, s.ring, "login", other).Open(s.tok, &v)
@@ -338,7 +338,7 @@ func TestCrossContextRejected(t *testing.T) {
 			}
 			ktorKeys = append(ktorKeys, k)
 		}
-		m := newMinter(t, r, "login", codec.JSON)
+		m := newMinter(t, r, "login", codec.JSON())
 		tok := must(m.Mint(sampleSession, time.Hour))
 		for _, k := range ktorKeys {
 			tr := must(ktor.NewFromKey(k))

@@ -153,7 +153,7 @@ var (
 // object must be exactly one of the format's, so encoding/json can match
 // only exactly. Its errors never quote the file.
 func decodeFile(data []byte) (*fileFormat, error) {
-	if err := codec.Validate(codec.JSON, data); err != nil {
+	if err := codec.Validate(codec.JSON(), data); err != nil {
 		// The validator's messages quote the byte of a syntax error:
 		// describe syntax errors here, by offset alone.
 		if err := syntaxError(data); err != nil {

@@ -39,7 +39,7 @@ func benchTransformer(b *testing.B, tr transform.Transformer) {
 }
 
 func BenchmarkMessageAuthentication(b *testing.B) {
-	tr, err := NewMessageAuthentication(benchKey, HmacSHA256)
+	tr, err := NewMessageAuthentication(benchKey, transform.SHA256)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -73,7 +73,7 @@ func BenchmarkEncryptThenMAC(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	mac, err := NewMessageAuthentication(benchKey[16:], HmacSHA256)
+	mac, err := NewMessageAuthentication(benchKey[16:], transform.SHA256)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -111,7 +111,7 @@ func TestCrossLayoutForgery(t *testing.T) {
 	cookie := string(old2x.Write(nil, []byte(knownPlaintext)))
 	layout2Tag := cookie[strings.LastIndexByte(cookie, ':')+1:]
 
-	mac, err := NewMessageAuthentication(crossMACKey, HmacSHA256)
+	mac, err := NewMessageAuthentication(crossMACKey, transform.SHA256)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -184,7 +184,7 @@ func TestCrossLayoutForgery(t *testing.T) {
 			var s struct {
 				UserID string `ktor:"userId"`
 			}
-			if err := Reflection.Unmarshal(got, &s); err != nil || s.UserID != "root" {
+			if err := Reflection().Unmarshal(got, &s); err != nil || s.UserID != "root" {
 				t.Errorf("the forged session decodes to %+v, %v; want userId root", s, err)
 			}
 		})

@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+
+	"github.com/sesstool/sesstool/transform"
 )
 
 // IVSize is the length in bytes of the IV that the Encrypt transformer
@@ -53,7 +55,7 @@ func (l Layout) String() string {
 
 // EncryptOptions configures [NewEncrypt]. The zero value (or a nil
 // pointer) gives Ktor 3.x's defaults: write and read [Layout3] with
-// [HmacSHA256] and a random IV.
+// HmacSHA256 and a random IV.
 type EncryptOptions struct {
 	// Write is the layout that Write produces: Layout3 (the default, Ktor
 	// ≥ 3.0.0) or Layout2 (Ktor < 3.0.0).
@@ -64,9 +66,10 @@ type EncryptOptions struct {
 	// Layout3 tag is checked first, then a Layout2 tag. Read must include
 	// Write, so that a transformer always reads what it wrote.
 	Read Layout
-	// Sign is the HMAC algorithm, Ktor's signAlgorithm. Zero means
-	// HmacSHA256, Ktor's default.
-	Sign Hash
+	// Sign is the HMAC algorithm, Ktor's signAlgorithm (its JCE name is
+	// JCEName(Sign)). Zero means transform.SHA256 ("HmacSHA256"), Ktor's
+	// default.
+	Sign transform.Hash
 	// IV, if non-nil, fills the IV for each Write; it is called with a
 	// slice of IVSize bytes and must be safe for concurrent use. It exists
 	// to reproduce known-answer vectors: a predictable or repeated IV
@@ -76,7 +79,7 @@ type EncryptOptions struct {
 
 // NewEncrypt returns the equivalent of Ktor's
 // SessionTransportTransformerEncrypt(encKey, signKey, encryptAlgorithm =
-// "AES", signAlgorithm = opts.Sign.String()).
+// "AES", signAlgorithm = JCEName(opts.Sign)).
 //
 // encKey is the AES key and must be 16, 24 or 32 bytes. signKey is the
 // HMAC key; any non-zero length works (Ktor recommends 32 bytes, and its

@@ -82,7 +82,7 @@ func TestEncryptBackwardCompatibleRead(t *testing.T) {
 
 func TestEncryptRoundTrip(t *testing.T) {
 	for _, keySize := range []int{16, 24, 32} {
-		for _, h := range []Hash{HmacSHA256, HmacSHA384, HmacSHA512} {
+		for _, h := range []transform.Hash{transform.SHA256, transform.SHA384, transform.SHA512} {
 			for _, l := range []Layout{Layout3, Layout2} {
 				t.Run(strings.Join([]string{"AES", string(rune('0' + keySize/8)), h.String(), l.String()}, "-"), func(t *testing.T) {
 					newEnc := func() transform.Transformer {
@@ -157,7 +157,7 @@ func TestEncryptIVTamper(t *testing.T) {
 		t.Errorf("Layout2 Read(IV-tampered) = %q, %v; want transform.ErrInvalid", got, err)
 	}
 
-	mac, err := NewMessageAuthentication([]byte("another key"), HmacSHA256)
+	mac, err := NewMessageAuthentication([]byte("another key"), transform.SHA256)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,7 +168,7 @@ func TestEncryptIVTamper(t *testing.T) {
 	transformtest.Run(t, transformtest.Config{
 		New: func() transform.Transformer { return safe },
 		Others: func() []transform.Transformer {
-			other, _ := NewMessageAuthentication([]byte("other key"), HmacSHA256)
+			other, _ := NewMessageAuthentication([]byte("other key"), transform.SHA256)
 			return []transform.Transformer{enc3, transform.Chain(enc3, other), transform.Chain(enc2, mac)}
 		},
 		Authenticated: true,
@@ -308,7 +308,7 @@ func TestNewEncryptErrors(t *testing.T) {
 		{"17-byte AES key", append(bytes.Clone(key), 0), key, nil},
 		{"empty AES key", nil, key, nil},
 		{"empty sign key", key, nil, nil},
-		{"unknown hash", key, key, &EncryptOptions{Sign: Hash(7)}},
+		{"unknown hash", key, key, &EncryptOptions{Sign: transform.Hash(7)}},
 		{"Write both layouts", key, key, &EncryptOptions{Write: Layout3 | Layout2}},
 		{"Write unknown layout", key, key, &EncryptOptions{Write: 4}},
 		{"Read unknown layout", key, key, &EncryptOptions{Read: Layout3 | 8}},

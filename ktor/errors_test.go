@@ -15,7 +15,7 @@ import (
 // the message says, and which wraps its sentinel.
 func TestErrorFields(t *testing.T) {
 	key := bytes.Repeat([]byte{7}, 32)
-	mac, err := NewMessageAuthentication(key, HmacSHA256)
+	mac, err := NewMessageAuthentication(key, transform.SHA256)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,8 +40,8 @@ func TestErrorFields(t *testing.T) {
 		}, transform.ErrInvalid, true, "malformed encrypted value: invalid hex in IV: encoding/hex: invalid byte: U+007A 'z'"},
 		{"inspect", func() error { _, err := Inspect("plain"); return err }, ErrUnrecognized, false, "not a signed or encrypted session value: expected hex/hex:hex or payload/hex tag"},
 		{"cookie", func() error { _, err := DecodeCookieValue("%zz", URIEncoding); return err }, ErrMalformedCookie, true, ""},
-		{"reflection", func() error { var v any; return Reflection.Unmarshal([]byte("a=#zz"), &v) }, codec.ErrInvalid, false, ""},
-		{"from JSON", func() error { _, err := SessionFromJSON(KotlinxJSON, []byte("{")); return err }, nil, false, ""},
+		{"reflection", func() error { var v any; return Reflection().Unmarshal([]byte("a=#zz"), &v) }, codec.ErrInvalid, false, ""},
+		{"from JSON", func() error { _, err := SessionFromJSON(KotlinxJSON(), []byte("{")); return err }, nil, false, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -21,13 +21,13 @@ type LoginSession struct {
 // transform(SessionTransportTransformerMessageAuthentication(key)) }.
 func ExampleNewMessageAuthentication() {
 	key, _ := hex.DecodeString("000102030405060708090a0b0c0d0e0f") // i.e. NOT this: use a random 32-byte key
-	mac, err := ktor.NewMessageAuthentication(key, ktor.HmacSHA256)
+	mac, err := ktor.NewMessageAuthentication(key, transform.SHA256)
 	if err != nil {
 		panic(err)
 	}
 
 	// Write: serialize, sign, cookie-encode.
-	payload, _ := ktor.KotlinxJSON.Marshal(LoginSession{Username: "john", Count: 1})
+	payload, _ := ktor.KotlinxJSON().Marshal(LoginSession{Username: "john", Count: 1})
 	value, _ := ktor.EncodeCookieValue(string(mac.Write(nil, payload)), ktor.URIEncoding)
 	fmt.Println("LOGIN_SESSION=" + value)
 
@@ -39,7 +39,7 @@ func ExampleNewMessageAuthentication() {
 		return
 	}
 	var s LoginSession
-	if err := ktor.KotlinxJSON.Unmarshal(verified, &s); err != nil {
+	if err := ktor.KotlinxJSON().Unmarshal(verified, &s); err != nil {
 		fmt.Println("no session:", err)
 		return
 	}
@@ -70,7 +70,7 @@ func ExampleNewEncrypt() {
 		UserID string   `json:"userId"`
 		Cart   []string `json:"cart"`
 	}
-	payload, _ := ktor.KotlinxJSON.Marshal(TestUserSession{UserID: "id2"})
+	payload, _ := ktor.KotlinxJSON().Marshal(TestUserSession{UserID: "id2"})
 	cookie := enc.Write(nil, payload)
 	fmt.Printf("%s\n%s\n", payload, cookie)
 
@@ -92,7 +92,7 @@ func ExampleNewEncrypt_chain() {
 	macKey := make([]byte, 32)
 	macKey[0] = 1
 	enc, _ := ktor.NewEncrypt(encKey, signKey, nil)
-	mac, _ := ktor.NewMessageAuthentication(macKey, ktor.HmacSHA256)
+	mac, _ := ktor.NewMessageAuthentication(macKey, transform.SHA256)
 	tr := transform.Chain(enc, mac)
 
 	cookie := tr.Write(nil, []byte(`{"username":"john","count":1}`))
@@ -105,11 +105,11 @@ func ExampleNewEncrypt_chain() {
 
 // The reflection format of Ktor 1.x and 2.x.
 func ExampleReflection() {
-	out, _ := ktor.Reflection.Marshal(LoginSession{Username: "john", Count: 1})
+	out, _ := ktor.Reflection().Marshal(LoginSession{Username: "john", Count: 1})
 	fmt.Println(string(out))
 
 	var generic any
-	_ = ktor.Reflection.Unmarshal([]byte("cart=%23cl&userId=%23sid2"), &generic)
+	_ = ktor.Reflection().Unmarshal([]byte("cart=%23cl&userId=%23sid2"), &generic)
 	fmt.Println(generic)
 	// Output:
 	// count=%23i1&username=%23sjohn
@@ -123,7 +123,7 @@ func ExampleInspect() {
 	if err != nil {
 		panic(err)
 	}
-	fmt.Println(info.Kind, info.Hash, info.IV, info.CiphertextLen)
+	fmt.Println(info.Kind, ktor.JCEName(info.Hash), info.IV, info.CiphertextLen)
 
 	info, _ = ktor.Inspect("count=%23i1&username=%23sjohn/" + "4e7fe2ad394a41b909c6e4eba09489db0f9fafa2421dfb0c15da6ea129ae48d8")
 	fmt.Println(info.Kind, info.Format, info.Data, "(UNVERIFIED)")
@@ -150,7 +150,7 @@ func ExampleEncodeCookieValue() {
 // reflection format sorts them and picks type prefixes from the values.
 func ExampleSessionFromJSON() {
 	in := []byte(`{"userId":"id2","cart":[]}`)
-	for _, c := range []codec.Codec{ktor.KotlinxJSON, ktor.Reflection} {
+	for _, c := range []codec.Codec{ktor.KotlinxJSON(), ktor.Reflection()} {
 		text, err := ktor.SessionFromJSON(c, in)
 		if err != nil {
 			panic(err)

@@ -44,7 +44,7 @@ import (
 // [codec.ErrInvalid].
 func SessionFromJSON(c codec.Codec, data []byte) ([]byte, error) {
 	var raw json.RawMessage
-	if err := codec.JSON.Unmarshal(data, &raw); err != nil {
+	if err := codec.JSON().Unmarshal(data, &raw); err != nil {
 		return nil, &Error{Reason: "session from JSON: " + err.Error(), err: err}
 	}
 	n, err := parseJSONTree(raw)
@@ -52,7 +52,7 @@ func SessionFromJSON(c codec.Codec, data []byte) ([]byte, error) {
 		return nil, invalid("session from JSON: " + err.Error())
 	}
 	switch c {
-	case KotlinxJSON:
+	case KotlinxJSON():
 		var e jsonEncoder
 		if err := e.tree(&n); err != nil {
 			return nil, invalid("kotlinx-json: " + err.Error())
@@ -61,7 +61,7 @@ func SessionFromJSON(c codec.Codec, data []byte) ([]byte, error) {
 			return nil, invalid(fmt.Sprintf("kotlinx-json: encoding is %d bytes, more than the %d that decode", len(e.buf), codec.MaxInputSize))
 		}
 		return e.buf, nil
-	case Reflection, KotlinxBackwardCompatible:
+	case Reflection(), KotlinxBackwardCompatible():
 		rc := c.(reflectionCodec)
 		if n.kind != '{' {
 			return nil, rc.error(errors.New("a session in the reflection format is an object: want a JSON object"))
@@ -88,7 +88,7 @@ type jsonNode struct {
 	items []jsonNode // array elements or object member values
 }
 
-// parseJSONTree parses data, which codec.JSON has validated (one value,
+// parseJSONTree parses data, which codec.JSON() has validated (one value,
 // within the size, depth and element limits, no duplicate keys).
 func parseJSONTree(data []byte) (jsonNode, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))

@@ -49,7 +49,7 @@ func NewEncryptFromKey(k keyring.Key, opts *EncryptOptions) (*Encrypt, error) {
 	}
 	var o EncryptOptions
 	if opts != nil {
-		if opts.Write != 0 || opts.Read != 0 || opts.Sign != HmacSHA256 {
+		if opts.Write != 0 || opts.Read != 0 || orDefault(opts.Sign) != transform.SHA256 {
 			return nil, fmt.Errorf("ktor: NewEncryptFromKey: the key %v sets the layouts and the hash; set only EncryptOptions.IV", k.ID)
 		}
 		o.IV = opts.IV
@@ -71,14 +71,14 @@ func NewEncryptFromKey(k keyring.Key, opts *EncryptOptions) (*Encrypt, error) {
 }
 
 // keyHash returns the Hash of a ktor-hmac-* algorithm.
-func keyHash(a keyring.Algorithm) (Hash, bool) {
+func keyHash(a keyring.Algorithm) (transform.Hash, bool) {
 	switch a {
 	case keyring.KtorHMACSHA256:
-		return HmacSHA256, true
+		return transform.SHA256, true
 	case keyring.KtorHMACSHA384:
-		return HmacSHA384, true
+		return transform.SHA384, true
 	case keyring.KtorHMACSHA512:
-		return HmacSHA512, true
+		return transform.SHA512, true
 	}
 	return 0, false
 }

@@ -32,10 +32,10 @@ func importKey(t *testing.T, m keyring.Material) (*keyring.Ring, keyring.Key) {
 // the MessageAuthentication of its hash on its secret.
 func TestNewFromKeyMessageAuthentication(t *testing.T) {
 	secret := bytes.Repeat([]byte{0x3c, 0x91}, 16)
-	for alg, h := range map[keyring.Algorithm]Hash{
-		keyring.KtorHMACSHA256: HmacSHA256,
-		keyring.KtorHMACSHA384: HmacSHA384,
-		keyring.KtorHMACSHA512: HmacSHA512,
+	for alg, h := range map[keyring.Algorithm]transform.Hash{
+		keyring.KtorHMACSHA256: transform.SHA256,
+		keyring.KtorHMACSHA384: transform.SHA384,
+		keyring.KtorHMACSHA512: transform.SHA512,
 	} {
 		_, k := importKey(t, keyring.Material{Algorithm: alg, Secret: secret})
 		got, err := NewFromKey(k)
@@ -131,7 +131,7 @@ func TestNewFromKeyRefuses(t *testing.T) {
 		{"NewEncryptFromKey(native)", func() (any, error) { return NewEncryptFromKey(native, nil) }, "not a Ktor key"},
 		{"NewEncryptFromKey(Write set)", func() (any, error) { return NewEncryptFromKey(enc, &EncryptOptions{Write: Layout2}) }, "set only EncryptOptions.IV"},
 		{"NewEncryptFromKey(Read set)", func() (any, error) { return NewEncryptFromKey(enc, &EncryptOptions{Read: Layout2 | Layout3}) }, "set only EncryptOptions.IV"},
-		{"NewEncryptFromKey(Sign set)", func() (any, error) { return NewEncryptFromKey(enc, &EncryptOptions{Sign: HmacSHA512}) }, "set only EncryptOptions.IV"},
+		{"NewEncryptFromKey(Sign set)", func() (any, error) { return NewEncryptFromKey(enc, &EncryptOptions{Sign: transform.SHA512}) }, "set only EncryptOptions.IV"},
 	} {
 		if got, err := tc.call(); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s = %v, %v; want an error containing %q", tc.name, got, err, tc.want)

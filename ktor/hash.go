@@ -2,83 +2,50 @@ package ktor
 
 import (
 	"crypto/hmac"
-	"crypto/sha256"
 	"crypto/sha512"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"hash"
-	"strings"
 	"sync"
+
+	"github.com/sesstool/sesstool/transform"
 )
 
-// Hash selects the HMAC algorithm of a transformer. Its zero value is
-// [HmacSHA256], Ktor's default for both transformers.
-type Hash int
-
-const (
-	// HmacSHA256 is HMAC-SHA-256: a 32-byte tag, 64 hex characters.
-	// It is Ktor's default.
-	HmacSHA256 Hash = iota
-	// HmacSHA384 is HMAC-SHA-384: a 48-byte tag, 96 hex characters.
-	HmacSHA384
-	// HmacSHA512 is HMAC-SHA-512: a 64-byte tag, 128 hex characters.
-	HmacSHA512
-)
+// An HMAC algorithm of a Ktor transformer is a [transform.Hash]:
+// [transform.SHA256] (Ktor's default; the zero Hash means it here too),
+// [transform.SHA384] or [transform.SHA512]. Ktor names them by their JCE
+// names, which [JCEName] returns.
 
 // maxTagSize is the largest tag of any supported Hash, in bytes.
 const maxTagSize = sha512.Size
 
-// String returns the JCE algorithm name that Ktor is configured with,
-// e.g. "HmacSHA256", or "Hash(n)" for an unknown value.
-func (h Hash) String() string {
-	switch h {
-	case HmacSHA256:
+// JCEName returns the JCE algorithm name that Ktor is configured with for
+// h, e.g. "HmacSHA256" for [transform.SHA256] (and for the zero Hash,
+// which means SHA-256 in this package), or "Hash(n)" for an unknown value.
+func JCEName(h transform.Hash) string {
+	switch orDefault(h) {
+	case transform.SHA256:
 		return "HmacSHA256"
-	case HmacSHA384:
+	case transform.SHA384:
 		return "HmacSHA384"
-	case HmacSHA512:
+	case transform.SHA512:
 		return "HmacSHA512"
 	}
-	return fmt.Sprintf("Hash(%d)", int(h))
+	return fmt.Sprintf("Hash(%d)", uint8(h))
 }
 
-// Size returns the length of h's tag in bytes (the hex form is twice as
-// long), or 0 if h is not a known Hash.
-func (h Hash) Size() int {
-	switch h {
-	case HmacSHA256:
-		return sha256.Size
-	case HmacSHA384:
-		return sha512.Size384
-	case HmacSHA512:
-		return sha512.Size
+// orDefault returns h, or for the zero Hash Ktor's default,
+// transform.SHA256.
+func orDefault(h transform.Hash) transform.Hash {
+	if h == 0 {
+		return transform.SHA256
 	}
-	return 0
+	return h
 }
 
-// ParseHash returns the Hash named by a JCE algorithm name such as
-// "HmacSHA256". As in JCE, the name is matched case-insensitively.
-func ParseHash(name string) (Hash, error) {
-	for _, h := range []Hash{HmacSHA256, HmacSHA384, HmacSHA512} {
-		if strings.EqualFold(name, h.String()) {
-			return h, nil
-		}
-	}
-	return 0, fmt.Errorf("ktor: unsupported HMAC algorithm %q (want HmacSHA256, HmacSHA384 or HmacSHA512)", name)
-}
-
-func (h Hash) newFunc() func() hash.Hash {
-	switch h {
-	case HmacSHA256:
-		return sha256.New
-	case HmacSHA384:
-		return sha512.New384
-	case HmacSHA512:
-		return sha512.New
-	}
-	return nil
-}
+// hashes are the HMAC algorithms Ktor can be configured with.
+var hashes = [...]transform.Hash{transform.SHA256, transform.SHA384, transform.SHA512}
 
 var errEmptyKey = errors.New("ktor: empty HMAC key")
 
@@ -107,17 +74,17 @@ type macPool struct {
 	size int // tag size in bytes
 }
 
-func newMACPool(key []byte, h Hash) (*macPool, error) {
-	fn := h.newFunc()
-	if fn == nil {
-		return nil, fmt.Errorf("ktor: unsupported HMAC algorithm %v", h)
+func newMACPool(key []byte, h transform.Hash) (*macPool, error) {
+	h = orDefault(h)
+	if h.Size() == 0 {
+		return nil, fmt.Errorf("ktor: unsupported HMAC algorithm %v", JCEName(h))
 	}
 	if len(key) == 0 {
 		return nil, errEmptyKey
 	}
 	key = append([]byte(nil), key...) // the caller may reuse its slice
 	p := &macPool{size: h.Size()}
-	p.pool.New = func() any { return &macState{h: hmac.New(fn, key)} }
+	p.pool.New = func() any { return &macState{h: hmac.New(h.New, key)} }
 	return p, nil
 }
 

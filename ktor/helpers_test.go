@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/sesstool/sesstool/transform"
@@ -59,4 +60,15 @@ func flipEveryBit(t *testing.T, tr transform.Transformer, wire []byte, from, any
 			}
 		}
 	}
+}
+
+// parseJCEName returns the Hash that a vector file names by its JCE name,
+// e.g. "HmacSHA256", matched case-insensitively as JCE does.
+func parseJCEName(name string) (transform.Hash, error) {
+	for _, h := range hashes {
+		if strings.EqualFold(name, JCEName(h)) {
+			return h, nil
+		}
+	}
+	return 0, fmt.Errorf("unsupported HMAC algorithm %q", name)
 }

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/sesstool/sesstool/transform"
 )
 
 // ErrUnrecognized is wrapped by the error [Inspect] returns for a value
@@ -56,7 +58,7 @@ type Info struct {
 	// Hash is the HMAC algorithm whose tag has Tag's length, if HashKnown.
 	// A 96-character tag may also be the unkeyed SHA-384 of Ktor 1.x's
 	// deprecated Digest transformer, which has the same layout.
-	Hash      Hash
+	Hash      transform.Hash
 	HashKnown bool
 	// IV is the hex IV of an encrypted value.
 	IV string
@@ -150,13 +152,13 @@ func inspectSigned(v string) (Info, bool) {
 	switch {
 	case strings.HasPrefix(p, "{"):
 		var data any
-		if KotlinxJSON.Unmarshal([]byte(p), &data) == nil {
-			info.Format, info.Data = KotlinxJSON.Name(), data
+		if KotlinxJSON().Unmarshal([]byte(p), &data) == nil {
+			info.Format, info.Data = KotlinxJSON().Name(), data
 		}
 	case looksLikeReflection(p):
 		var data any
-		if Reflection.Unmarshal([]byte(p), &data) == nil {
-			info.Format, info.Data = Reflection.Name(), data
+		if Reflection().Unmarshal([]byte(p), &data) == nil {
+			info.Format, info.Data = Reflection().Name(), data
 		}
 	case (len(p) == 32 || len(p) == 64) && isHex(p, false):
 		info.Format = "session-id"
@@ -177,8 +179,8 @@ func looksLikeReflection(p string) bool {
 }
 
 // hashForTag returns the HMAC whose hex tag has tag's length.
-func hashForTag(tag string) (Hash, bool) {
-	for _, h := range []Hash{HmacSHA256, HmacSHA384, HmacSHA512} {
+func hashForTag(tag string) (transform.Hash, bool) {
+	for _, h := range hashes {
 		if len(tag) == 2*h.Size() {
 			return h, true
 		}

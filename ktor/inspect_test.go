@@ -21,7 +21,7 @@ func TestInspectEncrypted(t *testing.T) {
 			t.Fatalf("Inspect(%q) error = %v", in, err)
 		}
 		if info.Kind != KindEncrypted || info.IV != "00112233445566778899aabbccddeeff" || info.CiphertextLen != 32 ||
-			info.Tag != ktorCookie3JSON[len(ktorCookie3JSON)-64:] || !info.HashKnown || info.Hash != HmacSHA256 ||
+			info.Tag != ktorCookie3JSON[len(ktorCookie3JSON)-64:] || !info.HashKnown || info.Hash != transform.SHA256 ||
 			info.Value != ktorCookie3JSON || info.Payload != "" || info.Data != nil {
 			t.Errorf("Inspect(%q) = %+v", in, info)
 		}
@@ -30,7 +30,7 @@ func TestInspectEncrypted(t *testing.T) {
 
 func TestInspectSigned(t *testing.T) {
 	key := []byte("key")
-	sign := func(h Hash, payload string) string {
+	sign := func(h transform.Hash, payload string) string {
 		tr, err := NewMessageAuthentication(key, h)
 		if err != nil {
 			t.Fatal(err)
@@ -47,21 +47,21 @@ func TestInspectSigned(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		name    string
-		h       Hash
+		h       transform.Hash
 		payload string
 		format  string
 		data    string // JSON of Data
 	}{
-		{"kotlinx JSON", HmacSHA256, `{"username":"alice","count":2}`, "kotlinx-json", `{"count":2,"username":"alice"}`},
-		{"reflection", HmacSHA512, "count=%23i2&username=%23salice", "ktor-reflection", `{"count":2,"username":"alice"}`},
-		{"reflection with raw #", HmacSHA384, "count=#i2", "ktor-reflection", `{"count":2}`},
-		{"session ID", HmacSHA256, "0123456789abcdef0123456789abcdef", "session-id", `null`},
-		{"64-char session ID", HmacSHA256, strings.Repeat("ab", 32), "session-id", `null`},
-		{"bad JSON", HmacSHA256, `{"a":`, "", `null`},
-		{"bad reflection", HmacSHA256, "a=%23x", "", `null`},
-		{"plain text", HmacSHA256, "hello/world", "", `null`},
-		{"empty", HmacSHA256, "", "", `null`},
-		{"encrypted inside", HmacSHA256, string(enc.Write(nil, []byte("x"))), "encrypted", `null`},
+		{"kotlinx JSON", transform.SHA256, `{"username":"alice","count":2}`, "kotlinx-json", `{"count":2,"username":"alice"}`},
+		{"reflection", transform.SHA512, "count=%23i2&username=%23salice", "ktor-reflection", `{"count":2,"username":"alice"}`},
+		{"reflection with raw #", transform.SHA384, "count=#i2", "ktor-reflection", `{"count":2}`},
+		{"session ID", transform.SHA256, "0123456789abcdef0123456789abcdef", "session-id", `null`},
+		{"64-char session ID", transform.SHA256, strings.Repeat("ab", 32), "session-id", `null`},
+		{"bad JSON", transform.SHA256, `{"a":`, "", `null`},
+		{"bad reflection", transform.SHA256, "a=%23x", "", `null`},
+		{"plain text", transform.SHA256, "hello/world", "", `null`},
+		{"empty", transform.SHA256, "", "", `null`},
+		{"encrypted inside", transform.SHA256, string(enc.Write(nil, []byte("x"))), "encrypted", `null`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			info, err := Inspect(sign(tc.h, tc.payload))
@@ -90,7 +90,7 @@ func TestInspectChain(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mac, err := NewMessageAuthentication([]byte("k"), HmacSHA256)
+	mac, err := NewMessageAuthentication([]byte("k"), transform.SHA256)
 	if err != nil {
 		t.Fatal(err)
 	}

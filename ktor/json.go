@@ -16,9 +16,9 @@ import (
 	"github.com/sesstool/sesstool/codec"
 )
 
-// KotlinxJSON is the JSON that Ktor ≥ 3.0.0 writes for a session with its
-// default serializer (the default instance of kotlinx.serialization's
-// Json), named "kotlinx-json".
+// KotlinxJSON returns the codec of the JSON that Ktor ≥ 3.0.0 writes for a
+// session with its default serializer (the default instance of
+// kotlinx.serialization's Json), named "kotlinx-json".
 //
 // Marshal writes compact JSON, byte for byte as kotlinx does for the
 // corresponding Kotlin class:
@@ -44,20 +44,22 @@ import (
 //   - values that implement json.Marshaler or encoding.TextMarshaler
 //     through those methods.
 //
-// Unmarshal is [codec.JSON]'s Unmarshal: exactly one value, no trailing
+// Unmarshal is the Unmarshal of [codec.JSON](): exactly one value, no trailing
 // data, no unknown fields (kotlinx's ignoreUnknownKeys = false), no
 // duplicate keys, within codec's limits. It inherits one leniency of
 // encoding/json that kotlinx does not have: a key that matches no field
 // exactly matches one case-insensitively. Marshal fails rather than write
 // output beyond those limits. Every error wraps [codec.ErrInvalid].
-var KotlinxJSON codec.Codec = kotlinxJSON{}
+//
+// Every call returns the same value, which compares equal with ==.
+func KotlinxJSON() codec.Codec { return kotlinxJSON{} }
 
 type kotlinxJSON struct{}
 
 func (kotlinxJSON) Name() string { return "kotlinx-json" }
 
 func (kotlinxJSON) Unmarshal(data []byte, v any) error {
-	if err := codec.JSON.Unmarshal(data, v); err != nil {
+	if err := codec.JSON().Unmarshal(data, v); err != nil {
 		return fmt.Errorf("ktor: kotlinx-json: %w", err)
 	}
 	return nil

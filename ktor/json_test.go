@@ -89,7 +89,7 @@ func TestKotlinxJSONMarshal(t *testing.T) {
 		{"top-level nil", nil, `null`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := KotlinxJSON.Marshal(tc.in)
+			got, err := KotlinxJSON().Marshal(tc.in)
 			if err != nil || string(got) != tc.want {
 				t.Errorf("Marshal(%+v) = %s, %v; want %s", tc.in, got, err, tc.want)
 			}
@@ -108,12 +108,12 @@ func TestKotlinxJSONRoundTrip(t *testing.T) {
 	}
 	in := session{Username: "ü\u2028", Count: -3, Score: 1e-7, Roles: []string{"a"},
 		Attrs: map[string]float32{"x": 0.1}, Next: &session{Roles: []string{}, Attrs: map[string]float32{}}}
-	data, err := KotlinxJSON.Marshal(in)
+	data, err := KotlinxJSON().Marshal(in)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var out session
-	if err := KotlinxJSON.Unmarshal(data, &out); err != nil {
+	if err := KotlinxJSON().Unmarshal(data, &out); err != nil {
 		t.Fatalf("Unmarshal(%s) error = %v", data, err)
 	}
 	if !reflect.DeepEqual(in, out) {
@@ -149,7 +149,7 @@ func TestKotlinxJSONErrors(t *testing.T) {
 		{"map key type", map[float64]int{1: 1}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if out, err := KotlinxJSON.Marshal(tc.in); !errors.Is(err, codec.ErrInvalid) {
+			if out, err := KotlinxJSON().Marshal(tc.in); !errors.Is(err, codec.ErrInvalid) {
 				t.Errorf("Marshal = %.40s, %v; want codec.ErrInvalid", out, err)
 			}
 		})
@@ -162,18 +162,18 @@ func TestKotlinxJSONErrors(t *testing.T) {
 		``,
 	} {
 		var v testUserSession
-		if err := KotlinxJSON.Unmarshal([]byte(in), &v); !errors.Is(err, codec.ErrInvalid) {
+		if err := KotlinxJSON().Unmarshal([]byte(in), &v); !errors.Is(err, codec.ErrInvalid) {
 			t.Errorf("Unmarshal(%q) error = %v; want codec.ErrInvalid", in, err)
 		}
 	}
 	var v testUserSession
-	if err := KotlinxJSON.Unmarshal([]byte(ktorJSONPlaintext), &v); err != nil || v.UserID != "id2" || v.Cart == nil {
+	if err := KotlinxJSON().Unmarshal([]byte(ktorJSONPlaintext), &v); err != nil || v.UserID != "id2" || v.Cart == nil {
 		t.Errorf("Unmarshal(%s) = %+v, %v", ktorJSONPlaintext, v, err)
 	}
-	if KotlinxJSON.Name() != "kotlinx-json" {
-		t.Errorf("Name() = %q", KotlinxJSON.Name())
+	if KotlinxJSON().Name() != "kotlinx-json" {
+		t.Errorf("Name() = %q", KotlinxJSON().Name())
 	}
-	if !strings.HasPrefix(KotlinxJSON.Unmarshal([]byte("x"), &v).Error(), "ktor: kotlinx-json: ") {
+	if !strings.HasPrefix(KotlinxJSON().Unmarshal([]byte("x"), &v).Error(), "ktor: kotlinx-json: ") {
 		t.Error("Unmarshal error lacks the ktor: kotlinx-json: prefix")
 	}
 }

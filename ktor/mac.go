@@ -8,7 +8,9 @@ import (
 )
 
 // NewMessageAuthentication returns the equivalent of Ktor's
-// SessionTransportTransformerMessageAuthentication(key, h.String()).
+// SessionTransportTransformerMessageAuthentication(key, JCEName(h)): h is
+// transform.SHA256 (Ktor's default, also meant by the zero Hash),
+// transform.SHA384 or transform.SHA512.
 // The format is the same in every Ktor version from 1.x to 3.x.
 //
 // Write appends value + "/" + lowerhex(HMAC(key, value)) to dst.
@@ -25,7 +27,7 @@ import (
 // client. The key may have any non-zero length (Ktor passes it to JCE
 // unchanged); an empty key is an error, as it is in JCE. The returned
 // Transformer is safe for concurrent use.
-func NewMessageAuthentication(key []byte, h Hash) (transform.Transformer, error) {
+func NewMessageAuthentication(key []byte, h transform.Hash) (transform.Transformer, error) {
 	p, err := newMACPool(key, h)
 	if err != nil {
 		return nil, err

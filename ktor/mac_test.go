@@ -12,9 +12,9 @@ import (
 )
 
 func TestMessageAuthentication(t *testing.T) {
-	for _, h := range []Hash{HmacSHA256, HmacSHA384, HmacSHA512} {
+	for _, h := range []transform.Hash{transform.SHA256, transform.SHA384, transform.SHA512} {
 		t.Run(h.String(), func(t *testing.T) {
-			newMAC := func(key string, h Hash) transform.Transformer {
+			newMAC := func(key string, h transform.Hash) transform.Transformer {
 				tr, err := NewMessageAuthentication([]byte(key), h)
 				if err != nil {
 					t.Fatal(err)
@@ -41,7 +41,7 @@ func TestMessageAuthentication(t *testing.T) {
 }
 
 func TestMessageAuthenticationRejects(t *testing.T) {
-	tr, err := NewMessageAuthentication([]byte("key"), HmacSHA256)
+	tr, err := NewMessageAuthentication([]byte("key"), transform.SHA256)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +68,7 @@ func TestMessageAuthenticationRejects(t *testing.T) {
 }
 
 func TestMessageAuthenticationSlashInValue(t *testing.T) {
-	tr, err := NewMessageAuthentication([]byte("key"), HmacSHA256)
+	tr, err := NewMessageAuthentication([]byte("key"), transform.SHA256)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,12 +84,12 @@ func TestNewMessageAuthenticationErrors(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		key  []byte
-		h    Hash
+		h    transform.Hash
 	}{
-		{"nil key", nil, HmacSHA256},
-		{"empty key", []byte{}, HmacSHA512},
-		{"unknown hash", []byte("k"), Hash(3)},
-		{"negative hash", []byte("k"), Hash(-1)},
+		{"nil key", nil, transform.SHA256},
+		{"empty key", []byte{}, transform.SHA512},
+		{"unknown hash", []byte("k"), transform.Hash(4)},
+		{"largest hash", []byte("k"), transform.Hash(255)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if tr, err := NewMessageAuthentication(tc.key, tc.h); err == nil || tr != nil {
@@ -103,12 +103,12 @@ func TestNewMessageAuthenticationErrors(t *testing.T) {
 // keep a reference to the caller's key slice: HMAC states are created
 // lazily, after the caller may have reused it.
 func TestMessageAuthenticationKeyCopied(t *testing.T) {
-	ref, err := NewMessageAuthentication([]byte("secret"), HmacSHA256)
+	ref, err := NewMessageAuthentication([]byte("secret"), transform.SHA256)
 	if err != nil {
 		t.Fatal(err)
 	}
 	key := []byte("secret")
-	tr, err := NewMessageAuthentication(key, HmacSHA256)
+	tr, err := NewMessageAuthentication(key, transform.SHA256)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,7 +120,7 @@ func TestMessageAuthenticationKeyCopied(t *testing.T) {
 
 // TestMessageAuthenticationConcurrent is meant for -race.
 func TestMessageAuthenticationConcurrent(t *testing.T) {
-	tr, err := NewMessageAuthentication([]byte("secret"), HmacSHA384)
+	tr, err := NewMessageAuthentication([]byte("secret"), transform.SHA384)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,33 +143,27 @@ func TestMessageAuthenticationConcurrent(t *testing.T) {
 	wg.Wait()
 }
 
-func TestHashNames(t *testing.T) {
+// TestJCENames pins the JCE names that Ktor is configured with and that
+// the CLI shows, including the zero Hash's (Ktor's default, SHA-256).
+func TestJCENames(t *testing.T) {
 	for _, tc := range []struct {
-		name string
-		want Hash
+		h    transform.Hash
+		want string
 		size int
 	}{
-		{"HmacSHA256", HmacSHA256, 32},
-		{"hmacsha384", HmacSHA384, 48},
-		{"HMACSHA512", HmacSHA512, 64},
+		{0, "HmacSHA256", 32},
+		{transform.SHA256, "HmacSHA256", 32},
+		{transform.SHA384, "HmacSHA384", 48},
+		{transform.SHA512, "HmacSHA512", 64},
 	} {
-		h, err := ParseHash(tc.name)
-		if err != nil || h != tc.want {
-			t.Errorf("ParseHash(%q) = %v, %v; want %v", tc.name, h, err, tc.want)
+		if got := JCEName(tc.h); got != tc.want {
+			t.Errorf("JCEName(%v) = %q; want %q", tc.h, got, tc.want)
 		}
-		if h.Size() != tc.size {
-			t.Errorf("%v.Size() = %d; want %d", h, h.Size(), tc.size)
-		}
-		if back, _ := ParseHash(h.String()); back != h {
-			t.Errorf("ParseHash(%v.String()) = %v", h, back)
+		if back, err := parseJCEName(tc.want); err != nil || back != orDefault(tc.h) || back.Size() != tc.size {
+			t.Errorf("parseJCEName(%q) = %v (size %d), %v; want %v (size %d)", tc.want, back, back.Size(), err, orDefault(tc.h), tc.size)
 		}
 	}
-	for _, bad := range []string{"", "SHA256", "HmacMD5", "HmacSHA1"} {
-		if _, err := ParseHash(bad); err == nil {
-			t.Errorf("ParseHash(%q) error = nil; want error", bad)
-		}
-	}
-	if s := Hash(9).String(); s != "Hash(9)" {
-		t.Errorf("Hash(9).String() = %q", s)
+	if s := JCEName(9); s != "Hash(9)" {
+		t.Errorf("JCEName(9) = %q; want Hash(9)", s)
 	}
 }

@@ -31,9 +31,10 @@ const (
 	MaxReflectionItems = 1000
 )
 
-// Reflection is the text format of Ktor's reflection session serializer
-// (SessionSerializerReflection, the JVM default of Ktor 1.x and 2.x, and
-// reflectionSessionSerializer in 3.x), named "ktor-reflection".
+// Reflection returns the codec of the text format of Ktor's reflection
+// session serializer (SessionSerializerReflection, the JVM default of Ktor
+// 1.x and 2.x, and reflectionSessionSerializer in 3.x), named
+// "ktor-reflection".
 //
 // # Encoding
 //
@@ -95,17 +96,23 @@ const (
 // hexadecimal floats), and more than [MaxReflectionItems] items are
 // errors where Ktor skips, truncates or ignores. Every error of Marshal
 // and Unmarshal wraps [codec.ErrInvalid].
-var Reflection codec.Codec = reflectionCodec{name: "ktor-reflection", sorted: true}
+//
+// Every call returns the same value, which compares equal with ==.
+func Reflection() codec.Codec { return reflectionCodec{name: "ktor-reflection", sorted: true} }
 
-// KotlinxBackwardCompatible is the same text format as written by Ktor's
-// KotlinxBackwardCompatibleSessionSerializer (multiplatform, 2.2+), named
-// "kotlinx-backward-compatible". It differs from [Reflection] only in
+// KotlinxBackwardCompatible returns the codec of the same text format as
+// written by Ktor's KotlinxBackwardCompatibleSessionSerializer
+// (multiplatform, 2.2+), named "kotlinx-backward-compatible". It differs from [Reflection] only in
 // writing properties in struct field order instead of sorted by name, and
 // sets as #cl (kotlinx describes a Set as a list). Decoding is identical.
 // Ktor's kotlinx encoder mishandles a null or an object inside a list or
 // map (it writes it as a property of the enclosing object instead); this
 // codec writes those as [Reflection] does.
-var KotlinxBackwardCompatible codec.Codec = reflectionCodec{name: "kotlinx-backward-compatible"}
+//
+// Every call returns the same value, which compares equal with ==.
+func KotlinxBackwardCompatible() codec.Codec {
+	return reflectionCodec{name: "kotlinx-backward-compatible"}
+}
 
 type reflectionCodec struct {
 	name   string

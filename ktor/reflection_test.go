@@ -55,18 +55,18 @@ func TestReflectionKtorExamples(t *testing.T) {
 		text  string
 		value any // pointer to the expected value
 	}{
-		{"TestUserSession", Reflection, "cart=%23cl&userId=%23sid2",
+		{"TestUserSession", Reflection(), "cart=%23cl&userId=%23sid2",
 			&testUserSession{UserID: "id2", Cart: []string{}}},
-		{"primitives", KotlinxBackwardCompatible,
+		{"primitives", KotlinxBackwardCompatible(),
 			"int=%23i1&string=%23s2&boolean=%23bot&double=%23f3.0&float=%23f4.0&long=%23l5&nullable=%23n&enum=%23sA",
 			&ktorPrimitives},
-		{"collections", KotlinxBackwardCompatible,
+		{"collections", KotlinxBackwardCompatible(),
 			"listS=%23cl%23s1%26%23s2&listE=%23cl%23sA%26%23sB&listI=%23cl%23i1%26%23i2&mapS=%23m%23skey1%3D%23s1%26%23skey2%3D%23s2&mapI=%23m%23skey1%3D%23i1%26%23skey2%3D%23i2",
 			&testCollections{
 				ListS: []string{"1", "2"}, ListE: []testEnum{"A", "B"}, ListI: []int32{1, 2},
 				MapS: map[string]string{"key1": "1", "key2": "2"}, MapI: map[string]int32{"key1": 1, "key2": 2},
 			}},
-		{"nested", KotlinxBackwardCompatible,
+		{"nested", KotlinxBackwardCompatible(),
 			"primitives=%23%23int%3D%2523i1%26string%3D%2523s2%26boolean%3D%2523bot%26double%3D%2523f3.0%26float%3D%2523f4.0%26long%3D%2523l5%26nullable%3D%2523n%26enum%3D%2523sA",
 			&testNested{ktorPrimitives}},
 	} {
@@ -83,16 +83,16 @@ func TestReflectionKtorExamples(t *testing.T) {
 				t.Errorf("%s.Marshal =\n%s, %v\nwant\n%s", tc.codec.Name(), out, err, tc.text)
 			}
 			// The other serializer's order decodes to the same value.
-			other := Reflection
-			if tc.codec == Reflection {
-				other = KotlinxBackwardCompatible
+			other := Reflection()
+			if tc.codec == Reflection() {
+				other = KotlinxBackwardCompatible()
 			}
 			out, err = other.Marshal(tc.value)
 			if err != nil {
 				t.Fatal(err)
 			}
 			again := reflect.New(reflect.TypeOf(tc.value).Elem())
-			if err := Reflection.Unmarshal(out, again.Interface()); err != nil || !reflect.DeepEqual(again.Interface(), tc.value) {
+			if err := Reflection().Unmarshal(out, again.Interface()); err != nil || !reflect.DeepEqual(again.Interface(), tc.value) {
 				t.Errorf("Unmarshal(%s) = %+v, %v", out, again.Elem(), err)
 			}
 		})
@@ -100,7 +100,7 @@ func TestReflectionKtorExamples(t *testing.T) {
 }
 
 func TestReflectionSortedOrder(t *testing.T) {
-	out, err := Reflection.Marshal(ktorPrimitives)
+	out, err := Reflection().Marshal(ktorPrimitives)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,7 +114,7 @@ func TestReflectionSortedOrder(t *testing.T) {
 		A int32 `ktor:"\uff01"`
 		B int32 `ktor:"\U0001F600"`
 	}
-	out, err = Reflection.Marshal(unicodeNames{1, 2})
+	out, err = Reflection().Marshal(unicodeNames{1, 2})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,7 +130,7 @@ func TestReflection1x(t *testing.T) {
 		Test int32
 		List []string
 	}
-	if err := Reflection.Unmarshal([]byte("test=#i1&list=#cl%23sa%26%23sb%26%23sc"), &v); err != nil {
+	if err := Reflection().Unmarshal([]byte("test=#i1&list=#cl%23sa%26%23sb%26%23sc"), &v); err != nil {
 		t.Fatal(err)
 	}
 	if v.Test != 1 || !reflect.DeepEqual(v.List, []string{"a", "b", "c"}) {
@@ -189,16 +189,16 @@ func TestReflectionValues(t *testing.T) {
 		{"list of one-property objects", struct{ L []small }{[]small{{1}, {2}}}, "l=%23cl%23%23a%3D%25252523i1%26%23%23a%3D%25252523i2"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			out, err := Reflection.Marshal(tc.in)
+			out, err := Reflection().Marshal(tc.in)
 			if err != nil || string(out) != tc.want {
 				t.Fatalf("Marshal(%+v) = %q, %v; want %q", tc.in, out, err, tc.want)
 			}
 			// Decode into a fresh value of the same type and encode again.
 			p := reflect.New(reflect.TypeOf(tc.in))
-			if err := Reflection.Unmarshal(out, p.Interface()); err != nil {
+			if err := Reflection().Unmarshal(out, p.Interface()); err != nil {
 				t.Fatalf("Unmarshal(%q) error = %v", out, err)
 			}
-			again, err := Reflection.Marshal(p.Interface())
+			again, err := Reflection().Marshal(p.Interface())
 			if err != nil || string(again) != tc.want {
 				t.Errorf("Marshal(Unmarshal(%q)) = %q, %v", out, again, err)
 			}
@@ -222,24 +222,24 @@ func TestReflectionKtorBug(t *testing.T) {
 		{"nested list of two elements", struct{ L [][]int32 }{[][]int32{{1, 2}}}, "l=%23cl%23cl%23i1%26%23i2"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			out, err := Reflection.Marshal(tc.in)
+			out, err := Reflection().Marshal(tc.in)
 			if err != nil || string(out) != tc.want {
 				t.Fatalf("Marshal = %q, %v; want %q", out, err, tc.want)
 			}
 			p := reflect.New(reflect.TypeOf(tc.in))
-			if err := Reflection.Unmarshal(out, p.Interface()); err == nil {
+			if err := Reflection().Unmarshal(out, p.Interface()); err == nil {
 				t.Errorf("Unmarshal(%q) = %+v; want an error (the Ktor bug)", out, p.Elem())
 			}
 		})
 	}
 	// A map value with '=' does round-trip: Ktor splits at the first '='.
 	in := struct{ M map[string]string }{map[string]string{"k": "a=b"}}
-	out, err := Reflection.Marshal(in)
+	out, err := Reflection().Marshal(in)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var back struct{ M map[string]string }
-	if err := Reflection.Unmarshal(out, &back); err != nil || !reflect.DeepEqual(back, in) {
+	if err := Reflection().Unmarshal(out, &back); err != nil || !reflect.DeepEqual(back, in) {
 		t.Errorf("Unmarshal(%q) = %+v, %v; want %+v", out, back, err, in)
 	}
 }
@@ -265,7 +265,7 @@ func TestReflectionGeneric(t *testing.T) {
 		{"", `{}`},
 	} {
 		var v any
-		err := Reflection.Unmarshal([]byte(tc.in), &v)
+		err := Reflection().Unmarshal([]byte(tc.in), &v)
 		if tc.want == "" {
 			if err == nil {
 				t.Errorf("Unmarshal(%q) = %v; want error", tc.in, v)
@@ -281,7 +281,7 @@ func TestReflectionGeneric(t *testing.T) {
 			t.Errorf("Unmarshal(%q) as JSON = %s, %v; want %s", tc.in, got, err, tc.want)
 		}
 		var m map[string]any
-		if err := Reflection.Unmarshal([]byte(tc.in), &m); err != nil || !reflect.DeepEqual(any(m), v) {
+		if err := Reflection().Unmarshal([]byte(tc.in), &m); err != nil || !reflect.DeepEqual(any(m), v) {
 			t.Errorf("Unmarshal(%q) into map[string]any = %v, %v; want %v", tc.in, m, err, v)
 		}
 	}
@@ -343,7 +343,7 @@ func TestReflectionErrors(t *testing.T) {
 		{"unsupported type", "a=%23i1", new(struct{ A complex64 })},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			err := Reflection.Unmarshal([]byte(tc.in), tc.dst)
+			err := Reflection().Unmarshal([]byte(tc.in), tc.dst)
 			if !errors.Is(err, codec.ErrInvalid) {
 				t.Errorf("Unmarshal(%.60q) error = %v; want codec.ErrInvalid", tc.in, err)
 			}
@@ -353,7 +353,7 @@ func TestReflectionErrors(t *testing.T) {
 
 func TestReflectionUnmarshalLeavesValueOnError(t *testing.T) {
 	v := testUserSession{UserID: "keep"}
-	if err := Reflection.Unmarshal([]byte("userId=%23snew"), &v); err == nil {
+	if err := Reflection().Unmarshal([]byte("userId=%23snew"), &v); err == nil {
 		t.Fatal("Unmarshal without cart: error = nil")
 	}
 	if v.UserID != "keep" {
@@ -392,7 +392,7 @@ func TestReflectionMarshalErrors(t *testing.T) {
 		{"too large", struct{ S string }{strings.Repeat("é", MaxReflectionSize)}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if out, err := Reflection.Marshal(tc.in); !errors.Is(err, codec.ErrInvalid) {
+			if out, err := Reflection().Marshal(tc.in); !errors.Is(err, codec.ErrInvalid) {
 				t.Errorf("Marshal = %.40q, %v; want codec.ErrInvalid", out, err)
 			}
 		})
@@ -403,11 +403,11 @@ func TestReflectionMarshalErrors(t *testing.T) {
 type Embedded struct{ X int32 }
 
 func TestReflectionNames(t *testing.T) {
-	if Reflection.Name() != "ktor-reflection" || KotlinxBackwardCompatible.Name() != "kotlinx-backward-compatible" {
-		t.Errorf("names = %q, %q", Reflection.Name(), KotlinxBackwardCompatible.Name())
+	if Reflection().Name() != "ktor-reflection" || KotlinxBackwardCompatible().Name() != "kotlinx-backward-compatible" {
+		t.Errorf("names = %q, %q", Reflection().Name(), KotlinxBackwardCompatible().Name())
 	}
 	// The kotlinx encoder writes sets as lists.
-	out, err := KotlinxBackwardCompatible.Marshal(struct{ S map[int32]struct{} }{map[int32]struct{}{1: {}}})
+	out, err := KotlinxBackwardCompatible().Marshal(struct{ S map[int32]struct{} }{map[int32]struct{}{1: {}}})
 	if err != nil || string(out) != "s=%23cl%23i1" {
 		t.Errorf("KotlinxBackwardCompatible.Marshal(set) = %q, %v", out, err)
 	}

@@ -173,7 +173,7 @@ func TestVectorsEncrypt(t *testing.T) {
 	seen := map[int]bool{}
 	for _, v := range f.Tests {
 		t.Run(checkCommon(t, file, v.vectorCommon, seen), func(t *testing.T) {
-			h, err := ParseHash(v.Sign)
+			h, err := parseJCEName(v.Sign)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -223,7 +223,7 @@ func TestVectorsMessageAuthentication(t *testing.T) {
 	seen := map[int]bool{}
 	for _, v := range f.Tests {
 		t.Run(checkCommon(t, file, v.vectorCommon, seen), func(t *testing.T) {
-			h, err := ParseHash(v.Hash)
+			h, err := parseJCEName(v.Hash)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -307,7 +307,7 @@ func TestVectorsReflection(t *testing.T) {
 	for _, v := range f.Tests {
 		t.Run(checkCommon(t, file, v.vectorCommon, seen), func(t *testing.T) {
 			var got any
-			err := Reflection.Unmarshal([]byte(v.Text), &got)
+			err := Reflection().Unmarshal([]byte(v.Text), &got)
 			if v.Result == "invalid" {
 				if !errors.Is(err, codec.ErrInvalid) {
 					t.Errorf("Unmarshal(%q) = %v, %v; want codec.ErrInvalid", v.Text, got, err)

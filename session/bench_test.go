@@ -8,6 +8,7 @@ import (
 
 	"github.com/sesstool/sesstool/ktor"
 	"github.com/sesstool/sesstool/session"
+	"github.com/sesstool/sesstool/transform"
 )
 
 // BenchmarkManager measures one request through Middleware for a small
@@ -26,7 +27,7 @@ import (
 // The store is a map, so this is the Manager's own cost; bench/ compares
 // whole requests with other libraries.
 func BenchmarkManager(b *testing.B) {
-	mac, err := ktor.NewMessageAuthentication([]byte("0123456789abcdef0123456789abcdef"), ktor.HmacSHA256)
+	mac, err := ktor.NewMessageAuthentication([]byte("0123456789abcdef0123456789abcdef"), transform.SHA256)
 	if err != nil {
 		b.Fatal(err)
 	}

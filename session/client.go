@@ -182,7 +182,7 @@ func (c *tokenMode[T]) clear(r *http.Request, st *state[T]) error {
 // cookie<T>(name) { transform(t) }, where t is ktor.NewMessageAuthentication
 // (signed), ktor.NewEncrypt, or both chained with transform.Chain (or
 // ktor.NewFromKey of a keyring's Ktor key), and
-// Options.Codec is the serializer (nil means ktor.KotlinxJSON, Ktor ≥ 3.0's
+// Options.Codec is the serializer (nil means ktor.KotlinxJSON(), Ktor ≥ 3.0's
 // default). o may be nil.
 //
 // Ktor's cookies carry no expiry and no start: Options.IdleTimeout is only
@@ -198,7 +198,7 @@ func NewKtorClientSide[T any](t transform.Transformer, o *Options) (*Manager[T],
 		oc = *o
 	}
 	if oc.Codec == nil {
-		oc.Codec = ktor.KotlinxJSON
+		oc.Codec = ktor.KotlinxJSON()
 	}
 	m, err := newManager[T](&oc)
 	if err != nil {

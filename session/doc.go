@@ -82,7 +82,7 @@
 //
 // With dirstore over a directory that a Ktor service uses (with
 // directorySessionStorage(dir, cached = false)), Options.RawStore, the codec
-// ktor.KotlinxJSON, the same MessageAuthentication key and cookie name, and
+// ktor.KotlinxJSON(), the same MessageAuthentication key and cookie name, and
 // the same max age as the store's MaxAge and the Manager's IdleTimeout, a Go
 // handler reads and writes the sessions of a Ktor ≥ 3.0 application, and
 // the two share log-ins (TestKtorDirectorySessions).

@@ -8,6 +8,7 @@ import (
 
 	"github.com/sesstool/sesstool/ktor"
 	"github.com/sesstool/sesstool/session"
+	"github.com/sesstool/sesstool/transform"
 )
 
 // recordingStore remembers the IDs that reach it.
@@ -25,7 +26,7 @@ func (s *recordingStore) Load(ctx context.Context, id string) ([]byte, error) {
 // a MessageAuthentication transformer: it must not panic, and only valid
 // IDs (and, when signed, only correctly signed ones) may reach the store.
 func FuzzRequestID(f *testing.F) {
-	mac, err := ktor.NewMessageAuthentication([]byte("fuzz key"), ktor.HmacSHA256)
+	mac, err := ktor.NewMessageAuthentication([]byte("fuzz key"), transform.SHA256)
 	if err != nil {
 		f.Fatal(err)
 	}

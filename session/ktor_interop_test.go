@@ -13,6 +13,7 @@ import (
 	"github.com/sesstool/sesstool/ktor"
 	"github.com/sesstool/sesstool/session"
 	"github.com/sesstool/sesstool/session/dirstore"
+	"github.com/sesstool/sesstool/transform"
 )
 
 // ktorCart is the session class of Ktor's own tests (docs/ktor-format.md §9):
@@ -50,11 +51,11 @@ func TestKtorDirectorySessions(t *testing.T) {
 		t.Fatal(err)
 	}
 	key := []byte{0x00, 0x35, 0x15, 0x60, 0x60, 0x58, 0x61, 0x06, 0x10, 0x56, 0x10, 0x58} // Ktor's MAC test key
-	mac, err := ktor.NewMessageAuthentication(key, ktor.HmacSHA256)
+	mac, err := ktor.NewMessageAuthentication(key, transform.SHA256)
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := session.New[ktorCart](store, &session.Options{Name: "CART", Codec: ktor.KotlinxJSON, Transformer: mac, RawStore: true, IdleTimeout: dirstore.DefaultMaxAge})
+	m, err := session.New[ktorCart](store, &session.Options{Name: "CART", Codec: ktor.KotlinxJSON(), Transformer: mac, RawStore: true, IdleTimeout: dirstore.DefaultMaxAge})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,9 +130,9 @@ func TestKtorByValueCookies(t *testing.T) {
 		codec  codec.Codec
 		cookie string // as Ktor sent it, URI-encoded
 	}{
-		{"Ktor 1.6.8/2.x reflection", ktor.Layout2, ktor.Reflection, "00112233445566778899aabbccddeeff%2Fc3850fc1ddc62f71ec5eaad6d393b91fa809fe32a1cf0cb4730788c5a489daef%3A51a5e9fcd1c91418f9a623bafa5022a524348e44244265dc0cab2cebacc28a5d"},
-		{"Ktor 3.x reflectionSessionSerializer", ktor.Layout3, ktor.Reflection, "00112233445566778899aabbccddeeff%2Fc3850fc1ddc62f71ec5eaad6d393b91fa809fe32a1cf0cb4730788c5a489daef%3A65f0bd15bfa7e96b8bd9e134e23a24860b324e361c606e6800af050f5d104b68"},
-		{"Ktor 3.x default JSON", ktor.Layout3, ktor.KotlinxJSON, "00112233445566778899aabbccddeeff%2F9b8cf9900ff0f63849cb7a2ad71ed8a1ac9f0e2735492d2a5129cf278d70ab27%3A40af9f393a00034b53d2267251047259005bdf5ff104eede599149e80e6fee13"},
+		{"Ktor 1.6.8/2.x reflection", ktor.Layout2, ktor.Reflection(), "00112233445566778899aabbccddeeff%2Fc3850fc1ddc62f71ec5eaad6d393b91fa809fe32a1cf0cb4730788c5a489daef%3A51a5e9fcd1c91418f9a623bafa5022a524348e44244265dc0cab2cebacc28a5d"},
+		{"Ktor 3.x reflectionSessionSerializer", ktor.Layout3, ktor.Reflection(), "00112233445566778899aabbccddeeff%2Fc3850fc1ddc62f71ec5eaad6d393b91fa809fe32a1cf0cb4730788c5a489daef%3A65f0bd15bfa7e96b8bd9e134e23a24860b324e361c606e6800af050f5d104b68"},
+		{"Ktor 3.x default JSON", ktor.Layout3, ktor.KotlinxJSON(), "00112233445566778899aabbccddeeff%2F9b8cf9900ff0f63849cb7a2ad71ed8a1ac9f0e2735492d2a5129cf278d70ab27%3A40af9f393a00034b53d2267251047259005bdf5ff104eede599149e80e6fee13"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			enc, err := ktor.NewEncrypt(encKey, signKey, &ktor.EncryptOptions{Write: tc.layout})
@@ -177,7 +178,7 @@ func TestKtorByValueCookies(t *testing.T) {
 	}
 
 	// Signed, not encrypted: MessageAuthentication writes "<payload>/<hmac>".
-	mac, err := ktor.NewMessageAuthentication([]byte("0123456789abcdef"), ktor.HmacSHA256)
+	mac, err := ktor.NewMessageAuthentication([]byte("0123456789abcdef"), transform.SHA256)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -90,7 +90,7 @@ type Options struct {
 	// with RenewOptions.Remember; by default cookies persist until the
 	// session's end. Remember-me per session: see RenewWith.
 	BrowserSession bool
-	// Codec encodes session values. Nil means codec.JSON. ktor.KotlinxJSON
+	// Codec encodes session values. Nil means codec.JSON(). ktor.KotlinxJSON
 	// stores what Ktor ≥ 3.0.0 stores.
 	Codec codec.Codec
 	// IgnoreUnknownFields decodes stored sessions and cookies even when
@@ -209,7 +209,7 @@ func newManager[T any](o *Options) (*Manager[T], error) {
 		p.TouchInterval = max(p.IdleTimeout/10, time.Second)
 	}
 	if p.Codec == nil {
-		p.Codec = codec.JSON
+		p.Codec = codec.JSON()
 	}
 	if p.Path == "" {
 		p.Path = "/"

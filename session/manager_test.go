@@ -14,6 +14,7 @@ import (
 	"github.com/sesstool/sesstool/internal/tamper"
 	"github.com/sesstool/sesstool/ktor"
 	"github.com/sesstool/sesstool/session"
+	"github.com/sesstool/sesstool/transform"
 )
 
 type cart struct {
@@ -264,7 +265,7 @@ func TestHeaderTransport(t *testing.T) {
 
 func TestSignedIDsAsKtorSendsThem(t *testing.T) {
 	key := []byte("0123456789abcdef0123456789abcdef")
-	mac, err := ktor.NewMessageAuthentication(key, ktor.HmacSHA256)
+	mac, err := ktor.NewMessageAuthentication(key, transform.SHA256)
 	if err != nil {
 		t.Fatal(err)
 	}

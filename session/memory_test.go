@@ -6,12 +6,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sesstool/sesstool/internal/testclock"
 	"github.com/sesstool/sesstool/session"
 	"github.com/sesstool/sesstool/session/storetest"
 )
 
 func TestMemoryStore(t *testing.T) {
-	clk := storetest.NewClock(time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC))
+	clk := testclock.New(time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC))
 	storetest.Run(t, func(t *testing.T) session.Store {
 		return session.NewMemoryStore(&session.MemoryOptions{Now: clk.Now})
 	}, storetest.Options{Advance: clk.Advance})
@@ -19,7 +20,7 @@ func TestMemoryStore(t *testing.T) {
 
 func TestMemoryStoreBound(t *testing.T) {
 	ctx := context.Background()
-	clk := storetest.NewClock(time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC))
+	clk := testclock.New(time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC))
 	s := session.NewMemoryStore(&session.MemoryOptions{MaxSessions: 3, Now: clk.Now})
 	ids := []string{session.NewID(), session.NewID(), session.NewID()}
 	for i, id := range ids {
@@ -61,7 +62,7 @@ func TestMemoryStoreBound(t *testing.T) {
 // expire first.
 func TestMemoryStoreFloodDoesNotLockOutLogIns(t *testing.T) {
 	ctx := context.Background()
-	clk := storetest.NewClock(time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC))
+	clk := testclock.New(time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC))
 	const max = 1000
 	s := session.NewMemoryStore(&session.MemoryOptions{MaxSessions: max, Now: clk.Now})
 	for range max {

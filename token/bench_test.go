@@ -28,7 +28,7 @@ func benchMinter(b *testing.B, alg keyring.Algorithm, c codec.Codec) *token.Mint
 
 func forEachSuite(b *testing.B, f func(b *testing.B, m *token.Minter)) {
 	for _, alg := range keyring.GeneratedAlgorithms() {
-		for _, c := range []codec.Codec{codec.CBOR, codec.JSON} {
+		for _, c := range []codec.Codec{codec.CBOR(), codec.JSON()} {
 			b.Run(string(alg)+"/"+c.Name(), func(b *testing.B) { f(b, benchMinter(b, alg, c)) })
 		}
 	}
@@ -63,7 +63,7 @@ func BenchmarkOpen(b *testing.B) {
 
 // BenchmarkSeal and BenchmarkUnseal measure the byte level: no payload codec.
 func BenchmarkSeal(b *testing.B) {
-	payload, _ := codec.CBOR.Marshal(&workload)
+	payload, _ := codec.CBOR().Marshal(&workload)
 	for _, alg := range keyring.GeneratedAlgorithms() {
 		b.Run(string(alg), func(b *testing.B) {
 			m := benchMinter(b, alg, nil)
@@ -78,7 +78,7 @@ func BenchmarkSeal(b *testing.B) {
 }
 
 func BenchmarkUnseal(b *testing.B) {
-	payload, _ := codec.CBOR.Marshal(&workload)
+	payload, _ := codec.CBOR().Marshal(&workload)
 	for _, alg := range keyring.GeneratedAlgorithms() {
 		b.Run(string(alg), func(b *testing.B) {
 			m := benchMinter(b, alg, nil)
@@ -95,7 +95,7 @@ func BenchmarkUnseal(b *testing.B) {
 
 func BenchmarkOpenParallel(b *testing.B) {
 	for _, alg := range []keyring.Algorithm{keyring.XChaCha20Poly1305, keyring.AES256GCM} {
-		for _, c := range []codec.Codec{codec.CBOR, codec.JSON} {
+		for _, c := range []codec.Codec{codec.CBOR(), codec.JSON()} {
 			b.Run(string(alg)+"/"+c.Name(), func(b *testing.B) {
 				m := benchMinter(b, alg, c)
 				tok, _ := m.Mint(&workload, time.Hour)

@@ -43,7 +43,7 @@ func fuzzMinters(f *testing.F) (*token.Minter, []string) {
 		}
 		seeds = append(seeds, tok)
 	}
-	m, err := token.New(r, &token.Options{Purpose: "p", Now: clk.Now, Codec: codec.JSON})
+	m, err := token.New(r, &token.Options{Purpose: "p", Now: clk.Now, Codec: codec.JSON()})
 	if err != nil {
 		f.Fatal(err)
 	}

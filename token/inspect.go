@@ -2,7 +2,6 @@ package token
 
 import (
 	"encoding/binary"
-	"unsafe"
 
 	"github.com/sesstool/sesstool/keyring"
 	"github.com/sesstool/sesstool/transform"
@@ -24,7 +23,7 @@ func Inspect(tok string) (Header, error) {
 	if len(tok) == 0 || len(tok) > 1<<16 {
 		return Header{}, reject(ErrInvalid, StageSize, 0, "token is %d characters; expected 1 to %d", len(tok), 1<<16)
 	}
-	raw, err := transform.Base64URL.Read(nil, unsafe.Slice(unsafe.StringData(tok), len(tok)))
+	raw, err := transform.Base64URL().Read(nil, []byte(tok))
 	if err != nil {
 		return Header{}, reject(ErrInvalid, StageEncoding, 0, "not a sesstool token: %v", err)
 	}

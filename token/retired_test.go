@@ -174,7 +174,7 @@ func TestOpenBadDestination(t *testing.T) {
 func TestVerify(t *testing.T) {
 	clk := &clock{t0}
 	r := newRing(t, keyring.Default)
-	for _, c := range []codec.Codec{codec.JSON, codec.CBOR} {
+	for _, c := range []codec.Codec{codec.JSON(), codec.CBOR()} {
 		m := newMinter(t, r, token.Options{Now: clk.Now, Codec: c})
 		good, err := m.Mint(workload, time.Hour)
 		if err != nil {

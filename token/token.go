@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"sync"
 	"time"
-	"unsafe"
 
 	"github.com/sesstool/sesstool/codec"
 	"github.com/sesstool/sesstool/keyring"
@@ -23,7 +22,7 @@ type Options struct {
 	// per kind of token, e.g. "LOGIN_SESSION" and "PASSWORD_RESET".
 	Purpose string
 	// Codec encodes payloads in Mint and decodes them in Open. Nil means
-	// codec.JSON. Minter and opener must agree: a token carries no codec
+	// codec.JSON(). Minter and opener must agree: a token carries no codec
 	// name.
 	Codec codec.Codec
 	// MaxTTL is the longest lifetime Mint accepts and Open tolerates. Zero
@@ -43,7 +42,7 @@ type Options struct {
 	// field from a session type does not invalidate live tokens. The
 	// token is still fully authenticated, and every other rule of the
 	// codec holds (see codec.IgnoreUnknownFields). New fails for a Codec
-	// other than codec.JSON and codec.CBOR, which must offer its own
+	// other than codec.JSON() and codec.CBOR(), which must offer its own
 	// option.
 	IgnoreUnknownFields bool
 }
@@ -98,7 +97,7 @@ func New(r *keyring.Ring, opts *Options) (*Minter, error) {
 	}
 	o := &m.opts
 	if o.Codec == nil {
-		o.Codec = codec.JSON
+		o.Codec = codec.JSON()
 	}
 	if o.IgnoreUnknownFields {
 		c, err := codec.IgnoreUnknownFields(o.Codec)
@@ -111,7 +110,7 @@ func New(r *keyring.Ring, opts *Options) (*Minter, error) {
 		o.MaxTTL = DefaultMaxTTL
 	}
 	if o.Now == nil {
-		o.Now = systemClock
+		o.Now = time.Now
 	}
 	if o.MaxTokenSize == 0 {
 		o.MaxTokenSize = DefaultMaxTokenSize
@@ -216,16 +215,17 @@ func (m *Minter) sealWith(payload []byte, val Validity, now time.Time) (string, 
 func (m *Minter) seal(e *envelope) (string, error) {
 	// One buffer holds the envelope, then the header and sealed envelope.
 	n := envelopeSize + 8 + len(e.payload)
-	bp := m.getBuf(2*n + HeaderSize + maxOverhead)
+	// One buffer holds the envelope, the header and sealed envelope, then
+	// their encoding, which the string copies.
+	bp := m.getBuf(2*n + HeaderSize + maxOverhead + b64len(n+HeaderSize+maxOverhead))
 	defer m.bufs.Put(bp)
 	env := appendEnvelope((*bp)[:0], e)
 	raw := m.primary.t.Write(appendHeader(env[len(env):], uint32(m.primary.key.ID)), env)
 	if n := b64len(len(raw)); n > m.opts.MaxTokenSize {
 		return "", fmt.Errorf("token: the token would be %d characters; the limit is %d: keep less data in the token, or keep it on the server", n, m.opts.MaxTokenSize)
 	}
-	out := transform.Base64URL.Write(make([]byte, 0, b64len(len(raw))), raw)
-	// out is never written again, so it can back the string directly.
-	return unsafe.String(unsafe.SliceData(out), len(out)), nil
+	out := transform.Base64URL().Write(raw[len(raw):], raw)
+	return string(out), nil
 }
 
 // overMaxTTL reports whether a lifetime of secs seconds exceeds maxTTL. It
@@ -360,12 +360,13 @@ func (m *Minter) Rewrap(tok string) (string, Claims, error) {
 	return out, c, nil
 }
 
-// openBufSize is the scratch space open needs for tok: the decoded bytes,
-// then the opened envelope, each at most 3/4 of the token's length. Oversized
-// tokens are rejected before any use of the buffer, so it is bounded by
-// MaxTokenSize.
+// openBufSize is the scratch space open needs for tok: a copy of tok (the
+// base64 decoder reads bytes), then the decoded bytes, then the opened
+// envelope, each at most 3/4 of the token's length. Oversized tokens are
+// rejected before any use of the buffer, so it is bounded by MaxTokenSize.
 func (m *Minter) openBufSize(tok string) int {
-	return 2 * (min(len(tok), m.opts.MaxTokenSize)*3/4 + 1)
+	n := min(len(tok), m.opts.MaxTokenSize)
+	return n + 2*(n*3/4+1)
 }
 
 // open runs every stage of Open but the payload decoding. The envelope's
@@ -378,8 +379,8 @@ func (m *Minter) open(tok string, bp *[]byte) (envelope, Claims, error) {
 	if len(tok) > m.opts.MaxTokenSize {
 		return envelope{}, c, reject(ErrInvalid, StageSize, 0, "token is %d characters; the limit is %d", len(tok), m.opts.MaxTokenSize)
 	}
-	// The decoder only reads tok.
-	raw, err := transform.Base64URL.Read((*bp)[:0], unsafe.Slice(unsafe.StringData(tok), len(tok)))
+	src := append((*bp)[:0], tok...)
+	raw, err := transform.Base64URL().Read(src[len(src):], src)
 	if err != nil {
 		return envelope{}, c, reject(ErrInvalid, StageEncoding, 0, "not a sesstool token: %v", err)
 	}

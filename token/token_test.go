@@ -56,7 +56,7 @@ func newMinter(t testing.TB, r *keyring.Ring, o token.Options) *token.Minter {
 
 func TestRoundTripEverySuiteAndCodec(t *testing.T) {
 	for _, alg := range keyring.GeneratedAlgorithms() {
-		for _, c := range []codec.Codec{codec.JSON, codec.CBOR} {
+		for _, c := range []codec.Codec{codec.JSON(), codec.CBOR()} {
 			t.Run(fmt.Sprintf("%s/%s", alg, c.Name()), func(t *testing.T) {
 				clk := &clock{t0}
 				r := newRing(t, alg)
@@ -155,7 +155,7 @@ func TestRejections(t *testing.T) {
 	other := newMinter(t, newRing(t, keyring.Default), token.Options{Purpose: "LOGIN", Now: clk.Now})
 	foreign, _ := other.Mint(workload, time.Hour)
 	wrongPurpose := newMinter(t, r, token.Options{Purpose: "RESET", Now: clk.Now})
-	cborMinter := newMinter(t, r, token.Options{Purpose: "LOGIN", Now: clk.Now, Codec: codec.CBOR})
+	cborMinter := newMinter(t, r, token.Options{Purpose: "LOGIN", Now: clk.Now, Codec: codec.CBOR()})
 
 	tests := []struct {
 		name  string
@@ -370,7 +370,7 @@ func TestRotation(t *testing.T) {
 }
 
 func TestConcurrentUse(t *testing.T) {
-	m := newMinter(t, newRing(t, keyring.Default), token.Options{Now: (&clock{t0}).Now, Codec: codec.CBOR})
+	m := newMinter(t, newRing(t, keyring.Default), token.Options{Now: (&clock{t0}).Now, Codec: codec.CBOR()})
 	done := make(chan error)
 	for range 8 {
 		go func() {

@@ -28,7 +28,7 @@ type customCodec struct{ codec.Codec }
 func (customCodec) Name() string { return "custom" }
 
 func TestIgnoreUnknownFields(t *testing.T) {
-	for _, c := range []codec.Codec{codec.JSON, codec.CBOR} {
+	for _, c := range []codec.Codec{codec.JSON(), codec.CBOR()} {
 		t.Run(c.Name(), func(t *testing.T) {
 			clk := &clock{t0}
 			r := newRing(t, keyring.Default)
@@ -98,10 +98,10 @@ func TestIgnoreUnknownFieldsKeepsCodecRules(t *testing.T) {
 		c       codec.Codec
 		payload []byte
 	}{
-		{"json duplicate unknown key", codec.JSON, []byte(`{"uid":"u_1","theme":"a","theme":"b"}`)},
-		{"json trailing data", codec.JSON, []byte(`{"uid":"u_1","theme":"a"} {}`)},
-		{"cbor duplicate unknown key", codec.CBOR, []byte{0xa3, 0x01, 0x61, 'u', 0x02, 0x61, 'a', 0x02, 0x61, 'b'}},
-		{"cbor tag in an unknown value", codec.CBOR, []byte{0xa2, 0x01, 0x61, 'u', 0x02, 0xc1, 0x00}},
+		{"json duplicate unknown key", codec.JSON(), []byte(`{"uid":"u_1","theme":"a","theme":"b"}`)},
+		{"json trailing data", codec.JSON(), []byte(`{"uid":"u_1","theme":"a"} {}`)},
+		{"cbor duplicate unknown key", codec.CBOR(), []byte{0xa3, 0x01, 0x61, 'u', 0x02, 0x61, 'a', 0x02, 0x61, 'b'}},
+		{"cbor tag in an unknown value", codec.CBOR(), []byte{0xa2, 0x01, 0x61, 'u', 0x02, 0xc1, 0x00}},
 	} {
 		m := newMinter(t, newRing(t, keyring.Default), token.Options{Codec: tt.c, Now: (&clock{t0}).Now, IgnoreUnknownFields: true})
 		tok, err := m.Seal(tt.payload, time.Hour)
@@ -117,12 +117,12 @@ func TestIgnoreUnknownFieldsKeepsCodecRules(t *testing.T) {
 
 func TestIgnoreUnknownFieldsNeedsAKnownCodec(t *testing.T) {
 	r := newRing(t, keyring.Default)
-	_, err := token.New(r, &token.Options{Codec: customCodec{codec.JSON}, IgnoreUnknownFields: true})
+	_, err := token.New(r, &token.Options{Codec: customCodec{codec.JSON()}, IgnoreUnknownFields: true})
 	if !errors.Is(err, codec.ErrUnknownCodec) || !strings.HasPrefix(err.Error(), `token: IgnoreUnknownFields: codec: unknown codec "custom"`) {
 		t.Errorf("New = %v; want an error wrapping codec.ErrUnknownCodec that names the codec", err)
 	}
 	// Without the option, the custom codec is fine.
-	if _, err := token.New(r, &token.Options{Codec: customCodec{codec.JSON}}); err != nil {
+	if _, err := token.New(r, &token.Options{Codec: customCodec{codec.JSON()}}); err != nil {
 		t.Errorf("New with a custom codec: %v", err)
 	}
 }

@@ -66,16 +66,3 @@ func TestValidityBoundaries(t *testing.T) {
 		}
 	}
 }
-
-// TestSystemClock: the default clock reads the same wall clock as time.Now,
-// to the microsecond.
-func TestSystemClock(t *testing.T) {
-	for range 100 {
-		before := time.Now().Truncate(time.Microsecond)
-		got := token.SystemClockForTest()
-		after := time.Now()
-		if got.Before(before) || got.After(after) {
-			t.Fatalf("the system clock read %v, outside [%v, %v] from time.Now", got, before, after)
-		}
-	}
-}

@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"github.com/sesstool/sesstool/codec"
+	"github.com/sesstool/sesstool/internal/testvectors"
 	"github.com/sesstool/sesstool/keyring"
-	"github.com/sesstool/sesstool/testvectors"
 	"github.com/sesstool/sesstool/token"
 )
 

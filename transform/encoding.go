@@ -6,13 +6,16 @@ import (
 	"encoding/hex"
 )
 
-// Base64URL encodes with the URL-safe base64 alphabet without padding
-// (RFC 4648 §5), the form that fits in cookies, headers and URLs unescaped.
+// Base64URL returns the transformer that encodes with the URL-safe base64
+// alphabet without padding (RFC 4648 §5), the form that fits in cookies,
+// headers and URLs unescaped.
 //
 // Read is strict, so every byte string has exactly one accepted encoding: it
 // rejects padding, characters outside the alphabet, CR and LF (which the
 // standard library's decoder would skip), and non-zero trailing bits.
-var Base64URL Transformer = base64URL{}
+//
+// Every call returns the same value, which compares equal with ==.
+func Base64URL() Transformer { return base64URL{} }
 
 type base64URL struct{}
 
@@ -40,9 +43,12 @@ func (base64URL) Read(dst, src []byte) ([]byte, error) {
 	return out, nil
 }
 
-// Hex encodes as lowercase hexadecimal. Read accepts only lowercase digits
-// and an even length, so every byte string has exactly one accepted encoding.
-var Hex Transformer = hexEncoding{}
+// Hex returns the transformer that encodes as lowercase hexadecimal. Read
+// accepts only lowercase digits and an even length, so every byte string
+// has exactly one accepted encoding.
+//
+// Every call returns the same value, which compares equal with ==.
+func Hex() Transformer { return hexEncoding{} }
 
 type hexEncoding struct{}
 

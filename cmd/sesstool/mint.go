@@ -60,8 +60,8 @@ type mintJSON struct {
 // Ktor's serializers and cookie encodings, by flag value.
 var (
 	ktorSerializers = map[string]codec.Codec{
-		"json":       ktor.KotlinxJSON,
-		"reflection": ktor.Reflection,
+		"json":       ktor.KotlinxJSON(),
+		"reflection": ktor.Reflection(),
 	}
 	cookieEncodings = map[string]ktor.CookieEncoding{
 		"uri":        ktor.URIEncoding,
@@ -455,7 +455,7 @@ func (a *app) readPayload(cmd *cobra.Command, args []string) ([]byte, error) {
 			hint: `give a JSON value, e.g. '{"uid":"alice"}' (an empty object is '{}')`}
 	}
 	var raw json.RawMessage
-	if err := codec.JSON.Unmarshal(data, &raw); err != nil {
+	if err := codec.JSON().Unmarshal(data, &raw); err != nil {
 		ue := &usageError{err: fmt.Errorf("the %s is not valid JSON: %v", what, err), cmd: cmd}
 		if len(args) == 1 && !strings.HasPrefix(args[0], "@") && args[0] != "-" {
 			ue.hint = "to read the payload from a file, write @FILE"

@@ -36,7 +36,7 @@ func (e *enumValue) Set(s string) error {
 
 // addCodecFlag adds --codec with completion.
 func addCodecFlag(cmd *cobra.Command, v *string, usage string) {
-	*v = codec.JSON.Name()
+	*v = codec.JSON().Name()
 	cmd.Flags().Var(&enumValue{v: v, allowed: codec.Names()}, "codec", usage)
 	_ = cmd.RegisterFlagCompletionFunc("codec", cobra.FixedCompletions(codec.Names(), cobra.ShellCompDirectiveNoFileComp))
 }

@@ -54,7 +54,7 @@ func main() {
 }
 
 func run(args []string) error {
-	mac, err := ktor.NewMessageAuthentication(signKey, ktor.HmacSHA256)
+	mac, err := ktor.NewMessageAuthentication(signKey, transform.SHA256)
 	if err != nil {
 		return err
 	}
@@ -62,8 +62,8 @@ func run(args []string) error {
 		version string
 		codec   codec.Codec
 	}{
-		{"Ktor 3.x (kotlinx JSON)", ktor.KotlinxJSON},
-		{"Ktor 1.x/2.x (reflection)", ktor.Reflection},
+		{"Ktor 3.x (kotlinx JSON)", ktor.KotlinxJSON()},
+		{"Ktor 1.x/2.x (reflection)", ktor.Reflection()},
 	}
 
 	if len(args) == 1 {
@@ -96,12 +96,12 @@ func run(args []string) error {
 	}
 
 	// A client that edits its cookie gets no session.
-	_, value, err := writeCookie(LoginSession{Username: "john", Count: 1}, mac, ktor.KotlinxJSON)
+	_, value, err := writeCookie(LoginSession{Username: "john", Count: 1}, mac, ktor.KotlinxJSON())
 	if err != nil {
 		return err
 	}
 	forged := value[:len("%7B%22username%22%3A%22")] + "admin" + value[len("%7B%22username%22%3A%22john"):]
-	if _, err := readCookie(forged, mac, ktor.KotlinxJSON); err != nil {
+	if _, err := readCookie(forged, mac, ktor.KotlinxJSON()); err != nil {
 		fmt.Printf("forged cookie rejected: %v\n", err)
 	} else {
 		return errors.New("the forged cookie was accepted")

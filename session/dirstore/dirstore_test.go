@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sesstool/sesstool/internal/testclock"
 	"github.com/sesstool/sesstool/session"
 	"github.com/sesstool/sesstool/session/dirstore"
 	"github.com/sesstool/sesstool/session/storetest"
@@ -46,13 +47,13 @@ func runInMemory(m *testing.M) int {
 
 // newClock returns a settable clock at the wall clock's whole second, so
 // that the modification times the store sets are plausible.
-func newClock() *storetest.Clock { return storetest.NewClock(time.Now().Truncate(time.Second)) }
+func newClock() *testclock.Clock { return testclock.New(time.Now().Truncate(time.Second)) }
 
 // newStore returns a store in a new directory, with its clock. The store
 // does not flush its files to stable storage (see TestSync), which would
 // make the tests wait for the disk for no check: they do not crash the
 // machine.
-func newStore(t *testing.T, o *dirstore.Options) (*dirstore.Store, string, *storetest.Clock) {
+func newStore(t *testing.T, o *dirstore.Options) (*dirstore.Store, string, *testclock.Clock) {
 	t.Helper()
 	clk := newClock()
 	if o == nil {

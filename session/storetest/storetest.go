@@ -315,27 +315,3 @@ func mustSave(t *testing.T, s session.Store, id, data string) {
 		t.Fatalf("Save(%s…): %v", id[:8], err)
 	}
 }
-
-// Clock is a settable clock, safe for concurrent use, for stores whose
-// clock can be injected: pass Now to the store and Advance to Options.
-type Clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-// NewClock returns a Clock that reads t until advanced.
-func NewClock(t time.Time) *Clock { return &Clock{t: t} }
-
-// Now returns the clock's time.
-func (c *Clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-// Advance moves the clock forward by d.
-func (c *Clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}

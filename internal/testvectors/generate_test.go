@@ -12,7 +12,7 @@ import (
 	"testing/cryptotest"
 )
 
-var update = flag.Bool("update", false, "rewrite testdata/*.json from the generator")
+var update = flag.Bool("update", false, "rewrite testvectors/testdata/*.json from the generator")
 
 // TestGenerate rebuilds every vector file in memory and fails if a committed
 // file differs, or if testdata holds a JSON file the generator does not
@@ -35,7 +35,7 @@ func TestGenerate(t *testing.T) {
 	}
 
 	for _, name := range slices.Sorted(mapKeys(files)) {
-		path := filepath.Join("testdata", name)
+		path := filepath.Join(Dir(), "testdata", name)
 		want := files[name]
 		if *update {
 			if err := os.WriteFile(path, want, 0o644); err != nil {
@@ -45,17 +45,17 @@ func TestGenerate(t *testing.T) {
 		}
 		got, err := os.ReadFile(path)
 		if err != nil {
-			t.Errorf("%v; run go test ./testvectors -run TestGenerate -update", err)
+			t.Errorf("%v; run go test ./internal/testvectors -run TestGenerate -update", err)
 			continue
 		}
 		if !bytes.Equal(got, want) {
-			t.Errorf("%s differs from the generator's output at line %d; run go test ./testvectors -run TestGenerate -update", path, firstDiffLine(got, want))
+			t.Errorf("%s differs from the generator's output at line %d; run go test ./internal/testvectors -run TestGenerate -update", path, firstDiffLine(got, want))
 		}
 	}
 	if *update {
 		return
 	}
-	committed, err := filepath.Glob(filepath.Join("testdata", "*.json"))
+	committed, err := filepath.Glob(filepath.Join(Dir(), "testdata", "*.json"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,8 +6,8 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/sesstool/sesstool/internal/testvectors"
 	"github.com/sesstool/sesstool/keyring"
-	"github.com/sesstool/sesstool/testvectors"
 )
 
 // TestKeyringFiles parses every file of keyring_files.json with

@@ -1,4 +1,0 @@
-package token
-
-// SystemClockForTest exposes the default clock to the external tests.
-var SystemClockForTest = systemClock
