@@ -330,15 +330,41 @@ func corruptf(format string, args ...any) error {
 // link there. It refuses, with an error wrapping ErrNotRegular, anything but
 // a regular file, without blocking on a named pipe. On Unix it refuses, with
 // an error wrapping ErrInsecure, a file that its group or other users can
-// read or write: fix it with chmod 600.
+// read or write: fix it with chmod 600, or, for a read-only mount such as a
+// Kubernetes Secret volume, see [LoadWith] and LoadOptions.AllowReadable.
 func Load(path string) (*Ring, error) {
-	r, _, err := load(path)
+	return LoadWith(path, nil)
+}
+
+// LoadOptions configure LoadWith. The zero value is Load's strict default.
+type LoadOptions struct {
+	// AllowReadable accepts a keyring file that its group or every user
+	// can read (mode 0644, 0640 or 0440, say), as a Kubernetes Secret
+	// volume mounts it, owned by root or by another user, and reached
+	// through the volume's symbolic links (NAME -> ..data/NAME,
+	// ..data -> ..TIMESTAMP/). A file that others can write to is refused
+	// all the same. Set it only for a read-only mount whose readers are
+	// all trusted with the keys: anyone who can read the file can mint
+	// tokens. Update never accepts such a file: a keyring that is written
+	// is private to its owner.
+	AllowReadable bool
+}
+
+// LoadWith is Load with options; o may be nil, which is Load.
+func LoadWith(path string, o *LoadOptions) (*Ring, error) {
+	var lo LoadOptions
+	if o != nil {
+		lo = *o
+	}
+	r, _, err := load(path, lo.AllowReadable, false)
 	return r, err
 }
 
-// load is Load that also returns what the open file said of itself, for
-// Update to keep its owner.
-func load(path string) (*Ring, fs.FileInfo, error) {
+// load is LoadWith that also returns what the open file said of itself, for
+// Update to keep its owner and for a Watcher to notice the next change.
+// forWrite says the caller will write the file back: the refusal of a
+// readable file then does not suggest AllowReadable.
+func load(path string, allowReadable, forWrite bool) (*Ring, fs.FileInfo, error) {
 	// Stat first: opening a named pipe for reading blocks until a writer
 	// comes, which may be never.
 	fi, err := os.Stat(path)
@@ -362,8 +388,8 @@ func load(path string) (*Ring, fs.FileInfo, error) {
 	if !fi.Mode().IsRegular() {
 		return nil, nil, notRegular(path, fi.Mode())
 	}
-	if runtime.GOOS != "windows" && fi.Mode().Perm()&0o077 != 0 {
-		return nil, nil, fmt.Errorf("%w: %s has mode %04o, so %s; run chmod 600 %s", ErrInsecure, path, fi.Mode().Perm(), whoElse(fi.Mode().Perm()), path)
+	if err := checkMode(path, fi.Mode().Perm(), allowReadable, forWrite); err != nil {
+		return nil, nil, err
 	}
 	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
 	if err != nil {
@@ -374,6 +400,29 @@ func load(path string) (*Ring, fs.FileInfo, error) {
 		return nil, nil, fmt.Errorf("%w (file %s)", err, path)
 	}
 	return r, fi, nil
+}
+
+// checkMode returns an error wrapping ErrInsecure if the mode m of the
+// keyring file at path lets users other than its owner in: any access at
+// all, or, with allowReadable, write access. On Windows modes say nothing
+// of other users, and it returns nil.
+func checkMode(path string, m fs.FileMode, allowReadable, forWrite bool) error {
+	if runtime.GOOS == "windows" || m&0o077 == 0 {
+		return nil
+	}
+	if allowReadable && !forWrite && m&0o022 == 0 {
+		return nil
+	}
+	err := fmt.Errorf("%w: %s has mode %04o, so %s; run chmod 600 %s", ErrInsecure, path, m, whoElse(m), path)
+	switch {
+	case m&0o022 == 0 && !allowReadable && !forWrite:
+		// Only read access: this may be a read-only mount, which has an
+		// opt-in.
+		err = fmt.Errorf("%w, or, if it is a read-only mount such as a Kubernetes Secret volume, allow readable keyrings (keyring.LoadOptions.AllowReadable)", err)
+	case m&0o022 == 0 && forWrite:
+		err = fmt.Errorf("%w (a keyring that is written must be private to its owner, even where readable keyrings are allowed)", err)
+	}
+	return err
 }
 
 // whoElse says who besides the owner a keyring file's mode m lets in.
@@ -436,13 +485,27 @@ func Create(path string, r *Ring) error {
 // leaves the file alone and returns an error wrapping ErrOwner that names
 // them. Update never follows a symbolic link at the lock file's path: it
 // returns an error wrapping ErrNotRegular.
+//
+// A path that is a symbolic link (to real/k.json, say) is resolved once:
+// the new file replaces real/k.json, the lock is real/k.json.lock, and the
+// link stays a link, so writers through the link and through the real path
+// serialize. A link that leads nowhere is an error. Update refuses a file
+// that others can read even where LoadOptions.AllowReadable would read it.
 func Update(path string, fn func(*Ring) (*Ring, error)) (*Ring, error) {
+	// Resolve a symbolic link once: the new file replaces the real one,
+	// beside it, under the lock beside it, and the link stays a link.
+	// Writers through the link and through the real path then take the
+	// same lock.
+	path, err := resolve(path)
+	if err != nil {
+		return nil, err
+	}
 	unlock, err := lock(path)
 	if err != nil {
 		return nil, err
 	}
 	defer unlock()
-	r, old, err := load(path)
+	r, old, err := load(path, false, true)
 	if err != nil {
 		return nil, err
 	}
@@ -454,6 +517,21 @@ func Update(path string, fn func(*Ring) (*Ring, error)) (*Ring, error) {
 		return nil, err
 	}
 	return r2, nil
+}
+
+// resolve returns path with every symbolic link resolved, or path itself
+// if it is not a link. A link that leads nowhere is an error that names
+// it: Update never replaces a link with a file.
+func resolve(path string) (string, error) {
+	fi, err := os.Lstat(path)
+	if err != nil || fi.Mode()&fs.ModeSymlink == 0 {
+		return path, nil // load reports a missing file
+	}
+	real, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		return "", fmt.Errorf("keyring: failed to open keyring: %s is a symbolic link that cannot be followed (sesstool writes to the file it leads to, never over the link): %w", path, err)
+	}
+	return real, nil
 }
 
 // writeFile writes r to a temporary file next to path, syncs it, and then

@@ -7,6 +7,23 @@
 // file format specified in SPEC.md, atomically, with mode 0600 and under a
 // file lock, so several processes can rotate one keyring file safely.
 //
+// # Keys in production
+//
+// A running service follows its keyring file with [Watch]: the [Watcher]
+// polls the file (why polling, not inotify, is in its doc), loads each new
+// version, and swaps the ring in atomically; a new version that is
+// missing, corrupt or open to other users keeps the old ring in use and is
+// reported to WatchOptions.OnError. The Watcher is a [Source], as a *Ring
+// is, so package token and package session take either and use the
+// current ring on every call.
+//
+// A read-only mount that other users can read, such as a Kubernetes Secret
+// volume (NAME -> ..data/NAME, ..data -> ..TIMESTAMP/, mode 0644, or 0440
+// owned by root), is read only with LoadOptions.AllowReadable (or
+// WatchOptions.AllowReadable); the default refuses it and its error names
+// the opt-in. [Update] through a symbolic link writes the file the link
+// leads to, under the lock beside that file, and never replaces the link.
+//
 // # Algorithms
 //
 // The algorithm belongs to the key and is never read from a token. Native

@@ -14,15 +14,21 @@ import (
 
 // NewClientSide returns a Manager that keeps sessions of type T on the
 // client: each is sealed, with its expiry and start, into a sesstool token
-// under ring's primary key, bound to Options.Purpose (by default
-// "session:" + Name), and carried in the cookie or header. Nothing is kept
-// on the server. o may be nil.
+// under the primary key of keys' ring, bound to Options.Purpose (by
+// default "session:" + Name), and carried in the cookie or header. Nothing
+// is kept on the server. o may be nil.
 //
-// Tokens sealed under another key of ring still open, and are re-issued
-// under the primary on the response, so keys rotate without logging anyone
-// out. A client-side session cannot be revoked before it expires: see the
-// package doc for what to do instead.
-func NewClientSide[T any](ring *keyring.Ring, o *Options) (*Manager[T], error) {
+// keys is a *keyring.Ring for a fixed ring, or a *keyring.Watcher to
+// follow a keyring file: every request then uses its current ring, with no
+// restart and no lock (see token.New); set Options.Leeway to at least the
+// Watcher's interval plus the time a new keyring takes to reach every
+// server.
+//
+// Tokens sealed under another key of the ring still open, and are
+// re-issued under the primary on the response, so keys rotate without
+// logging anyone out. A client-side session cannot be revoked before it
+// expires: see the package doc for what to do instead.
+func NewClientSide[T any](keys keyring.Source, o *Options) (*Manager[T], error) {
 	m, err := newManager[T](o)
 	if err != nil {
 		return nil, err
@@ -34,7 +40,7 @@ func NewClientSide[T any](ring *keyring.Ring, o *Options) (*Manager[T], error) {
 	if purpose == "" {
 		purpose = "session:" + m.o.Name
 	}
-	minter, err := token.New(ring, &token.Options{
+	minter, err := token.New(keys, &token.Options{
 		Purpose: purpose,
 		Codec:   m.codec,
 		MaxTTL:  m.o.IdleTimeout,

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -509,5 +510,54 @@ func TestHostPrefix(t *testing.T) {
 	b.keep(w)
 	if _, ok, _ := load(m, b.request("/")); !ok {
 		t.Fatal("the __Host- cookie does not load")
+	}
+}
+
+// TestClientSideHotReload: one Manager on a keyring.Watcher follows a
+// rotation of the keyring file without a restart: the session sealed
+// under the old primary still loads, and is re-issued under the new one.
+func TestClientSideHotReload(t *testing.T) {
+	clk := newClock()
+	path := filepath.Join(t.TempDir(), "k.json")
+	if err := keyring.Create(path, newRing(t, clk.Now())); err != nil {
+		t.Fatal(err)
+	}
+	kw, err := keyring.Watch(t.Context(), path, &keyring.WatchOptions{Interval: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer kw.Close()
+	m, err := session.NewClientSide[profile](kw, &session.Options{Now: clk.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := newJar()
+	w, err := renew(m, b.request("/"), profile{User: "alice"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.keep(w)
+	clk.Advance(time.Minute)
+	var fresh keyring.Key
+	if _, err := keyring.Update(path, func(r *keyring.Ring) (*keyring.Ring, error) {
+		r2, k, err := r.Rotate(keyring.Default, clk.Now())
+		fresh = k
+		return r2, err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := kw.Check(); err != nil {
+		t.Fatal(err)
+	}
+	var got profile
+	var ok bool
+	w = call(m, b.request("/"), func(_ http.ResponseWriter, r *http.Request) { got, ok, _ = m.Load(r) })
+	if !ok || got.User != "alice" {
+		t.Fatalf("after the reload: Load = %+v, %v", got, ok)
+	}
+	b.keep(w)
+	h, err := token.Inspect(b.get("session").Value)
+	if err != nil || h.KeyID != fresh.ID {
+		t.Fatalf("the re-issued session is sealed under key %v (%v); want the new primary %v", h.KeyID, err, fresh.ID)
 	}
 }

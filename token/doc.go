@@ -51,9 +51,10 @@
 // a token was sealed under a non-primary key, and [Minter.Rewrap] re-seals it
 // under the primary with the same expiry, so sessions move to the new key
 // without anyone being logged out. Once MaxTTL plus Leeway has passed since
-// the rotation, [keyring.Ring.Prune] removes the old key. A Minter is
-// immutable: to pick up a changed keyring, build a new one and swap it in
-// (for example with an atomic.Pointer).
+// the rotation, [keyring.Ring.Prune] removes the old key. To follow a
+// keyring file that changes while the service runs, give [New] a
+// [keyring.Watcher] rather than a ring: every call then uses the current
+// ring, with no restart and no lock.
 //
 // A retired key opens only the tokens issued before its retirement: Open
 // rejects, with [ErrInvalid] at [StageValidity], a token under a retired key
@@ -61,7 +62,8 @@
 // so a leaked old key cannot mint sessions that open. A server that still
 // mints under the old key because it has not reloaded the keyring yet makes
 // such tokens too: reload every server's keyring within Leeway of the
-// promotion (or set Leeway to cover the delay). Tokens under a retired key
+// promotion. The rule: Leeway ≥ the Watcher's interval + the time a new
+// keyring takes to reach every server (TestReloadAfterPromote). Tokens under a retired key
 // also stop opening MaxTTL plus Leeway after its retirement, exactly when
 // Prune with MaxTTL + Leeway may remove it, so pruning never changes what
 // Open accepts.

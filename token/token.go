@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/sesstool/sesstool/codec"
@@ -47,17 +48,29 @@ type Options struct {
 	IgnoreUnknownFields bool
 }
 
-// Minter mints and opens tokens under the keys of one ring, for one purpose.
-// It is immutable and safe for concurrent use. To reload keys, build a new
-// Minter and swap it in, e.g. with atomic.Pointer.
+// Minter mints and opens tokens under the keys of a keyring.Source, for one
+// purpose. It is immutable and safe for concurrent use. With a source that
+// changes (a keyring.Watcher), every call uses the source's current ring:
+// no restart, and no lock on the way.
 type Minter struct {
-	opts    Options
-	primary *sealer
-	keys    map[uint32]*sealer // every key of the ring, by ID
-	bufs    sync.Pool          // of *[]byte scratch buffers
+	opts Options
+	src  keyring.Source
+	// keys is what the ring last seen needs: its sealers. A call that
+	// finds the source's ring changed builds them anew (keysFor).
+	keys    atomic.Pointer[ringKeys]
+	rebuild sync.Mutex // serializes the builds of ringKeys
+	bufs    sync.Pool  // of *[]byte scratch buffers
 	// Options.Leeway and Options.MaxTTL in whole seconds, rounded down,
 	// for the integer checks of a retired key's tokens.
 	leewaySecs, maxTTLSecs int64
+}
+
+// ringKeys are the sealers of one ring.
+type ringKeys struct {
+	ring    *keyring.Ring
+	primary *sealer
+	byID    map[uint32]*sealer // every key of the ring, by ID
+	err     error              // why the ring cannot mint or open, if it cannot
 }
 
 // sealer is one key, ready to use.
@@ -83,15 +96,26 @@ type Claims struct {
 	NotBefore time.Time // zero when the token has none
 }
 
-// New returns a Minter that mints with r's primary key and opens tokens
-// sealed by any of r's keys that still verify. opts may be nil. A nil or
-// empty ring (the zero keyring.Ring, which no keyring function returns) is
-// an error wrapping [ErrNoKeyring].
-func New(r *keyring.Ring, opts *Options) (*Minter, error) {
-	if r == nil || r.Len() == 0 {
+// New returns a Minter that mints with the primary key of src's ring and
+// opens tokens sealed by any of its keys that still verify. opts may be nil.
+//
+// src is a *keyring.Ring for a fixed ring, or a *keyring.Watcher to follow
+// a keyring file: each call then uses the ring src returns at that moment,
+// and the Minter builds the keys' ciphers once per new ring (the first
+// call after a change does it), never holding a lock in the steady state.
+// Set Options.Leeway to at least the Watcher's interval plus the time a new
+// keyring takes to reach every server (see "Key rotation" in the package
+// doc).
+//
+// A nil source, or a ring that is nil or empty (the zero keyring.Ring,
+// which no keyring function returns), is an error wrapping [ErrNoKeyring].
+// A later ring that cannot be used (it cannot, if the keyring package
+// loaded it) makes Mint and Open return that error until the next ring.
+func New(src keyring.Source, opts *Options) (*Minter, error) {
+	if src == nil {
 		return nil, ErrNoKeyring
 	}
-	m := &Minter{keys: make(map[uint32]*sealer, r.Len())}
+	m := &Minter{src: src}
 	if opts != nil {
 		m.opts = *opts
 	}
@@ -124,6 +148,46 @@ func New(r *keyring.Ring, opts *Options) (*Minter, error) {
 		return nil, fmt.Errorf("token: MaxTokenSize %d is too small to hold any token", o.MaxTokenSize)
 	}
 	m.leewaySecs, m.maxTTLSecs = int64(o.Leeway/time.Second), int64(o.MaxTTL/time.Second)
+	rk := m.build(src.Ring())
+	if rk.err != nil {
+		return nil, rk.err
+	}
+	m.keys.Store(rk)
+	return m, nil
+}
+
+// current returns the sealers of the source's current ring: in the steady
+// state two atomic loads and a comparison.
+func (m *Minter) current() (*ringKeys, error) {
+	r := m.src.Ring()
+	rk := m.keys.Load()
+	if rk.ring != r {
+		rk = m.keysFor(r)
+	}
+	return rk, rk.err
+}
+
+// keysFor builds the sealers of r, once: concurrent calls that find the
+// same new ring wait for the first to build them.
+func (m *Minter) keysFor(r *keyring.Ring) *ringKeys {
+	m.rebuild.Lock()
+	defer m.rebuild.Unlock()
+	if rk := m.keys.Load(); rk.ring == r {
+		return rk
+	}
+	rk := m.build(r)
+	m.keys.Store(rk)
+	return rk
+}
+
+// build returns the sealers of r.
+func (m *Minter) build(r *keyring.Ring) *ringKeys {
+	rk := &ringKeys{ring: r}
+	if r == nil || r.Len() == 0 {
+		rk.err = ErrNoKeyring
+		return rk
+	}
+	rk.byID = make(map[uint32]*sealer, r.Len())
 	for k := range r.Keys() {
 		s := &sealer{key: k}
 		if k.State == keyring.Retired {
@@ -136,20 +200,21 @@ func New(r *keyring.Ring, opts *Options) (*Minter, error) {
 		case !k.State.Verifies():
 			s.why = fmt.Sprintf("key %v was destroyed on %s; tokens sealed under it can no longer be opened", k.ID, k.Destroyed.Format(time.DateOnly))
 		default:
-			ad := append(appendHeader(nil, uint32(k.ID)), o.Purpose...)
+			ad := append(appendHeader(nil, uint32(k.ID)), m.opts.Purpose...)
 			t, err := newTransformer(k, ad)
 			if err != nil {
-				return nil, fmt.Errorf("token: failed to set up key %v: %v", k.ID, err)
+				rk.err = fmt.Errorf("token: failed to set up key %v: %v", k.ID, err)
+				return rk
 			}
 			s.t = t
 		}
-		m.keys[uint32(k.ID)] = s
+		rk.byID[uint32(k.ID)] = s
 	}
-	m.primary = m.keys[uint32(r.Primary().ID)]
-	if m.primary.t == nil {
-		return nil, fmt.Errorf("token: the primary key cannot mint: %s", m.primary.why)
+	rk.primary = rk.byID[uint32(r.Primary().ID)]
+	if rk.primary.t == nil {
+		rk.err = fmt.Errorf("token: the primary key cannot mint: %s", rk.primary.why)
 	}
-	return m, nil
+	return rk
 }
 
 // Purpose returns the purpose the Minter binds.
@@ -213,6 +278,10 @@ func (m *Minter) sealWith(payload []byte, val Validity, now time.Time) (string, 
 }
 
 func (m *Minter) seal(e *envelope) (string, error) {
+	rk, err := m.current()
+	if err != nil {
+		return "", err
+	}
 	// One buffer holds the envelope, then the header and sealed envelope.
 	n := envelopeSize + 8 + len(e.payload)
 	// One buffer holds the envelope, the header and sealed envelope, then
@@ -220,7 +289,7 @@ func (m *Minter) seal(e *envelope) (string, error) {
 	bp := m.getBuf(2*n + HeaderSize + maxOverhead + b64len(n+HeaderSize+maxOverhead))
 	defer m.bufs.Put(bp)
 	env := appendEnvelope((*bp)[:0], e)
-	raw := m.primary.t.Write(appendHeader(env[len(env):], uint32(m.primary.key.ID)), env)
+	raw := rk.primary.t.Write(appendHeader(env[len(env):], uint32(rk.primary.key.ID)), env)
 	if n := b64len(len(raw)); n > m.opts.MaxTokenSize {
 		return "", fmt.Errorf("token: the token would be %d characters; the limit is %d: keep less data in the token, or keep it on the server", n, m.opts.MaxTokenSize)
 	}
@@ -390,8 +459,12 @@ func (m *Minter) open(tok string, bp *[]byte) (envelope, Claims, error) {
 	if raw[0] != Version1 {
 		return envelope{}, c, reject(ErrInvalid, StageHeader, 0, "unknown format version %d (this build reads version %d)", raw[0], Version1)
 	}
+	rk, err := m.current()
+	if err != nil {
+		return envelope{}, c, err
+	}
 	id := binary.BigEndian.Uint32(raw[1:HeaderSize])
-	s := m.keys[id]
+	s := rk.byID[id]
 	if s == nil {
 		return envelope{}, c, reject(ErrInvalid, StageKey, keyring.ID(id), "unknown key %v: not in this keyring (it may have been pruned, or the token comes from another keyring)", keyring.ID(id))
 	}
@@ -408,7 +481,7 @@ func (m *Minter) open(tok string, bp *[]byte) (envelope, Claims, error) {
 	}
 	c = Claims{
 		KeyID:     keyring.ID(id),
-		Rewrap:    s != m.primary,
+		Rewrap:    s != rk.primary,
 		IssuedAt:  time.Unix(e.iat, 0).UTC(),
 		ExpiresAt: time.Unix(e.exp, 0).UTC(),
 	}

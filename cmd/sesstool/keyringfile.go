@@ -17,6 +17,13 @@ import (
 // when --keyring is not given.
 const keyringEnv = "SESSTOOL_KEYRING"
 
+// allowReadableEnv names the environment variable that, set to 1, lets
+// commands read a keyring that other users can read but not write: a
+// read-only mount such as a Kubernetes Secret volume
+// (keyring.LoadOptions.AllowReadable). Commands that write a keyring
+// never accept one.
+const allowReadableEnv = "SESSTOOL_ALLOW_READABLE_KEYRING"
+
 // keyringFlagUsage is the help text of --keyring.
 const keyringFlagUsage = "keyring `FILE` (default $" + keyringEnv + ", else sesstool/keyring.json in the user's config directory)"
 
@@ -80,7 +87,12 @@ func (a *app) resolveKeyring(flagPath string) (keyringRef, error) {
 // loadRing reads the keyring, with errors that say what to do.
 func (a *app) loadRing(ref keyringRef) (*keyring.Ring, error) {
 	a.checkKeyringDir(ref)
-	r, err := keyring.Load(ref.path)
+	r, err := keyring.LoadWith(ref.path, &keyring.LoadOptions{AllowReadable: a.getenv(allowReadableEnv) == "1"})
+	if errors.Is(err, keyring.ErrInsecure) {
+		if fi, serr := os.Stat(ref.path); serr == nil && fi.Mode().Perm()&0o022 == 0 && a.getenv(allowReadableEnv) != "1" {
+			return nil, withHint(err, "if the file is a read-only mount, such as a Kubernetes Secret volume, set %s=1 to read it; otherwise whoever else could read it may have the keys: after chmod 600, run 'sesstool keys rotate', then 'sesstool keys destroy ID --yes' on the old key, or 'sesstool keys prune' once its tokens have expired", allowReadableEnv)
+		}
+	}
 	if err != nil {
 		return nil, keyringError(ref, err)
 	}

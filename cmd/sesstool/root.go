@@ -46,7 +46,9 @@ Start with "sesstool demo", which needs nothing set up.
 The keyring file is --keyring FILE, else $SESSTOOL_KEYRING, else
 keyring.json in the sesstool folder of the user's config directory
 (e.g. ~/.config/sesstool/keyring.json). It must be readable by its owner
-only (chmod 600). Keys never come from the command line.
+only (chmod 600); with SESSTOOL_ALLOW_READABLE_KEYRING=1, commands that only
+read it accept a read-only mount that others can read, such as a Kubernetes
+Secret volume. Keys never come from the command line.
 
 Tokens and payloads come from an argument, or from stdin when the argument
 is "-" or absent.
