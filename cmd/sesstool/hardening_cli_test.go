@@ -401,11 +401,17 @@ var execRuns = map[string][]string{
 // TestHardening builds the sesstool binary once and runs the hardening
 // tests against it: malformed input through every command (CLI), SIGKILL
 // during keys rotate (KillRotate, in hardening_crash_test.go), and
-// concurrent rotations (ConcurrentRotate). The last two run in parallel;
-// they mostly wait for processes and fsync.
+// concurrent rotations (ConcurrentRotate). It runs in parallel with the
+// other parallel tests (TestScript), and its subtests in parallel with
+// each other: the rotations mostly wait for processes and fsync, while the
+// rest mostly computes.
 func TestHardening(t *testing.T) {
+	t.Parallel()
 	bin := buildSesstool(t)
-	t.Run("CLI", func(t *testing.T) { testHardeningCLI(t, bin) })
+	t.Run("CLI", func(t *testing.T) {
+		t.Parallel()
+		testHardeningCLI(t, bin)
+	})
 	t.Run("KillRotate", func(t *testing.T) {
 		t.Parallel()
 		testKillRotate(t, bin)
