@@ -61,16 +61,18 @@ func chromium(t *testing.T) string {
 // another.
 func TestBrowser(t *testing.T) {
 	bin := chromium(t)
+	// Cleanup rather than defer: the parallel subtests below run after
+	// this function returns, and need the browser until they end.
 	ctx, cancel := context.WithTimeout(t.Context(), testTimeout)
-	defer cancel()
+	t.Cleanup(cancel)
 	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(bin))
 	if os.Geteuid() == 0 {
 		opts = append(opts, chromedp.NoSandbox) // Chromium refuses to run as root with its sandbox
 	}
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
-	defer cancelAlloc()
+	t.Cleanup(cancelAlloc)
 	browser, cancelBrowser := chromedp.NewContext(allocCtx)
-	defer cancelBrowser()
+	t.Cleanup(cancelBrowser)
 	start := time.Now()
 	if err := chromedp.Do(browser); err != nil { // starts the browser, bound to ctx
 		t.Fatalf("starting %s: %v", bin, err)
@@ -86,6 +88,9 @@ func TestBrowser(t *testing.T) {
 		{"server-dir", config{Mode: "server", Store: "dir:" + t.TempDir()}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			// Each mode has its own app, server and browser context
+			// (cookie jar), so the modes run in parallel in one browser.
+			t.Parallel()
 			tc.cfg.Logger = slog.New(slog.NewTextHandler(t.Output(), nil))
 			testBrowser(t, browser, tc.cfg)
 		})
