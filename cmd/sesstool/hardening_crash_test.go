@@ -72,8 +72,7 @@ var tempName = regexp.MustCompile(`^\.k\.json\.tmp-[0-9]+$`)
 // takes, if that is longer on a loaded machine, so that kills land during
 // the write too), while another rotation of the same keyring runs, in 20
 // trials (100 with SESSTOOL_STRESS=1, as CI runs it; see stressTrials).
-// After each, the
-// keyring must load, hold every key it held before and every key a
+// After each, the keyring must load, hold every key it held before and every key a
 // surviving rotation reported, at most one key more (written by the victim
 // before it could print its ID), exactly one primary; the lock must not
 // block the next rotation; and no file but the keyring, its lock file and
@@ -240,8 +239,8 @@ func tempFiles(t *testing.T, dir string) []string {
 
 // testConcurrentRotate runs 8 processes that each run "sesstool
 // keys rotate" 4 times (20 with SESSTOOL_STRESS=1) on one keyring: none may
-// fail, and the keyring must end with every key, 1+8×4 (161), exactly one
-// of them primary.
+// fail, and the keyring must end with every key, 1+8×4 = 33 (161 with
+// SESSTOOL_STRESS=1), exactly one of them primary.
 func testConcurrentRotate(t *testing.T, bin string) {
 	dir := t.TempDir()
 	kr := filepath.Join(dir, "k.json")
