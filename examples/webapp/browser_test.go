@@ -61,18 +61,16 @@ func chromium(t *testing.T) string {
 // another.
 func TestBrowser(t *testing.T) {
 	bin := chromium(t)
-	// Cleanup rather than defer: the parallel subtests below run after
-	// this function returns, and need the browser until they end.
 	ctx, cancel := context.WithTimeout(t.Context(), testTimeout)
-	t.Cleanup(cancel)
+	defer cancel()
 	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(bin))
 	if os.Geteuid() == 0 {
 		opts = append(opts, chromedp.NoSandbox) // Chromium refuses to run as root with its sandbox
 	}
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
-	t.Cleanup(cancelAlloc)
+	defer cancelAlloc()
 	browser, cancelBrowser := chromedp.NewContext(allocCtx)
-	t.Cleanup(cancelBrowser)
+	defer cancelBrowser()
 	start := time.Now()
 	if err := chromedp.Do(browser); err != nil { // starts the browser, bound to ctx
 		t.Fatalf("starting %s: %v", bin, err)
@@ -88,9 +86,6 @@ func TestBrowser(t *testing.T) {
 		{"server-dir", config{Mode: "server", Store: "dir:" + t.TempDir()}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			// Each mode has its own app, server and browser context
-			// (cookie jar), so the modes run in parallel in one browser.
-			t.Parallel()
 			tc.cfg.Logger = slog.New(slog.NewTextHandler(t.Output(), nil))
 			testBrowser(t, browser, tc.cfg)
 		})
