@@ -45,9 +45,12 @@ func checkRotated(t *testing.T, path string, want int) *keyring.Ring {
 	return r
 }
 
+// TestUpdateConcurrentGoroutines runs 8 goroutines that each rotate 5
+// times (20 with SESSTOOL_STRESS=1) through Update on one file.
 func TestUpdateConcurrentGoroutines(t *testing.T) {
 	t.Parallel()
-	const workers, rotations = 8, 20
+	const workers = 8
+	rotations := stressTrials(5, 20)
 	path := create(t, generate(t, keyring.Default))
 	var (
 		wg   sync.WaitGroup
@@ -71,7 +74,8 @@ func TestUpdateConcurrentGoroutines(t *testing.T) {
 	wg.Wait()
 	checkRotated(t, path, 1+workers*rotations)
 	// Serialized updates each see the previous one's result: the rings
-	// they return hold 2, 3, ..., 161 keys, each length once.
+	// they return hold 2, 3, ..., 1+workers*rotations keys, each length
+	// once.
 	slices.Sort(lens)
 	for i, n := range lens {
 		if n != i+2 {
@@ -127,9 +131,12 @@ func helperCommand(mode, path string, env ...string) *exec.Cmd {
 	return cmd
 }
 
+// TestUpdateConcurrentProcesses runs 8 processes that each rotate 5 times
+// (20 with SESSTOOL_STRESS=1) through Update on one file.
 func TestUpdateConcurrentProcesses(t *testing.T) {
 	t.Parallel()
-	const procs, rotations = 8, 20
+	const procs = 8
+	rotations := stressTrials(5, 20)
 	path := create(t, generate(t, keyring.Default))
 	var wg sync.WaitGroup
 	for i := range procs {
@@ -147,17 +154,15 @@ func TestUpdateConcurrentProcesses(t *testing.T) {
 // TestUpdateKilled kills a process that rotates in a loop at a random
 // moment, and checks that the file still loads and holds every key that an
 // Update the child saw return had written, and at most one more (written
-// but not yet reported), and that the lock was released.
+// but not yet reported), and that the lock was released; in 20 trials, or
+// 100 with SESSTOOL_STRESS=1 (at most 40 under the race detector, which
+// has nothing to find in a dying child and makes each start several times
+// slower).
 func TestUpdateKilled(t *testing.T) {
 	t.Parallel()
-	trials := 100
-	switch {
-	case testing.Short():
-		trials = 20
-	case raceEnabled:
-		// The race detector has nothing to find in a dying child, and
-		// makes each start several times slower.
-		trials = 40
+	trials := stressTrials(20, 100)
+	if raceEnabled {
+		trials = min(trials, 40)
 	}
 	unreported, rotations := 0, 0
 	defer func() {

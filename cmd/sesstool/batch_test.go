@@ -62,6 +62,7 @@ func mintTokens(t testing.TB, r *keyring.Ring, n int, w io.Writer) {
 // worker counts and checks that the output is the same, line for line, as
 // rendering each line in turn.
 func TestBatchOrder(t *testing.T) {
+	t.Parallel()
 	r, set := testSet(t)
 	var toks bytes.Buffer
 	mintTokens(t, r, 50, &toks)

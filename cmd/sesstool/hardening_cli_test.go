@@ -33,15 +33,32 @@ import (
 	"github.com/sesstool/sesstool/transform"
 )
 
-// buildSesstool builds the sesstool binary into a temporary directory and
-// returns its path. The hardening tests run it as a separate process, so
-// that exit codes, stderr and peak memory are those a user sees.
-func buildSesstool(t *testing.T) string {
+// sesstoolBinary returns the path of a sesstool binary in a temporary
+// directory. The hardening tests run it as a separate process, so that exit
+// codes, stderr and peak memory are those a user sees.
+//
+// The binary is this test binary, linked under the name "sesstool": run so,
+// TestMain hands it to Main through testscript.Main, as main does (the test
+// hooks stay off, since runSesstool's environment sets none). That saves a
+// go build, which relinks sesstool at every run. Under the race detector
+// the test binary would be instrumented, slower and larger than what users
+// run, so there the binary is built.
+func sesstoolBinary(t *testing.T) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "sesstool")
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	if raceEnabled {
+		out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+		if err != nil {
+			t.Fatalf("go build: %v\n%s", err, out)
+		}
+		return bin
+	}
+	exe, err := os.Executable()
 	if err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+		t.Fatal(err)
+	}
+	if err := os.Symlink(exe, bin); err != nil {
+		t.Fatal(err)
 	}
 	return bin
 }
@@ -398,14 +415,20 @@ var execRuns = map[string][]string{
 	"absurd-lifetime-9999-years": {"arg"},
 }
 
-// TestHardening builds the sesstool binary once and runs the hardening
+// TestHardening makes the sesstool binary once and runs the hardening
 // tests against it: malformed input through every command (CLI), SIGKILL
 // during keys rotate (KillRotate, in hardening_crash_test.go), and
-// concurrent rotations (ConcurrentRotate). The last two run in parallel;
-// they mostly wait for processes and fsync.
+// concurrent rotations (ConcurrentRotate). It runs in parallel with the
+// other parallel tests (TestScript), and its subtests in parallel with
+// each other: the rotations mostly wait for processes and fsync, while the
+// rest mostly computes.
 func TestHardening(t *testing.T) {
-	bin := buildSesstool(t)
-	t.Run("CLI", func(t *testing.T) { testHardeningCLI(t, bin) })
+	t.Parallel()
+	bin := sesstoolBinary(t)
+	t.Run("CLI", func(t *testing.T) {
+		t.Parallel()
+		testHardeningCLI(t, bin)
+	})
 	t.Run("KillRotate", func(t *testing.T) {
 		t.Parallel()
 		testKillRotate(t, bin)

@@ -63,7 +63,10 @@ func applyTestHooks() {
 	}
 }
 
+// TestScript runs the scripts in testdata, each in parallel with the
+// others and with the other parallel tests.
 func TestScript(t *testing.T) {
+	t.Parallel()
 	testscript.Run(t, testscript.Params{
 		Dir:                 "testdata",
 		RequireExplicitExec: true,

@@ -148,6 +148,9 @@ func tryStartCluster(t *testing.T, server, cli string, n int) ([]clusterNode, er
 // every master, and that a master going down fails its sessions with
 // ErrUnavailable, not ErrNotFound, while the others still answer.
 func TestCluster(t *testing.T) {
+	// In parallel with the other slow tests: most of its time is spent
+	// waiting for Redis servers and for sessions to expire in real time.
+	t.Parallel()
 	nodes := startCluster(t, 3)
 	var addrs []string
 	for _, node := range nodes {

@@ -201,6 +201,9 @@ func keysWithPrefix(t *testing.T, client *redis.Client, prefix string) []string 
 }
 
 func TestConformance(t *testing.T) {
+	// In parallel with the other slow tests: most of its time is spent
+	// waiting for Redis servers and for sessions to expire in real time.
+	t.Parallel()
 	newClient(t) // skip or fail once, not in every subtest
 	storetest.Run(t, func(t *testing.T) session.Store {
 		s, _, _ := newStore(t, redisstore.Options{})

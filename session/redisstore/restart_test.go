@@ -236,6 +236,9 @@ func mayHaveBeenSent(err error) bool {
 // none with ErrNotFound; that answers from one server agree with what was
 // written; and that traffic recovers after each restart.
 func TestRestartDuringTraffic(t *testing.T) {
+	// In parallel with the other slow tests: most of its time is spent
+	// waiting for Redis servers and for sessions to expire in real time.
+	t.Parallel()
 	bin := requireTools(t, "redis-server")[0]
 	dir := t.TempDir()
 	sock := filepath.Join(dir, "redis.sock")
