@@ -158,7 +158,7 @@ func (f ktorFormat) NewOpener(r *keyring.Ring, o Options) (Opener, error) {
 		if o.KeyID != 0 && k.ID != o.KeyID {
 			continue
 		}
-		h, isMAC := ktorHash(k.Algorithm)
+		h, isMAC := ktor.KeyHash(k.Algorithm)
 		if !isMAC && k.Algorithm != keyring.KtorEncrypt {
 			if o.KeyID != 0 {
 				return nil, fmt.Errorf("%w: key %s is a %s key, not a Ktor key", keyring.ErrState, k.ID, k.Algorithm)
@@ -202,18 +202,6 @@ func (f ktorFormat) NewOpener(r *keyring.Ring, o Options) (Opener, error) {
 	slices.Reverse(op.enc)
 	slices.Reverse(op.all)
 	return op, nil
-}
-
-func ktorHash(a keyring.Algorithm) (transform.Hash, bool) {
-	switch a {
-	case keyring.KtorHMACSHA256:
-		return transform.SHA256, true
-	case keyring.KtorHMACSHA384:
-		return transform.SHA384, true
-	case keyring.KtorHMACSHA512:
-		return transform.SHA512, true
-	}
-	return 0, false
 }
 
 type ktorKey struct {
@@ -458,7 +446,7 @@ func (o *ktorOpener) Mint(payload []byte, _ token.Validity) (string, Opened, err
 		res.Codec = o.serializer.Name()
 	}
 	t := k.t
-	if _, ok := ktorHash(k.key.Algorithm); ok {
+	if _, ok := ktor.KeyHash(k.key.Algorithm); ok {
 		res.Ktor.Layout = KtorSigned
 	} else {
 		l, _ := k.enc.Layouts()

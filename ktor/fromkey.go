@@ -16,7 +16,7 @@ func NewFromKey(k keyring.Key) (transform.Transformer, error) {
 	if k.Algorithm == keyring.KtorEncrypt {
 		return NewEncryptFromKey(k, nil)
 	}
-	h, ok := keyHash(k.Algorithm)
+	h, ok := KeyHash(k.Algorithm)
 	if !ok {
 		return nil, notKtor(k)
 	}
@@ -70,8 +70,9 @@ func NewEncryptFromKey(k keyring.Key, opts *EncryptOptions) (*Encrypt, error) {
 	return NewEncrypt(m.Secret, m.SignSecret, &o)
 }
 
-// keyHash returns the Hash of a ktor-hmac-* algorithm.
-func keyHash(a keyring.Algorithm) (transform.Hash, bool) {
+// KeyHash returns the HMAC hash of a ktor-hmac-* algorithm, and false for
+// any other algorithm.
+func KeyHash(a keyring.Algorithm) (transform.Hash, bool) {
 	switch a {
 	case keyring.KtorHMACSHA256:
 		return transform.SHA256, true

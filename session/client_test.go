@@ -12,6 +12,7 @@ import (
 
 	"github.com/sesstool/sesstool/codec"
 	"github.com/sesstool/sesstool/internal/tamper"
+	"github.com/sesstool/sesstool/internal/testclock"
 	"github.com/sesstool/sesstool/keyring"
 	"github.com/sesstool/sesstool/session"
 	"github.com/sesstool/sesstool/token"
@@ -22,7 +23,7 @@ type profile struct {
 	Note string `json:"note,omitempty"`
 }
 
-func newClientSide(t *testing.T, ring *keyring.Ring, clk *clock, o *session.Options) *session.Manager[profile] {
+func newClientSide(t *testing.T, ring *keyring.Ring, clk *testclock.Clock, o *session.Options) *session.Manager[profile] {
 	t.Helper()
 	var oc session.Options
 	if o != nil {

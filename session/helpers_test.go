@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sesstool/sesstool/internal/testclock"
 	"github.com/sesstool/sesstool/keyring"
 )
 
@@ -59,24 +60,9 @@ func (j *jar) get(name string) *http.Cookie {
 	return j.cookies[name]
 }
 
-// clock is a settable clock for the Manager.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock() *clock { return &clock{t: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
+// newClock returns a settable clock for the Manager and the stores.
+func newClock() *testclock.Clock {
+	return testclock.New(time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC))
 }
 
 // newRing returns a keyring with one primary key, made at now.

@@ -8,10 +8,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sesstool/sesstool/internal/testclock"
 	"github.com/sesstool/sesstool/session"
 )
 
-func newTimedManager(t *testing.T, clk *clock, o session.Options) (*session.Manager[cart], *countingStore) {
+func newTimedManager(t *testing.T, clk *testclock.Clock, o session.Options) (*session.Manager[cart], *countingStore) {
 	t.Helper()
 	o.Now = clk.Now
 	store := &countingStore{Store: session.NewMemoryStore(&session.MemoryOptions{Now: clk.Now})}
