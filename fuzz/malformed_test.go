@@ -238,15 +238,9 @@ func readers(t testing.TB, s nativeSample) []reader {
 	return rs
 }
 
-// allocPerCall returns the bytes that f allocates per call, on average over
-// n calls.
-func allocPerCall(n int, f func()) uint64 {
-	f() // warm up pools and caches
-	return allocPerWarmCall(n, f)
-}
-
-// allocPerWarmCall is allocPerCall for a caller that has just called f,
-// which warmed its pools and caches: it skips the warm-up call.
+// allocPerWarmCall returns the bytes that f allocates per call, on average
+// over n calls, for a caller that has just called f, which warmed its pools
+// and caches.
 func allocPerWarmCall(n int, f func()) uint64 {
 	var before, after runtime.MemStats
 	runtime.GC()
