@@ -99,4 +99,3 @@ func (s *Store) LoadKey(ctx context.Context, key string) ([]byte, error) {
 func (s *Store) DeleteKey(ctx context.Context, key string) error {
 	return s.Delete(ctx, key)
 }
-
