@@ -80,6 +80,7 @@ func (f *sessionsFlags) open(cmd *cobra.Command) (*storeurl.Store, error) {
 	if f.maxAge < 0 {
 		return nil, usagef(cmd, "--max-age must be positive")
 	}
+	storeurl.SilenceRedisLog()
 	s, err := storeurl.Open(cmd.Context(), spec, storeurl.Options{Prefix: f.prefix, MaxAge: time.Duration(f.maxAge), Now: now})
 	return s, sessionsErr(cmd, err)
 }

@@ -113,7 +113,8 @@ func Open(ctx context.Context, spec string, o Options) (*Store, error) {
 			// The URL may hold a password: do not quote it.
 			return nil, fmt.Errorf("%w: the Redis URL does not parse (redis://HOST:PORT/DB or redis+unix:///PATH?db=N)", ErrBadSpec)
 		}
-		ro.MaxRetries = -1
+		ro.MaxRetries = -1   // an operator's command fails at once
+		ro.DialerRetries = 1 // rather than retrying a dead server
 		client := redis.NewClient(ro)
 		if err := client.Ping(ctx).Err(); err != nil {
 			client.Close()
@@ -147,6 +148,12 @@ type Entry struct {
 
 func (s *Store) entry(e session.Entry, now time.Time) Entry {
 	x := Entry{Entry: e, Age: -1, ExpiresIn: e.Expires.Sub(now)}
+	if s.dir == nil {
+		// Redis gives a TTL, which redisstore turned into a time by the
+		// system clock: express it on the clock of Options.Now.
+		x.ExpiresIn = time.Until(e.Expires)
+		x.Expires = now.Add(x.ExpiresIn)
+	}
 	if !e.Modified.IsZero() {
 		x.Age = now.Sub(e.Modified)
 	}
@@ -248,7 +255,7 @@ func (w Where) Match(data []byte) bool {
 		return false
 	}
 	var str string
-	if json.Unmarshal(raw, &str) == nil {
+	if len(raw) > 0 && raw[0] == '"' && json.Unmarshal(raw, &str) == nil {
 		return str == w.Value
 	}
 	var compact bytes.Buffer
@@ -289,3 +296,13 @@ func (s *Store) Prune(ctx context.Context) (int, error) {
 	}
 	return s.dir.Prune(ctx)
 }
+
+// quietLogger drops go-redis's log lines.
+type quietLogger struct{}
+
+func (quietLogger) Printf(context.Context, string, ...any) {}
+
+// SilenceRedisLog stops go-redis from logging to the standard error, for
+// the whole process: a command line reports the errors that Open and the
+// Store's methods return, and go-redis's own lines would repeat them.
+func SilenceRedisLog() { redis.SetLogger(quietLogger{}) }
