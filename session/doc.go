@@ -25,6 +25,11 @@
 // in Redis. Any other Store can be checked with the conformance suite in
 // github.com/sesstool/sesstool/session/storetest.
 //
+// The stores of this module also implement [Iterable], which enumerates
+// their sessions by the hash of the ID: [Manager.RevokeWhere] uses it to end
+// every session whose value matches, all of one user's after a password
+// change, and "sesstool sessions" to list, show and revoke them.
+//
 // Client side ([NewClientSide]) when the service should keep no state: the
 // session is a sesstool token (package token) under a keyring, with its
 // expiry inside and its purpose bound to the session's name. What it

@@ -192,3 +192,38 @@ func (s *MemoryStore) Len() int {
 	defer s.mu.Unlock()
 	return len(s.m)
 }
+
+var _ Iterable = (*MemoryStore)(nil)
+
+// Range implements Iterable. An Entry's Key is the session ID. It works on
+// a snapshot taken under the store's lock, so f may call the store.
+func (s *MemoryStore) Range(ctx context.Context, f func(Entry) error) error {
+	s.mu.Lock()
+	now := s.now()
+	entries := make([]Entry, 0, len(s.m))
+	for id, e := range s.m {
+		if now.Before(e.expires) {
+			entries = append(entries, Entry{Key: id, Hash: IDHash(id), Size: len(e.data), Expires: e.expires})
+		}
+	}
+	s.mu.Unlock()
+	for _, e := range entries {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := f(e); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// LoadKey implements Iterable: the key is the ID.
+func (s *MemoryStore) LoadKey(ctx context.Context, key string) ([]byte, error) {
+	return s.Load(ctx, key)
+}
+
+// DeleteKey implements Iterable: the key is the ID.
+func (s *MemoryStore) DeleteKey(ctx context.Context, key string) error {
+	return s.Delete(ctx, key)
+}

@@ -81,3 +81,32 @@ func TestMemoryStoreFloodDoesNotLockOutLogIns(t *testing.T) {
 		t.Fatalf("Len = %d; the bound is %d", s.Len(), max)
 	}
 }
+
+func TestMemoryStoreIterable(t *testing.T) {
+	clk := testclock.New(time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC))
+	storetest.RunIterable(t, func(t *testing.T) session.Store {
+		return session.NewMemoryStore(&session.MemoryOptions{Now: clk.Now})
+	}, storetest.Options{Advance: clk.Advance})
+}
+
+// notIterable hides a MemoryStore's Range.
+type notIterable struct{ session.Store }
+
+func TestRevokeWhereNotIterable(t *testing.T) {
+	server, err := session.New[map[string]any](notIterable{session.NewMemoryStore(nil)}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	client, err := session.NewClientSide[map[string]any](newRing(t, time.Now()), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, revoke := range map[string]func(context.Context, func(map[string]any) bool) (int, error){
+		"store without Range": server.RevokeWhere,
+		"client side":         client.RevokeWhere,
+	} {
+		if n, err := revoke(context.Background(), func(map[string]any) bool { return true }); !errors.Is(err, session.ErrNotIterable) || n != 0 {
+			t.Errorf("%s: RevokeWhere = %d, %v; want 0, ErrNotIterable", name, n, err)
+		}
+	}
+}

@@ -305,6 +305,7 @@ func newRootCmd(a *app) *cobra.Command {
 		newVerifyCmd(a),
 		newInspectCmd(a),
 		newRewrapCmd(a),
+		newSessionsCmd(a),
 		newDemoCmd(a),
 		newVersionCmd(a),
 	)

@@ -84,16 +84,24 @@ func TestScript(t *testing.T) {
 			if cond == "root" {
 				return os.Geteuid() == 0, nil
 			}
+			if cond == "redis" {
+				return haveRedis(), nil
+			}
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"exits":    cmdExits,
-			"fmode":    cmdFmode,
-			"envfile":  cmdEnvfile,
-			"dirempty": cmdDirempty,
-			"mkbig":    cmdMkbig,
-			"mkjson":   cmdMkjson,
-			"mkbinary": cmdMkbinary,
+			"exits":        cmdExits,
+			"fmode":        cmdFmode,
+			"envfile":      cmdEnvfile,
+			"dirempty":     cmdDirempty,
+			"mkbig":        cmdMkbig,
+			"mkjson":       cmdMkjson,
+			"mkbinary":     cmdMkbinary,
+			"mkrecord":     cmdMkrecord,
+			"mtime":        cmdMtime,
+			"redis-server": cmdRedisServer,
+			"redisset":     cmdRedisSet,
+			"rediskeys":    cmdRedisKeys,
 		},
 	})
 }

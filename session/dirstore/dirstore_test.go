@@ -870,3 +870,15 @@ func testConcurrentSharedDirectories(t *testing.T, maxAge time.Duration) {
 		t.Errorf("after every Delete, the directory holds %q", got)
 	}
 }
+
+func TestIterable(t *testing.T) {
+	clk := newClock()
+	storetest.RunIterable(t, func(t *testing.T) session.Store {
+		s, err := dirstore.New(t.TempDir(), &dirstore.Options{Now: clk.Now, MaxAge: time.Hour})
+		if err != nil {
+			t.Fatal(err)
+		}
+		dirstore.SetSync(s, noSync)
+		return s
+	}, storetest.Options{Advance: clk.Advance})
+}

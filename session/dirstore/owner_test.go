@@ -233,3 +233,29 @@ func symlink(t *testing.T, target, link string) string {
 	}
 	return link
 }
+
+// TestRangeForeignFile checks that Range neither reports nor lets anyone
+// delete a session file of another user, goes on with the others, and
+// returns ErrForeignFile.
+func TestRangeForeignFile(t *testing.T) {
+	needRoot(t)
+	ctx := context.Background()
+	s, dir, clk := newStore(t, nil)
+	own, planted := session.NewID(), session.NewID()
+	if err := s.Save(ctx, own, []byte("mine"), time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	p := writeFile(t, dir, ktorPath(planted), []byte(`{"user":"admin"}`), clk.Now())
+	chown(t, p, nobody)
+	var seen []string
+	err := s.Range(ctx, func(e session.Entry) error { seen = append(seen, e.Hash); return nil })
+	if !errors.Is(err, dirstore.ErrForeignFile) {
+		t.Fatalf("Range = %v; want ErrForeignFile", err)
+	}
+	if len(seen) != 1 || seen[0] != session.IDHash(own) {
+		t.Fatalf("Range reported %v; want only the own session %s", seen, session.IDHash(own))
+	}
+	if strings.Contains(err.Error(), planted[8:]) {
+		t.Fatalf("Range's error quotes the planted file's ID: %v", err)
+	}
+}

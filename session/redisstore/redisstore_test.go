@@ -567,3 +567,38 @@ func (h recordHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.Pr
 		return next(ctx, cmds)
 	}
 }
+
+func TestIterable(t *testing.T) {
+	newClient(t) // skip or fail once, not in every subtest
+	storetest.RunIterable(t, func(t *testing.T) session.Store {
+		s, _, _ := newStore(t, redisstore.Options{})
+		return s
+	}, storetest.Options{})
+}
+
+// TestRangeIgnoresOtherKeys checks that Range sees only its prefix (a
+// prefix with glob characters is matched literally) and skips keys under
+// it that are not hashes.
+func TestRangeIgnoresOtherKeys(t *testing.T) {
+	ctx := context.Background()
+	prefix := uniquePrefix() + "[a*]?"
+	s, client, _ := newStore(t, redisstore.Options{Prefix: prefix})
+	other, _, _ := newStore(t, redisstore.Options{Prefix: strings.ReplaceAll(prefix, "[a*]?", "a")})
+	id := session.NewID()
+	if err := s.Save(ctx, id, []byte("x"), time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if err := other.Save(ctx, session.NewID(), []byte("y"), time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if err := client.Set(ctx, prefix+"not-a-hash", "z", time.Hour).Err(); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	if err := s.Range(ctx, func(e session.Entry) error { got = append(got, e.Hash); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0] != session.IDHash(id) {
+		t.Fatalf("Range reported %v; want only %s", got, session.IDHash(id))
+	}
+}
