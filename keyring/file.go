@@ -56,34 +56,39 @@ var b64 = base64.RawURLEncoding.Strict()
 func (r *Ring) Marshal() ([]byte, error) {
 	f := fileFormat{Format: formatName, Version: FormatVersion, Keys: make([]fileKey, 0, len(r.keys))}
 	for _, k := range r.keys {
-		fk := fileKey{
-			ID:         k.ID.String(),
-			Algorithm:  string(k.Algorithm),
-			State:      k.State.String(),
-			Created:    k.Created,
-			KtorLayout: string(k.KtorLayout),
-		}
-		if !k.Retired.IsZero() {
-			t := k.Retired
-			fk.Retired = &t
-		}
-		if !k.Destroyed.IsZero() {
-			t := k.Destroyed
-			fk.Destroyed = &t
-		}
-		if len(k.secret()) > 0 {
-			fk.Secret = b64.EncodeToString(k.secret())
-		}
-		if len(k.signSecret()) > 0 {
-			fk.SignSecret = b64.EncodeToString(k.signSecret())
-		}
-		f.Keys = append(f.Keys, fk)
+		f.Keys = append(f.Keys, newFileKey(k))
 	}
 	out, err := json.MarshalIndent(f, "", "  ")
 	if err != nil {
 		return nil, fmt.Errorf("keyring: failed to encode: %v", err)
 	}
 	return append(out, '\n'), nil
+}
+
+// newFileKey returns the file form of k, secrets included.
+func newFileKey(k Key) fileKey {
+	fk := fileKey{
+		ID:         k.ID.String(),
+		Algorithm:  string(k.Algorithm),
+		State:      k.State.String(),
+		Created:    k.Created,
+		KtorLayout: string(k.KtorLayout),
+	}
+	if !k.Retired.IsZero() {
+		t := k.Retired
+		fk.Retired = &t
+	}
+	if !k.Destroyed.IsZero() {
+		t := k.Destroyed
+		fk.Destroyed = &t
+	}
+	if len(k.secret()) > 0 {
+		fk.Secret = b64.EncodeToString(k.secret())
+	}
+	if len(k.signSecret()) > 0 {
+		fk.SignSecret = b64.EncodeToString(k.signSecret())
+	}
+	return fk
 }
 
 // Parse decodes a keyring file. It is strict: unknown, duplicate or
@@ -323,8 +328,18 @@ func (fk fileKey) key() (Key, error) {
 }
 
 func corruptf(format string, args ...any) error {
-	return fmt.Errorf("%w: "+format, append([]any{ErrCorrupt}, args...)...)
+	return &corruptError{kind: ErrCorrupt, detail: fmt.Sprintf(format, args...)}
 }
+
+// corruptError is an error wrapping ErrCorrupt or ErrCorruptExport, whose
+// detail the key export decoder reuses from the keyring file's.
+type corruptError struct {
+	kind   error
+	detail string
+}
+
+func (e *corruptError) Error() string { return e.kind.Error() + ": " + e.detail }
+func (e *corruptError) Unwrap() error { return e.kind }
 
 // Load reads and parses the keyring file at path, following a symbolic
 // link there. It refuses, with an error wrapping ErrNotRegular, anything but
