@@ -65,7 +65,7 @@ func ParseExport(data []byte) (Key, error) {
 		return Key{}, corruptExportf("the document is %d bytes; the limit is %d", len(data), MaxExportSize)
 	}
 	if err := codec.Validate(codec.JSON(), data); err != nil {
-		if err := syntaxError(data); err != nil {
+		if err := syntaxError(data, "the document", "the key export object"); err != nil {
 			return Key{}, reframe(err)
 		}
 		return Key{}, corruptExportf("%v", err)

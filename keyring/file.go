@@ -161,7 +161,7 @@ func decodeFile(data []byte) (*fileFormat, error) {
 	if err := codec.Validate(codec.JSON(), data); err != nil {
 		// The validator's messages quote the byte of a syntax error:
 		// describe syntax errors here, by offset alone.
-		if err := syntaxError(data); err != nil {
+		if err := syntaxError(data, "the file", "the keyring object"); err != nil {
 			return nil, err
 		}
 		// The validator's other kinds (duplicate names, invalid UTF-8,
@@ -210,26 +210,26 @@ func checkNames(obj map[string]json.RawMessage, what string, names []string) err
 	return nil
 }
 
-// syntaxError returns an error wrapping ErrCorrupt if data is not exactly
-// one JSON value, with optional space around it. Unlike encoding/json's, its
+// syntaxError returns an error wrapping ErrCorrupt if data (doc, such as
+// "the file", holding obj) is not exactly one JSON value, with optional space around it. Unlike encoding/json's, its
 // messages quote none of data.
-func syntaxError(data []byte) error {
+func syntaxError(data []byte, doc, obj string) error {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	var raw json.RawMessage
 	err := dec.Decode(&raw)
 	var se *json.SyntaxError
 	switch {
 	case err == io.EOF:
-		return corruptf("the file is empty")
+		return corruptf("%s is empty", doc)
 	case errors.Is(err, io.ErrUnexpectedEOF):
-		return corruptf("the file ends inside the JSON text; was it cut short?")
+		return corruptf("%s ends inside the JSON text; was it cut short?", doc)
 	case errors.As(err, &se):
 		return corruptf("not valid JSON: a syntax error at byte offset %d", se.Offset)
 	case err != nil:
 		return corruptf("not valid JSON")
 	}
 	if off := dec.InputOffset(); len(bytes.TrimLeft(data[off:], " \t\r\n")) > 0 {
-		return corruptf("data after the keyring object, at byte offset %d", off)
+		return corruptf("data after %s, at byte offset %d", obj, off)
 	}
 	return nil
 }
