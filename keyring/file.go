@@ -56,34 +56,39 @@ var b64 = base64.RawURLEncoding.Strict()
 func (r *Ring) Marshal() ([]byte, error) {
 	f := fileFormat{Format: formatName, Version: FormatVersion, Keys: make([]fileKey, 0, len(r.keys))}
 	for _, k := range r.keys {
-		fk := fileKey{
-			ID:         k.ID.String(),
-			Algorithm:  string(k.Algorithm),
-			State:      k.State.String(),
-			Created:    k.Created,
-			KtorLayout: string(k.KtorLayout),
-		}
-		if !k.Retired.IsZero() {
-			t := k.Retired
-			fk.Retired = &t
-		}
-		if !k.Destroyed.IsZero() {
-			t := k.Destroyed
-			fk.Destroyed = &t
-		}
-		if len(k.secret()) > 0 {
-			fk.Secret = b64.EncodeToString(k.secret())
-		}
-		if len(k.signSecret()) > 0 {
-			fk.SignSecret = b64.EncodeToString(k.signSecret())
-		}
-		f.Keys = append(f.Keys, fk)
+		f.Keys = append(f.Keys, newFileKey(k))
 	}
 	out, err := json.MarshalIndent(f, "", "  ")
 	if err != nil {
 		return nil, fmt.Errorf("keyring: failed to encode: %v", err)
 	}
 	return append(out, '\n'), nil
+}
+
+// newFileKey returns the file form of k, secrets included.
+func newFileKey(k Key) fileKey {
+	fk := fileKey{
+		ID:         k.ID.String(),
+		Algorithm:  string(k.Algorithm),
+		State:      k.State.String(),
+		Created:    k.Created,
+		KtorLayout: string(k.KtorLayout),
+	}
+	if !k.Retired.IsZero() {
+		t := k.Retired
+		fk.Retired = &t
+	}
+	if !k.Destroyed.IsZero() {
+		t := k.Destroyed
+		fk.Destroyed = &t
+	}
+	if len(k.secret()) > 0 {
+		fk.Secret = b64.EncodeToString(k.secret())
+	}
+	if len(k.signSecret()) > 0 {
+		fk.SignSecret = b64.EncodeToString(k.signSecret())
+	}
+	return fk
 }
 
 // Parse decodes a keyring file. It is strict: unknown, duplicate or
@@ -156,7 +161,7 @@ func decodeFile(data []byte) (*fileFormat, error) {
 	if err := codec.Validate(codec.JSON(), data); err != nil {
 		// The validator's messages quote the byte of a syntax error:
 		// describe syntax errors here, by offset alone.
-		if err := syntaxError(data); err != nil {
+		if err := syntaxError(data, "the file", "the keyring object"); err != nil {
 			return nil, err
 		}
 		// The validator's other kinds (duplicate names, invalid UTF-8,
@@ -205,26 +210,26 @@ func checkNames(obj map[string]json.RawMessage, what string, names []string) err
 	return nil
 }
 
-// syntaxError returns an error wrapping ErrCorrupt if data is not exactly
-// one JSON value, with optional space around it. Unlike encoding/json's, its
+// syntaxError returns an error wrapping ErrCorrupt if data (doc, such as
+// "the file", holding obj) is not exactly one JSON value, with optional space around it. Unlike encoding/json's, its
 // messages quote none of data.
-func syntaxError(data []byte) error {
+func syntaxError(data []byte, doc, obj string) error {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	var raw json.RawMessage
 	err := dec.Decode(&raw)
 	var se *json.SyntaxError
 	switch {
 	case err == io.EOF:
-		return corruptf("the file is empty")
+		return corruptf("%s is empty", doc)
 	case errors.Is(err, io.ErrUnexpectedEOF):
-		return corruptf("the file ends inside the JSON text; was it cut short?")
+		return corruptf("%s ends inside the JSON text; was it cut short?", doc)
 	case errors.As(err, &se):
 		return corruptf("not valid JSON: a syntax error at byte offset %d", se.Offset)
 	case err != nil:
 		return corruptf("not valid JSON")
 	}
 	if off := dec.InputOffset(); len(bytes.TrimLeft(data[off:], " \t\r\n")) > 0 {
-		return corruptf("data after the keyring object, at byte offset %d", off)
+		return corruptf("data after %s, at byte offset %d", obj, off)
 	}
 	return nil
 }
@@ -323,8 +328,18 @@ func (fk fileKey) key() (Key, error) {
 }
 
 func corruptf(format string, args ...any) error {
-	return fmt.Errorf("%w: "+format, append([]any{ErrCorrupt}, args...)...)
+	return &corruptError{kind: ErrCorrupt, detail: fmt.Sprintf(format, args...)}
 }
+
+// corruptError is an error wrapping ErrCorrupt or ErrCorruptExport, whose
+// detail the key export decoder reuses from the keyring file's.
+type corruptError struct {
+	kind   error
+	detail string
+}
+
+func (e *corruptError) Error() string { return e.kind.Error() + ": " + e.detail }
+func (e *corruptError) Unwrap() error { return e.kind }
 
 // Load reads and parses the keyring file at path, following a symbolic
 // link there. It refuses, with an error wrapping ErrNotRegular, anything but

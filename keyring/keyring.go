@@ -103,6 +103,12 @@ var (
 	// ErrWeakKey means that Import refused key material too short to resist
 	// an offline search; see [Material.AllowShortKey].
 	ErrWeakKey = errors.New("keyring: key too short")
+	// ErrCorruptExport means that a key export document (Ring.Export,
+	// ParseExport) cannot be parsed or breaks an invariant of its format.
+	ErrCorruptExport = errors.New("keyring: corrupt key export document")
+	// ErrIDTaken means that Ring.ImportKey was given a key whose ID the
+	// ring already holds.
+	ErrIDTaken = errors.New("keyring: the keyring already has a key with this ID")
 )
 
 // ID identifies a key. It travels in clear in every token, so that Open

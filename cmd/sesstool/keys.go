@@ -15,7 +15,7 @@ import (
 func newKeysCmd(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "keys",
-		Short: "Manage the keyring: init, rotate, add, promote, list, retire, destroy, prune, import",
+		Short: "Manage the keyring: init, rotate, add, promote, list, retire, destroy, prune, import, export",
 		Long: `The keys commands manage a keyring file. Exactly one key is primary and
 mints new tokens; active keys verify and wait to be promoted; retired keys
 verify the tokens they sealed until those expire; destroyed keys verify
@@ -52,6 +52,7 @@ does not have yet:
 		newKeysDestroyCmd(a),
 		newKeysPruneCmd(a),
 		newKeysImportCmd(a),
+		newKeysExportCmd(a),
 	)
 	return cmd
 }

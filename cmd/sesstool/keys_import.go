@@ -18,11 +18,11 @@ import (
 
 func newKeysImportCmd(a *app) *cobra.Command {
 	var (
-		alg, from, layout     string
-		asJSON, allowShortKey bool
+		alg, from, layout             string
+		asJSON, allowShortKey, keepID bool
 	)
 	cmd := &cobra.Command{
-		Use:   "import [--from FILE]",
+		Use:   "import [--keep-id] [--from FILE]",
 		Short: "Import key material from stdin or a file (never from the command line)",
 		Long: `Import adds foreign key material to the keyring as an active key, and prints
 the new key's ID. Promote it to make it mint ("keys promote ID"), if its
@@ -64,12 +64,30 @@ a ktor-encrypt key's layout.
 
 An imported key gets a new random ID: importing a native key into another
 keyring does not make that keyring open the first one's tokens, whose
-headers carry the old ID.`,
+headers carry the old ID.
+
+With --keep-id, import reads instead the key export document that
+"sesstool keys export ID" writes (SPEC.md §2.1), from a pipe or --from FILE,
+and adds the key under its own ID, so that the tokens it sealed open under
+this keyring too. It comes in active if it was primary or active (promote it
+once every server has it), or retired, with its retirement time, if it was
+retired. A keyring that already holds a key with that ID refuses it (exit
+code 2). --alg, --ktor-layout and --allow-short-key do not apply: the
+document says what the key is.`,
 		Example: `  sesstool keys import < key.hex
   sesstool keys import --alg aes256gcm --from /run/secrets/session-key
-  printf '%s %s' "$ENC_HEX" "$SIGN_HEX" | sesstool keys import --alg ktor-encrypt --ktor-layout both`,
+  printf '%s %s' "$ENC_HEX" "$SIGN_HEX" | sesstool keys import --alg ktor-encrypt --ktor-layout both
+  sesstool keys export 9f2c01ab | sesstool keys import --keep-id --keyring other.json`,
 		Args: keysNoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if keepID {
+				for _, name := range []string{"alg", "ktor-layout", "allow-short-key"} {
+					if cmd.Flags().Changed(name) {
+						return usagef(cmd, "--%s does not apply with --keep-id: the export document says what the key is", name)
+					}
+				}
+				return a.importKeepID(cmd, from, asJSON)
+			}
 			al, err := parseAlg(cmd, alg, false)
 			if err != nil {
 				return err
@@ -133,7 +151,78 @@ headers carry the old ID.`,
 	_ = cmd.RegisterFlagCompletionFunc("ktor-layout", cobra.FixedCompletions([]string{"2", "3", "both"}, cobra.ShellCompDirectiveNoFileComp))
 	fs.BoolVar(&allowShortKey, "allow-short-key", false, "accept a Ktor sign key shorter than 16 bytes, with a warning (test keys only)")
 	fs.BoolVar(&asJSON, "json", false, "print the new key as a JSON object")
+	fs.BoolVar(&keepID, "keep-id", false, "read a key export document ('sesstool keys export') and add the key under its own ID")
 	return cmd
+}
+
+// importKeepID is "keys import --keep-id": it adds the key of an export
+// document under its own ID.
+func (a *app) importKeepID(cmd *cobra.Command, from string, asJSON bool) error {
+	ref, err := a.resolveKeyring(a.keyringFlag)
+	if err != nil {
+		return err
+	}
+	if _, err := os.Stat(ref.path); err != nil {
+		return keyringError(ref, err)
+	}
+	var doc []byte
+	switch {
+	case from != "" && from != "-":
+		f, err := os.Open(from)
+		if err != nil {
+			return fromError(err)
+		}
+		defer f.Close()
+		doc, err = readAll(f, keyring.MaxExportSize, "the key export document in the file given to --from")
+		if err != nil {
+			return exportReadError(err)
+		}
+	case a.stdinTTY:
+		return &usageError{err: errors.New("--keep-id reads a key export document from a pipe or a file, and stdin is a terminal"), cmd: cmd,
+			hint: "pipe it in, as in 'sesstool keys export ID --keyring OTHER | sesstool keys import --keep-id', or give --from FILE"}
+	default:
+		doc, err = readAll(a.stdin, keyring.MaxExportSize, "the key export document on stdin")
+		if err != nil {
+			return exportReadError(err)
+		}
+	}
+	defer clear(doc)
+	k, err := keyring.ParseExport(doc)
+	if err != nil {
+		return &usageError{err: err, hint: "give the output of 'sesstool keys export ID', unchanged"}
+	}
+	var added keyring.Key
+	_, err = a.updateRing(ref, func(r *keyring.Ring) (*keyring.Ring, error) {
+		r2, nk, err := r.ImportKey(k)
+		switch {
+		case errors.Is(err, keyring.ErrIDTaken):
+			return nil, &usageError{err: err, hint: "'sesstool keys list' shows this keyring's keys: if the key is there already, there is nothing to do; otherwise import it without --keep-id, as a new key under a new ID (its old tokens will not open here)"}
+		case err != nil:
+			return nil, &usageError{err: err}
+		}
+		added = nk
+		return r2, nil
+	})
+	if err != nil {
+		return err
+	}
+	m := added.Material()
+	defer clear(m.Secret)
+	defer clear(m.SignSecret)
+	if n := shortKtorHMACKey(m); n > 0 {
+		fmt.Fprintf(a.stderr, "sesstool: warning: key %s has a %d-byte Ktor sign key, fewer than %d: anyone who sees one of its cookies can recover it offline and forge any session; use it for tests only, and give the Ktor service a random key of 32 bytes or more\n",
+			added.ID, n, keyring.MinKtorHMACKeySize)
+	}
+	a.notef("imported key %s (%s) as %s, under its own ID", added.ID, added.Algorithm, added.State)
+	return a.printKey(added, asJSON)
+}
+
+// exportReadError makes an oversized export document a usage error.
+func exportReadError(err error) error {
+	if _, ok := errors.AsType[errTooLarge](err); ok {
+		return &usageError{err: err}
+	}
+	return err
 }
 
 // shortKtorHMACKey returns the length of m's Ktor HMAC key when it is

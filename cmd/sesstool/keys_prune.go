@@ -46,7 +46,12 @@ there is nothing to prune.
 The maximum age is --max-age, or else --max-ttl plus --leeway: use the
 longest TTL and the leeway that any service opening these tokens allows
 (--max-ttl's default, 24h, is the token package's default maximum TTL).
-Pruning sooner would reject live tokens.
+Pruning sooner would reject live tokens. With several hosts, each with its
+own copy of the keyring, prune does not know how long a copy takes to reach
+them all (the distribution lag): --leeway covers it when the services'
+leeway is at least that lag, as it must be; otherwise add the lag yourself
+(--max-age MAXTTL+LEEWAY+LAG). See "Rotating keys across a fleet" in the
+README.
 
 Safe to run from cron: it only writes the keyring when it removes a key.
 --dry-run shows what would be removed, and what is kept, and changes
