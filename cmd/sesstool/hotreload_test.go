@@ -20,6 +20,7 @@ import (
 // the file beside it. No token whose key is still in the ring, and which has
 // not expired, may be rejected.
 func TestHotReloadUnderCLI(t *testing.T) {
+	t.Parallel() // it waits out key lifetimes, in real time
 	dir := t.TempDir()
 	kr := filepath.Join(dir, "k.json")
 	run := func(args ...string) string {
