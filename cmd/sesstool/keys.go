@@ -36,7 +36,7 @@ does not have yet:
   3. "keys prune", run on a schedule, removes retired keys once no token
      they sealed can still be live.`,
 		Args: cobra.ArbitraryArgs,
-		RunE: keysGroupRun,
+		RunE: groupRun,
 	}
 	addKeyringFlag(cmd, true, &a.keyringFlag)
 	// Under "keys", an unexpected word may be a key typed on the command
@@ -194,16 +194,6 @@ func keysNoArgs(cmd *cobra.Command, args []string) error {
 		return usageArgs(cobra.NoArgs)(cmd, args)
 	}
 	return &usageError{err: fmt.Errorf("'%s' takes no arguments, and got %d (not shown, in case it is a key)", cmd.CommandPath(), len(args)),
-		cmd: cmd, hint: keyArgHint}
-}
-
-// keysGroupRun is groupRun for "keys": it quotes an unknown subcommand only
-// when it looks like a mistyped command name, never when it could be a key.
-func keysGroupRun(cmd *cobra.Command, args []string) error {
-	if len(args) == 0 || echoable(args[0]) {
-		return groupRun(cmd, args)
-	}
-	return &usageError{err: fmt.Errorf("unknown command for '%s' (not shown, in case it is a key)", cmd.CommandPath()),
 		cmd: cmd, hint: keyArgHint}
 }
 

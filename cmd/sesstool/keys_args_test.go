@@ -56,6 +56,9 @@ func TestKeysNeverEchoArguments(t *testing.T) {
 		{[]string{"keys", "promote", hexKey, "x"}, 2, false},
 		{[]string{"keys", "retire", b64Key}, 2, false},
 		{[]string{"keys", "destroy", hexKey, "--yes"}, 2, false},
+		// A key typed where a command belongs, at the top level.
+		{[]string{hexKey}, 2, true},
+		{[]string{b64Key}, 2, true},
 	}
 	for _, tc := range tests {
 		args := append(tc.args, kr)
@@ -79,7 +82,7 @@ func TestKeysNeverEchoArguments(t *testing.T) {
 	}
 }
 
-// TestKeysEchoCommandTypos checks that keysGroupRun and keysFlagError still
+// TestKeysEchoCommandTypos checks that groupRun and keysFlagError still
 // quote what is plainly a mistyped command or flag name.
 func TestKeysEchoCommandTypos(t *testing.T) {
 	dir := t.TempDir()

@@ -268,6 +268,12 @@ func groupRun(cmd *cobra.Command, args []string) error {
 	if len(args) == 0 {
 		return cmd.Help()
 	}
+	if !echoable(args[0]) {
+		// Anything but a plausible command name may be a key or a token
+		// typed in the wrong place: it is not repeated (issue 10, item 6).
+		return &usageError{err: fmt.Errorf("unknown command for '%s' (not shown, in case it is a key)", cmd.CommandPath()),
+			cmd: cmd, hint: keyArgHint}
+	}
 	err := &usageError{err: fmt.Errorf("unknown command %q for %q", args[0], cmd.CommandPath()), cmd: cmd}
 	if cmd.SuggestionsMinimumDistance <= 0 {
 		cmd.SuggestionsMinimumDistance = 2
