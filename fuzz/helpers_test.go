@@ -3,8 +3,6 @@ package fuzz
 import (
 	"bytes"
 	"crypto/aes"
-	"crypto/hkdf"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"testing"
@@ -262,40 +260,4 @@ func encryptAccepts(value string, plain []byte, read ktor.Layout, m mutation) (b
 func isTokenRejection(err error) bool {
 	te, ok := errors.AsType[*token.Error](err)
 	return ok && errors.Is(err, token.ErrInvalid) && te.Stage != 0
-}
-
-// specTransformer builds the format v1 sealer of native key k from SPEC.md
-// §1.3 alone (HKDF-SHA256 subkey labelled "sesstool v1 <algorithm>"), so
-// that tests can seal envelopes that token.Minter would refuse to mint.
-func specTransformer(t testing.TB, k keyring.Key, ad []byte) transform.Transformer {
-	t.Helper()
-	n := 32
-	if k.Algorithm == keyring.AES128GCM {
-		n = 16
-	}
-	sub, err := hkdf.Key(sha256.New, k.Material().Secret, nil, "sesstool v1 "+string(k.Algorithm), n)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var tr transform.Transformer
-	switch k.Algorithm {
-	case keyring.XChaCha20Poly1305:
-		tr, err = transform.NewXChaCha20Poly1305(sub, ad)
-	case keyring.ChaCha20Poly1305:
-		tr, err = transform.NewChaCha20Poly1305(sub, ad)
-	case keyring.AES256GCM, keyring.AES128GCM:
-		tr, err = transform.NewAESGCM(sub, ad)
-	case keyring.HMACSHA256:
-		tr, err = transform.NewHMAC(transform.SHA256, sub, ad)
-	case keyring.HMACSHA384:
-		tr, err = transform.NewHMAC(transform.SHA384, sub, ad)
-	case keyring.HMACSHA512:
-		tr, err = transform.NewHMAC(transform.SHA512, sub, ad)
-	default:
-		t.Fatalf("specTransformer: %v is not a native key", k)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tr
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/sesstool/sesstool/codec"
+	"github.com/sesstool/sesstool/internal/spectest"
 	"github.com/sesstool/sesstool/keyring"
 	"github.com/sesstool/sesstool/ktor"
 	"github.com/sesstool/sesstool/token"
@@ -365,7 +366,7 @@ func TestAbsurdTimestamps(t *testing.T) {
 		for _, purpose := range []string{"login"} {
 			m := newMinter(t, r, purpose, codec.JSON())
 			header := binary.BigEndian.AppendUint32([]byte{token.Version1}, uint32(k.ID))
-			tr := specTransformer(t, k, append(bytes.Clone(header), purpose...))
+			tr := spectest.Transformer(t, k, append(bytes.Clone(header), purpose...))
 			seal := func(env []byte) string {
 				return base64.RawURLEncoding.EncodeToString(tr.Write(bytes.Clone(header), env))
 			}

@@ -6,8 +6,6 @@ import (
 	"bytes"
 	"compress/flate"
 	"context"
-	"crypto/hkdf"
-	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"
 	"flag"
@@ -28,9 +26,9 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/sesstool/sesstool/internal/spectest"
 	"github.com/sesstool/sesstool/keyring"
 	"github.com/sesstool/sesstool/token"
-	"github.com/sesstool/sesstool/transform"
 )
 
 // sesstoolBinary returns the path of a sesstool binary in a temporary
@@ -321,7 +319,7 @@ func cliCorpus(t *testing.T, key keyring.Key, tok string) []cliItem {
 	// Authentic envelopes with absurd times: rejected by every command
 	// that verifies; inspect without a keyring only reads them.
 	header := binary.BigEndian.AppendUint32([]byte{token.Version1}, uint32(key.ID))
-	tr := specTransformer(t, key, header) // purpose ""
+	tr := spectest.Transformer(t, key, header) // purpose ""
 	env := func(flags byte, times ...uint64) []byte {
 		b := []byte{flags}
 		for _, v := range times {
@@ -670,40 +668,4 @@ func testHardeningCLI(t *testing.T, bin string) {
 	if after.Len() != ring.Len() || after.Primary().ID != ring.Primary().ID {
 		t.Errorf("the keyring changed: %v, was %v", after, ring)
 	}
-}
-
-// specTransformer builds the format v1 sealer of native key k from SPEC.md
-// §1.3 alone (HKDF-SHA256 subkey labelled "sesstool v1 <algorithm>"), so
-// that tests can seal envelopes that token.Minter would refuse to mint.
-func specTransformer(t testing.TB, k keyring.Key, ad []byte) transform.Transformer {
-	t.Helper()
-	n := 32
-	if k.Algorithm == keyring.AES128GCM {
-		n = 16
-	}
-	sub, err := hkdf.Key(sha256.New, k.Material().Secret, nil, "sesstool v1 "+string(k.Algorithm), n)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var tr transform.Transformer
-	switch k.Algorithm {
-	case keyring.XChaCha20Poly1305:
-		tr, err = transform.NewXChaCha20Poly1305(sub, ad)
-	case keyring.ChaCha20Poly1305:
-		tr, err = transform.NewChaCha20Poly1305(sub, ad)
-	case keyring.AES256GCM, keyring.AES128GCM:
-		tr, err = transform.NewAESGCM(sub, ad)
-	case keyring.HMACSHA256:
-		tr, err = transform.NewHMAC(transform.SHA256, sub, ad)
-	case keyring.HMACSHA384:
-		tr, err = transform.NewHMAC(transform.SHA384, sub, ad)
-	case keyring.HMACSHA512:
-		tr, err = transform.NewHMAC(transform.SHA512, sub, ad)
-	default:
-		t.Fatalf("specTransformer: %v is not a native key", k)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tr
 }
