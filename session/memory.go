@@ -89,11 +89,8 @@ func (s *MemoryStore) Load(_ context.Context, id string) ([]byte, error) {
 
 // Save implements Store.
 func (s *MemoryStore) Save(_ context.Context, id string, data []byte, ttl time.Duration) error {
-	if !ValidID(id) {
-		return fmt.Errorf("%w: %d characters", ErrInvalidID, len(id))
-	}
-	if ttl < MinTTL {
-		return fmt.Errorf("session: TTL %v is shorter than %v", ttl, MinTTL)
+	if err := checkWrite(id, ttl); err != nil {
+		return err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -110,14 +107,22 @@ func (s *MemoryStore) Save(_ context.Context, id string, data []byte, ttl time.D
 	return nil
 }
 
-// Update implements Store: under the store's lock, it replaces only a
-// session that is there and live, so a Delete cannot be undone.
-func (s *MemoryStore) Update(_ context.Context, id string, data []byte, ttl time.Duration) error {
+// checkWrite returns the error for arguments that Save and Update refuse.
+func checkWrite(id string, ttl time.Duration) error {
 	if !ValidID(id) {
 		return fmt.Errorf("%w: %d characters", ErrInvalidID, len(id))
 	}
 	if ttl < MinTTL {
 		return fmt.Errorf("session: TTL %v is shorter than %v", ttl, MinTTL)
+	}
+	return nil
+}
+
+// Update implements Store: under the store's lock, it replaces only a
+// session that is there and live, so a Delete cannot be undone.
+func (s *MemoryStore) Update(_ context.Context, id string, data []byte, ttl time.Duration) error {
+	if err := checkWrite(id, ttl); err != nil {
+		return err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -193,14 +193,8 @@ func (s *Store) Load(ctx context.Context, id string) ([]byte, error) {
 // Options.MaxData is refused with an error wrapping session.ErrTooLarge, and the
 // session already under id, if any, is left as it was.
 func (s *Store) Save(ctx context.Context, id string, data []byte, ttl time.Duration) error {
-	if err := checkID(id); err != nil {
+	if err := s.checkWrite(id, data, ttl); err != nil {
 		return err
-	}
-	if ttl < session.MinTTL {
-		return fmt.Errorf("session: redisstore: TTL %v is shorter than the minimum of %v; use a longer one", ttl, session.MinTTL)
-	}
-	if len(data) > s.maxData {
-		return fmt.Errorf("%w: %d bytes, more than Options.MaxData (%d); store less in the session or raise MaxData", session.ErrTooLarge, len(data), s.maxData)
 	}
 	// SET key data PX ttl (or EX for whole seconds): it replaces the value
 	// and its expiry in one command.
@@ -210,10 +204,8 @@ func (s *Store) Save(ctx context.Context, id string, data []byte, ttl time.Durat
 	return nil
 }
 
-// Update implements session.Store. It sets the key only if it exists (SET
-// … XX, one command), so a session that Delete removed, or that Redis
-// expired, stays gone.
-func (s *Store) Update(ctx context.Context, id string, data []byte, ttl time.Duration) error {
+// checkWrite returns the error for arguments that Save and Update refuse.
+func (s *Store) checkWrite(id string, data []byte, ttl time.Duration) error {
 	if err := checkID(id); err != nil {
 		return err
 	}
@@ -222,6 +214,16 @@ func (s *Store) Update(ctx context.Context, id string, data []byte, ttl time.Dur
 	}
 	if len(data) > s.maxData {
 		return fmt.Errorf("%w: %d bytes, more than Options.MaxData (%d); store less in the session or raise MaxData", session.ErrTooLarge, len(data), s.maxData)
+	}
+	return nil
+}
+
+// Update implements session.Store. It sets the key only if it exists (SET
+// … XX, one command), so a session that Delete removed, or that Redis
+// expired, stays gone.
+func (s *Store) Update(ctx context.Context, id string, data []byte, ttl time.Duration) error {
+	if err := s.checkWrite(id, data, ttl); err != nil {
+		return err
 	}
 	err := s.client.SetArgs(ctx, s.key(id), data, redis.SetArgs{Mode: "XX", TTL: ttl}).Err()
 	if errors.Is(err, redis.Nil) {
