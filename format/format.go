@@ -93,6 +93,13 @@ type Options struct {
 	Leeway       time.Duration
 	MaxTokenSize int
 	Now          func() time.Time
+	// ForeignMaxTTL, when not zero, is the longest lifetime (expiry −
+	// issue time) a token of a foreign format may have; such a token that
+	// carries no expiry or no issue time is then rejected, since its
+	// lifetime cannot be checked. Zero means only the format's own limits
+	// (its max-age option), since foreign tokens commonly live longer than
+	// MaxTTL's default.
+	ForeignMaxTTL time.Duration
 	// KeyID, when not zero, is the one Ktor key to open with: a Ktor
 	// cookie names no key.
 	KeyID keyring.ID
@@ -119,6 +126,9 @@ type Opened struct {
 	JSON      []byte      // the payload rendered as compact JSON
 	Codec     string      // the codec or serializer that decoded the payload
 	Ktor      *KtorOpened // Ktor cookies only
+	// Details are what a foreign format's token holds besides its payload
+	// (a JWT's header, a PASETO footer, a Rails purpose), verified.
+	Details []Detail
 }
 
 // Peek is what a token shows without a key. Nothing in it is verified.
@@ -147,6 +157,9 @@ type Peek struct {
 	CiphertextLen int
 	EncryptedTag  string  // the Encrypt tag inside a signed cookie
 	SessionText   *string // the session text of a signed cookie
+	// Foreign formats: what the token shows besides the fields above (a
+	// JWT's header, a PASETO footer, an iron password ID), NOT verified.
+	Details []Detail
 }
 
 // Registry is an ordered list of formats: detection tries them in order.
@@ -227,6 +240,18 @@ func (d Demands) Unprovable(f Format) error {
 		return reject(f, token.ErrInvalid, StageFormat, 0, "the input is a %s, which binds no purpose: it cannot prove it was minted for %s", f.Title(), d.Purpose)
 	case d.Expiry != "" && !f.CarriesExpiry():
 		return reject(f, token.ErrInvalid, StageFormat, 0, "the input is a %s, which carries no expiry: %s cannot be checked", f.Title(), d.Expiry)
+	}
+	return nil
+}
+
+// Unproven returns the rejection, at StageFormat, of an opened token that
+// does not carry what d asks for, or nil: a format may carry an expiry in
+// some of its tokens only (a JWT without "exp", a PASETO token without
+// "exp"), and a token that carries none cannot be proven unexpired at a
+// time.
+func (d Demands) Unproven(res Opened) error {
+	if d.Expiry != "" && res.ExpiresAt.IsZero() {
+		return reject(res.Format, token.ErrInvalid, StageFormat, res.Key.ID, "the %s carries no expiry: %s cannot be checked", res.Format.Title(), d.Expiry)
 	}
 	return nil
 }

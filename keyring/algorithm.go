@@ -71,15 +71,23 @@ const (
 	// (package ktor). Its keys are imported, never generated, and never
 	// primary.
 	FamilyKtor
+	// FamilyForeign is every other framework's tokens and cookies (Fernet,
+	// JWT, Rails, Flask, …: package format). Its keys are imported from
+	// that framework's configuration, with their options, never generated,
+	// and never primary.
+	FamilyForeign
 )
 
-// String returns the family's lowercase name: "native" or "ktor".
+// String returns the family's lowercase name: "native", "ktor" or
+// "foreign".
 func (f Family) String() string {
 	switch f {
 	case FamilyNative:
 		return "native"
 	case FamilyKtor:
 		return "ktor"
+	case FamilyForeign:
+		return "foreign"
 	}
 	return fmt.Sprintf("Family(%d)", uint8(f))
 }
@@ -92,6 +100,10 @@ type algorithmSpec struct {
 	maxSecret  int   // largest imported secret
 	sizes      []int // if not nil, the only secret sizes in [minSecret, maxSecret]
 	signSecret bool  // needs a second (sign) secret
+	// signOptional: the second secret may be absent (a securecookie block
+	// key, the sign secret of Rails' aes-256-cbc encryptor).
+	signOptional bool
+	options      []string // the option names its keys may have
 }
 
 // native is the spec of every native algorithm: 32 random bytes.
@@ -119,6 +131,25 @@ var algorithms = map[Algorithm]algorithmSpec{
 	// Ktor's Encrypt: an AES key (AES-128, -192 or -256) and an HMAC
 	// sign key.
 	KtorEncrypt: {family: FamilyKtor, minSecret: 16, maxSecret: 32, sizes: []int{16, 24, 32}, signSecret: true},
+
+	// Foreign formats (package format). Text secrets are their UTF-8
+	// bytes; what the options mean is the format's to check.
+	Fernet:                {family: FamilyForeign, minSecret: 32, maxSecret: 32, options: []string{"max-age"}},
+	Branca:                {family: FamilyForeign, minSecret: 32, maxSecret: 32, options: []string{"max-age"}},
+	PasetoV4Local:         {family: FamilyForeign, minSecret: 32, maxSecret: 32, options: []string{"implicit-assertion"}},
+	PasetoV4Public:        {family: FamilyForeign, minSecret: 32, maxSecret: 64, sizes: []int{32, 64}, options: []string{"implicit-assertion"}},
+	JWTHS256:              {family: FamilyForeign, minSecret: 1, maxSecret: maxImportedSecret, options: []string{"iss", "aud"}},
+	JWTHS384:              {family: FamilyForeign, minSecret: 1, maxSecret: maxImportedSecret, options: []string{"iss", "aud"}},
+	JWTHS512:              {family: FamilyForeign, minSecret: 1, maxSecret: maxImportedSecret, options: []string{"iss", "aud"}},
+	JWEDirA256GCM:         {family: FamilyForeign, minSecret: 32, maxSecret: 32, options: []string{"iss", "aud"}},
+	ItsDangerous:          {family: FamilyForeign, minSecret: 1, maxSecret: maxImportedSecret, options: []string{"salt", "max-age"}},
+	Flask:                 {family: FamilyForeign, minSecret: 1, maxSecret: maxImportedSecret, options: []string{"max-age"}},
+	RailsMessageVerifier:  {family: FamilyForeign, minSecret: 1, maxSecret: maxImportedSecret, options: []string{"digest", "serializer"}},
+	RailsMessageEncryptor: {family: FamilyForeign, minSecret: 32, maxSecret: 32, signOptional: true, options: []string{"cipher", "digest", "serializer"}},
+	RailsCookies:          {family: FamilyForeign, minSecret: 1, maxSecret: maxImportedSecret, options: []string{"jar", "serializer", "cipher", "digest"}},
+	Express:               {family: FamilyForeign, minSecret: 1, maxSecret: maxImportedSecret},
+	Iron:                  {family: FamilyForeign, minSecret: 32, maxSecret: maxImportedSecret, options: []string{"password-id", "max-age"}},
+	SecureCookie:          {family: FamilyForeign, minSecret: 1, maxSecret: maxImportedSecret, signOptional: true, options: []string{"encoder", "max-age", "max-length"}},
 }
 
 // ParseAlgorithm returns the Algorithm named s. Its error lists the names.
@@ -176,4 +207,52 @@ const (
 	// KtorEncrypt is SessionTransportTransformerEncrypt: AES-CBC with an
 	// HmacSHA256 tag, with an AES key and a sign key.
 	KtorEncrypt Algorithm = "ktor-encrypt"
+)
+
+// Foreign algorithms, for the tokens and cookies of other frameworks (see
+// package format). Each is named as "sesstool keys import --alg" takes it.
+// Their keys are imported, never generated, and never primary.
+const (
+	// Fernet is a Fernet key (signing key || encryption key, 32 bytes);
+	// several make a MultiFernet.
+	Fernet Algorithm = "fernet"
+	// Branca is a Branca key: 32 bytes (XChaCha20-Poly1305).
+	Branca Algorithm = "branca"
+	// PasetoV4Local is a PASETO v4.local key: 32 bytes.
+	PasetoV4Local Algorithm = "paseto-v4-local"
+	// PasetoV4Public is a PASETO v4.public Ed25519 key: the 32-byte public
+	// key, or the 64-byte private key (seed || public key), which can
+	// also mint.
+	PasetoV4Public Algorithm = "paseto-v4-public"
+	// JWTHS256 is a JWT HMAC secret for HS256: the algorithm is bound to
+	// the key, never read from the token.
+	JWTHS256 Algorithm = "jwt-hs256"
+	// JWTHS384 is a JWT HMAC secret for HS384.
+	JWTHS384 Algorithm = "jwt-hs384"
+	// JWTHS512 is a JWT HMAC secret for HS512.
+	JWTHS512 Algorithm = "jwt-hs512"
+	// JWEDirA256GCM is a JWE content key for "alg":"dir", "enc":"A256GCM":
+	// 32 bytes.
+	JWEDirA256GCM Algorithm = "jwe-dir-a256gcm"
+	// ItsDangerous is an itsdangerous URLSafeTimedSerializer secret key.
+	ItsDangerous Algorithm = "itsdangerous"
+	// Flask is a Flask application's SECRET_KEY, for its session cookie.
+	Flask Algorithm = "flask"
+	// RailsMessageVerifier is the secret of an
+	// ActiveSupport::MessageVerifier.
+	RailsMessageVerifier Algorithm = "rails-message-verifier"
+	// RailsMessageEncryptor is the 32-byte secret of an
+	// ActiveSupport::MessageEncryptor; with aes-256-cbc, the sign secret is
+	// the second secret.
+	RailsMessageEncryptor Algorithm = "rails-message-encryptor"
+	// RailsCookies is a Rails application's secret_key_base, for its signed
+	// and encrypted cookies.
+	RailsCookies Algorithm = "rails-cookies"
+	// Express is the secret of cookie-parser or express-session.
+	Express Algorithm = "express"
+	// Iron is a password of @hapi/iron (at least 32 characters).
+	Iron Algorithm = "iron"
+	// SecureCookie is gorilla/securecookie's hash key; its block key, when
+	// the cookies are encrypted, is the second secret.
+	SecureCookie Algorithm = "securecookie"
 )

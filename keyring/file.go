@@ -45,6 +45,8 @@ type fileKey struct {
 	Secret     string     `json:"secret,omitempty"`
 	SignSecret string     `json:"signSecret,omitempty"`
 	KtorLayout string     `json:"ktorLayout,omitempty"`
+	// Options is a foreign key's options, a JSON object of strings.
+	Options map[string]string `json:"options,omitempty"`
 }
 
 const formatName = "sesstool-keyring"
@@ -73,6 +75,9 @@ func newFileKey(k Key) fileKey {
 		State:      k.State.String(),
 		Created:    k.Created,
 		KtorLayout: string(k.KtorLayout),
+	}
+	if k.Options.Len() > 0 {
+		fk.Options = k.Options.Map()
 	}
 	if !k.Retired.IsZero() {
 		t := k.Retired
@@ -145,7 +150,7 @@ func Parse(data []byte) (*Ring, error) {
 // Field names of the file format, for checkNames.
 var (
 	fileFields    = []string{"format", "version", "keys"}
-	fileKeyFields = []string{"id", "algorithm", "state", "created", "retired", "destroyed", "secret", "signSecret", "ktorLayout"}
+	fileKeyFields = []string{"id", "algorithm", "state", "created", "retired", "destroyed", "secret", "signSecret", "ktorLayout", "options"}
 )
 
 // decodeFile decodes data into a fileFormat, closing the gaps between
@@ -268,6 +273,19 @@ func (fk fileKey) key() (Key, error) {
 		return Key{}, errors.New("id must be 8 lowercase hexadecimal digits, not all zero")
 	}
 	k := Key{ID: id, Algorithm: Algorithm(fk.Algorithm), Created: fk.Created, KtorLayout: KtorLayout(fk.KtorLayout)}
+	if fk.Options != nil {
+		if len(fk.Options) == 0 {
+			return Key{}, fmt.Errorf("key %v: options is empty; leave it out", id)
+		}
+		o, err := NewOptions(fk.Options)
+		if err != nil {
+			// NewOptions quotes an option's name: say what is wrong
+			// without it, since it may be a misplaced secret.
+			return Key{}, fmt.Errorf("key %v: invalid options (at most %d; each name 1 to %d lowercase letters, digits and '-', starting with a letter; each value at most %d bytes of UTF-8 without control characters)",
+				id, MaxOptions, MaxOptionNameLength, MaxOptionValueLength)
+		}
+		k.Options = o
+	}
 	for s, n := range stateNames {
 		if n == fk.State {
 			k.State = s

@@ -171,6 +171,9 @@ type Key struct {
 	// KtorLayout is the Ktor Encrypt layout policy of a KtorEncrypt key;
 	// empty for every other algorithm.
 	KtorLayout KtorLayout
+	// Options are a foreign key's settings (see Options); empty for native
+	// and Ktor keys.
+	Options Options
 
 	// The secrets sit two pointers deep. Where fmt reaches a Key through an
 	// unexported field, Format cannot run, and fmt prints the first pointer's
@@ -236,6 +239,7 @@ func (k Key) Material() Material {
 		Secret:     slices.Clone(k.secret()),
 		SignSecret: slices.Clone(k.signSecret()),
 		KtorLayout: k.KtorLayout,
+		Options:    k.Options,
 	}
 }
 
@@ -485,6 +489,9 @@ type Material struct {
 	SignSecret []byte
 	// KtorLayout is KtorEncrypt's layout policy; empty means KtorLayout3.
 	KtorLayout KtorLayout
+	// Options are a foreign key's settings; the algorithm says which names
+	// it may have (Algorithm.OptionNames).
+	Options Options
 	// AllowShortKey makes Import accept a Ktor HMAC key (the Secret of a
 	// ktor-hmac-* key, the SignSecret of a KtorEncrypt key) shorter than
 	// MinKtorHMACKeySize bytes. Such a key can be recovered offline from a
@@ -506,6 +513,9 @@ func (m Material) String() string {
 	if m.KtorLayout != "" {
 		s += ", layout " + string(m.KtorLayout)
 	}
+	if m.Options.Len() > 0 {
+		s += ", options " + m.Options.String()
+	}
 	return s + ", secrets redacted}"
 }
 
@@ -520,10 +530,11 @@ func (m Material) Format(f fmt.State, verb rune) { fmt.Fprint(f, m.String()) }
 // Material is not a storage format (see [Ring.Marshal] for that).
 func (m Material) MarshalJSON() ([]byte, error) {
 	return json.Marshal(struct {
-		Algorithm  Algorithm  `json:"algorithm"`
-		KtorLayout KtorLayout `json:"ktorLayout,omitempty"`
-		Secrets    string     `json:"secrets"`
-	}{m.Algorithm, m.KtorLayout, "redacted"})
+		Algorithm  Algorithm         `json:"algorithm"`
+		KtorLayout KtorLayout        `json:"ktorLayout,omitempty"`
+		Options    map[string]string `json:"options,omitempty"`
+		Secrets    string            `json:"secrets"`
+	}{m.Algorithm, m.KtorLayout, m.Options.Map(), "redacted"})
 }
 
 // Import returns a ring with m added as an active key created at now, and
@@ -539,6 +550,7 @@ func (r *Ring) Import(m Material, now time.Time) (*Ring, Key, error) {
 		State:      Active,
 		Created:    now.UTC().Truncate(time.Second),
 		KtorLayout: m.KtorLayout,
+		Options:    m.Options,
 		mat:        newMaterial(slices.Clone(m.Secret), slices.Clone(m.SignSecret)),
 	}
 	if k.Algorithm == KtorEncrypt && k.KtorLayout == "" {
@@ -597,11 +609,17 @@ func (k Key) check(who string) error {
 	if n := len(k.secret()); n < spec.minSecret || n > spec.maxSecret || spec.sizes != nil && !slices.Contains(spec.sizes, n) {
 		return fmt.Errorf("keyring: %s: a %v secret must be %s bytes, not %d", who, k.Algorithm, spec.sizeText(), n)
 	}
-	if spec.signSecret != (len(k.signSecret()) > 0) {
+	if n := len(k.signSecret()); n > maxImportedSecret {
+		return fmt.Errorf("keyring: %s: a %v sign secret must be at most %d bytes, not %d", who, k.Algorithm, maxImportedSecret, n)
+	}
+	if spec.signSecret != (len(k.signSecret()) > 0) && !spec.signOptional {
 		if spec.signSecret {
 			return fmt.Errorf("keyring: %s: a %v key needs a sign secret", who, k.Algorithm)
 		}
 		return fmt.Errorf("keyring: %s: a %v key has no sign secret", who, k.Algorithm)
+	}
+	if err := k.Options.check(who, k.Algorithm); err != nil {
+		return err
 	}
 	switch {
 	case k.Algorithm == KtorEncrypt && k.KtorLayout != KtorLayout2 && k.KtorLayout != KtorLayout3 && k.KtorLayout != KtorLayoutBoth:

@@ -43,8 +43,14 @@ type openOptions struct {
 }
 
 func (o openOptions) lib() format.Options {
-	return format.Options{Purpose: o.purpose, Codec: o.codec, ValidateOnly: o.validateOnly, MaxTTL: o.maxTTL, Leeway: o.leeway,
+	fo := format.Options{Purpose: o.purpose, Codec: o.codec, ValidateOnly: o.validateOnly, MaxTTL: o.maxTTL, Leeway: o.leeway,
 		MaxTokenSize: o.maxTokenSize, Now: o.now, KeyID: o.keyID, KtorSerializer: o.ktorSerializer, KtorRaw: o.raw, KtorIV: testOnlyKtorIV}
+	if o.demands.maxTTL {
+		// Foreign tokens commonly outlive --max-ttl's default: their
+		// lifetime is checked only when the flag is given.
+		fo.ForeignMaxTTL = o.maxTTL
+	}
+	return fo
 }
 
 // testOnlyKtorIV, when not nil, fills the IV of every Ktor cookie that
@@ -59,6 +65,7 @@ type demands struct {
 	purpose    bool   // --purpose was given
 	purposeVal string // its value, for messages
 	expiry     string // the flag that asked for an expiry check ("--at", "--max-ttl"), or ""
+	maxTTL     bool   // --max-ttl was given
 }
 
 func (d demands) lib() format.Demands {
@@ -183,6 +190,13 @@ type explained struct {
 
 func (e explained) Open(tok string) (opened, error) {
 	res, err := e.Opener.Open(tok)
+	if err == nil {
+		// A format may carry an expiry in some tokens only (a JWT
+		// without "exp"): one without cannot pass --at or --max-ttl.
+		if err = e.o.demands.lib().Unproven(res); err != nil {
+			return opened{}, err
+		}
+	}
 	return res, e.o.explain(tok, err)
 }
 

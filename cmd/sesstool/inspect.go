@@ -56,6 +56,10 @@ type report struct {
 	SessionText   *string `json:"sessionText,omitempty"`      // the session as the transformers return it
 	Warning       string  `json:"warning,omitempty"`
 
+	// Other frameworks' formats: what the token shows or holds besides
+	// the fields above (a JWT header, a PASETO footer, a Rails purpose).
+	Details []detailJSON `json:"details,omitempty"`
+
 	Title   string    `json:"-"` // the format's name for people
 	expires time.Time // for "in 59m" / "3h ago"
 }
@@ -194,12 +198,27 @@ func (a *app) inspect(cmd *cobra.Command, args []string, f *openFlags) error {
 
 func knownFormats() string { return formats.Titles() }
 
+// detailJSON is one format.Detail.
+type detailJSON struct {
+	Label string `json:"label"`
+	Value string `json:"value"`
+}
+
+func detailsJSON(ds []format.Detail) []detailJSON {
+	var out []detailJSON
+	for _, d := range ds {
+		out = append(out, detailJSON(d))
+	}
+	return out
+}
+
 // peekReport is the report of what p shows without a key.
 func peekReport(p format.Peek) report {
 	rep := report{Format: p.Format.Name(), Title: p.Format.Title(), Length: p.Length, Size: p.Size, Algorithm: string(p.Algorithm),
 		AlgorithmGuessed: p.AlgorithmGuessed, Issued: rfc3339(p.IssuedAt), Expires: rfc3339(p.ExpiresAt), NotBefore: rfc3339(p.NotBefore),
 		expires: p.ExpiresAt, Sealed: p.Sealed, Payload: p.Payload, PayloadCodec: p.PayloadCodec, Layout: p.Layout, Hash: p.Hash,
-		Tag: p.Tag, IV: p.IV, CiphertextLen: p.CiphertextLen, EncryptedTag: p.EncryptedTag, SessionText: p.SessionText}
+		Tag: p.Tag, IV: p.IV, CiphertextLen: p.CiphertextLen, EncryptedTag: p.EncryptedTag, SessionText: p.SessionText,
+		Details: detailsJSON(p.Details)}
 	if p.Err != nil {
 		rep.Error = p.Err.Error()
 	}
@@ -261,6 +280,13 @@ func inspectOne(c candidate, set *openerSet, keyringPath, purpose string, ref ti
 	rep.Issued, rep.Expires, rep.NotBefore = rfc3339(res.IssuedAt), rfc3339(res.ExpiresAt), rfc3339(res.NotBefore)
 	rep.expires = res.ExpiresAt
 	rep.Rewrap = res.Rewrap
+	if _, foreign := p.Format.(format.Importer); foreign {
+		rep.KeyID = res.Key.ID.String()
+		if !p.Format.BindsPurpose() {
+			rep.Purpose = nil
+		}
+		rep.Details = detailsJSON(res.Details)
+	}
 	rep.Sealed = false
 	rep.Payload, rep.PayloadCodec = res.JSON, res.Codec
 	return rep, nil
@@ -295,6 +321,15 @@ func (rep report) render(w io.Writer, ref time.Time) error {
 		rep.renderKtor(&b, line)
 		_, err := io.WriteString(w, b.String())
 		return err
+	}
+	if f := formats.ByName(rep.Format); f != nil {
+		if _, foreign := f.(format.Importer); foreign {
+			if err := rep.renderForeign(&b, line, ref); err != nil {
+				return err
+			}
+			_, err := io.WriteString(w, b.String())
+			return err
+		}
 	}
 	line("format", "%s (version %d)", rep.Title, rep.Version)
 	switch rep.Status {
@@ -354,6 +389,60 @@ func (rep report) render(w io.Writer, ref time.Time) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// renderForeign writes the report on a token of another framework's
+// format.
+func (rep report) renderForeign(b *strings.Builder, line func(label, format string, args ...any), ref time.Time) error {
+	unverified, note := "", ""
+	if !rep.Verified {
+		unverified, note = ", not verified", "not verified"
+	}
+	line("format", "%s", rep.Title)
+	switch rep.Status {
+	case "not-verified":
+		line("status", "NOT VERIFIED (no keyring given): anyone can forge what follows")
+	case "verified":
+		if rep.Purpose != nil {
+			line("status", "verified by key %s (%s, %s) of %s, purpose %q", rep.KeyID, rep.Algorithm, rep.KeyState, rep.Keyring, *rep.Purpose)
+		} else {
+			line("status", "verified by key %s (%s, %s) of %s", rep.KeyID, rep.Algorithm, rep.KeyState, rep.Keyring)
+		}
+	case "rejected":
+		line("status", "REJECTED: %s", rep.Error)
+	}
+	line("size", "%d characters", rep.Length)
+	for _, d := range rep.Details {
+		line(d.Label, "%s%s", d.Value, parenthesize(note))
+	}
+	if rep.Issued != "" {
+		line("issued", "%s%s", rep.Issued, parenthesize(note))
+	}
+	if rep.Expires != "" {
+		expNote := relative(rep.expires, ref)
+		if !rep.expires.After(ref) {
+			expNote = "expired " + expNote
+		}
+		line("expires", "%s (%s%s)", rep.Expires, expNote, unverified)
+	}
+	if rep.NotBefore != "" {
+		line("not before", "%s%s", rep.NotBefore, parenthesize(note))
+	}
+	switch {
+	case rep.Payload != nil:
+		line("payload", "(%s%s)", rep.PayloadCodec, unverified)
+		var pretty bytes.Buffer
+		if err := json.Indent(&pretty, rep.Payload, "", "  "); err != nil {
+			return errors.New("failed to format the payload")
+		}
+		b.Write(pretty.Bytes())
+		b.WriteByte('\n')
+	case rep.Sealed:
+		line("payload", "encrypted: readable only with the keyring%s", rep.keyringHint())
+	default:
+		line("payload", "not readable as JSON")
+	}
+	return nil
 }
 
 // keyringHint ends the lines that only a keyring could fill in: "give

@@ -59,13 +59,14 @@ does not have yet:
 
 // keyJSON is the --json form of a key. It never holds a secret.
 type keyJSON struct {
-	ID         string `json:"id"`
-	Algorithm  string `json:"algorithm"`
-	State      string `json:"state"`
-	Created    string `json:"created"`
-	Retired    string `json:"retired,omitempty"`
-	Destroyed  string `json:"destroyed,omitempty"`
-	KtorLayout string `json:"ktorLayout,omitempty"`
+	ID         string            `json:"id"`
+	Algorithm  string            `json:"algorithm"`
+	State      string            `json:"state"`
+	Created    string            `json:"created"`
+	Retired    string            `json:"retired,omitempty"`
+	Destroyed  string            `json:"destroyed,omitempty"`
+	KtorLayout string            `json:"ktorLayout,omitempty"`
+	Options    map[string]string `json:"options,omitempty"`
 }
 
 func newKeyJSON(k keyring.Key) keyJSON {
@@ -77,7 +78,16 @@ func newKeyJSON(k keyring.Key) keyJSON {
 		Retired:    rfc3339(k.Retired),
 		Destroyed:  rfc3339(k.Destroyed),
 		KtorLayout: string(k.KtorLayout),
+		Options:    optionsJSON(k.Options),
 	}
+}
+
+// optionsJSON is the --json form of a key's options: nil for none.
+func optionsJSON(o keyring.Options) map[string]string {
+	if o.Len() == 0 {
+		return nil
+	}
+	return o.Map()
 }
 
 // printKey prints a key: its ID alone, or its JSON form.
@@ -103,8 +113,17 @@ func parseAlg(cmd *cobra.Command, s string, generated bool) (keyring.Algorithm, 
 		return keyring.Default, nil
 	}
 	alg, err := keyring.ParseAlgorithm(s)
-	if err != nil && !echoable(s) {
-		err = fmt.Errorf("unknown algorithm (the --alg value is not shown); the algorithms are %s", algNames(keyring.Algorithms()))
+	if err != nil {
+		// keyring's message lists every algorithm, too many for a line.
+		list := "sesstool's own: " + algNames(keyring.GeneratedAlgorithms()) + "; 'sesstool keys import --help' lists those of Ktor and other frameworks"
+		if generated {
+			list = "the algorithms of new keys: " + algNames(keyring.GeneratedAlgorithms())
+		}
+		if echoable(s) {
+			err = fmt.Errorf("keyring: unknown algorithm %q (%s)", s, list)
+		} else {
+			err = fmt.Errorf("unknown algorithm (the --alg value is not shown); %s", list)
+		}
 	}
 	if err != nil {
 		return "", &usageError{err: err, cmd: cmd}
@@ -131,7 +150,7 @@ func names(as []keyring.Algorithm) []string {
 // addAlgFlag adds --alg with completion of the algorithms that apply.
 func addAlgFlag(cmd *cobra.Command, v *string, generated bool) {
 	list := keyring.Algorithms()
-	usage := "the key's `ALGORITHM`: " + algNames(list) + " (default " + string(keyring.Default) + ")"
+	usage := "the key's `ALGORITHM`: one of sesstool's own (" + algNames(keyring.GeneratedAlgorithms()) + "; default " + string(keyring.Default) + "), or a Ktor or other framework's algorithm, listed above"
 	if generated {
 		list = keyring.GeneratedAlgorithms()
 		usage = "the new key's `ALGORITHM`: " + algNames(list) + " (default " + string(keyring.Default) + ")"

@@ -9,16 +9,20 @@ import (
 	"io/fs"
 	"os"
 	"runtime"
+	"slices"
+	"strings"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/sesstool/sesstool/format"
 	"github.com/sesstool/sesstool/keyring"
 )
 
 func newKeysImportCmd(a *app) *cobra.Command {
 	var (
 		alg, from, layout             string
+		opts                          []string
 		asJSON, allowShortKey, keepID bool
 	)
 	cmd := &cobra.Command{
@@ -46,6 +50,10 @@ The algorithms (--alg):
   ktor-encrypt
       Ktor encrypted cookies: the encryption key (16, 24 or 32 bytes) and
       the sign key of SessionTransportTransformerEncrypt
+  fernet, branca, paseto-v4-local, paseto-v4-public, jwt-hs256, jwt-hs384,
+  jwt-hs512, jwe-dir-a256gcm, itsdangerous, flask, rails-message-verifier,
+  rails-message-encryptor, rails-cookies, express, iron, securecookie
+      other frameworks' tokens and cookies (see "Other frameworks' keys")
 
 Ktor algorithms take the keys of a Ktor service's Sessions configuration in
 hexadecimal, as its hex("…") calls hold them; ktor-encrypt takes its two
@@ -62,6 +70,21 @@ Ktor keys open, verify and mint Ktor cookies (sesstool open, verify,
 inspect, mint --format ktor) and can never be primary; "keys list" shows
 a ktor-encrypt key's layout.
 
+Other frameworks' keys are read exactly as that framework's configuration
+holds them: text secrets (jwt-*, itsdangerous, flask, rails-message-verifier,
+rails-cookies, express, iron) as their UTF-8 bytes, with one trailing
+newline dropped; byte keys in hex (branca, paseto-*, jwe-dir-a256gcm,
+rails-message-encryptor, securecookie; the PASETO ones also as a k4. PASERK);
+Fernet keys in their own base64url form. --opt NAME=VALUE (repeatable) sets
+the framework's options, stored with the key: max-age=SECONDS (fernet,
+branca, itsdangerous, flask, iron, securecookie), salt= (itsdangerous),
+implicit-assertion= (paseto-*), iss= and aud= (jwt-*, jwe-dir-a256gcm),
+digest=, serializer=, cipher= and jar= (rails-*), password-id= (iron),
+encoder= and max-length= (securecookie). Several keys of one algorithm
+(MultiFernet, rotated secrets, iron password IDs) are all tried, newest
+first, up to 8. These keys open, verify and inspect that framework's
+tokens, and can never be primary.
+
 An imported key gets a new random ID: importing a native key into another
 keyring does not make that keyring open the first one's tokens, whose
 headers carry the old ID.
@@ -77,11 +100,13 @@ document says what the key is.`,
 		Example: `  sesstool keys import < key.hex
   sesstool keys import --alg aes256gcm --from /run/secrets/session-key
   printf '%s %s' "$ENC_HEX" "$SIGN_HEX" | sesstool keys import --alg ktor-encrypt --ktor-layout both
+  printenv FLASK_SECRET_KEY | sesstool keys import --alg flask
+  sesstool keys import --alg itsdangerous --opt salt=auth --opt max-age=3600 --from secret.txt
   sesstool keys export 9f2c01ab | sesstool keys import --keep-id --keyring other.json`,
 		Args: keysNoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if keepID {
-				for _, name := range []string{"alg", "ktor-layout", "allow-short-key"} {
+				for _, name := range []string{"alg", "ktor-layout", "allow-short-key", "opt"} {
 					if cmd.Flags().Changed(name) {
 						return usagef(cmd, "--%s does not apply with --keep-id: the export document says what the key is", name)
 					}
@@ -94,6 +119,20 @@ document says what the key is.`,
 			}
 			if layout != "" && al != keyring.KtorEncrypt {
 				return usagef(cmd, "--ktor-layout applies only to --alg %s", keyring.KtorEncrypt)
+			}
+			var (
+				importer format.Importer
+				options  keyring.Options
+			)
+			if al.Family() == keyring.FamilyForeign {
+				if importer = formats.Importer(al); importer == nil {
+					return usagef(cmd, "this build of sesstool cannot read %s tokens yet, so it does not import their keys", al)
+				}
+				if options, err = parseOpts(al, opts); err != nil {
+					return &usageError{err: err, cmd: cmd}
+				}
+			} else if len(opts) > 0 {
+				return usagef(cmd, "--opt applies only to other frameworks' keys (such as --alg fernet or --alg flask); %s keys have no options", al)
 			}
 			ref, err := a.resolveKeyring(a.keyringFlag)
 			if err != nil {
@@ -108,7 +147,12 @@ document says what the key is.`,
 				return err
 			}
 			defer clear(text)
-			m, err := parseMaterial(text, al, keyring.KtorLayout(layout))
+			var m keyring.Material
+			if importer != nil {
+				m, err = importer.ParseKey(al, text, options)
+			} else {
+				m, err = parseMaterial(text, al, keyring.KtorLayout(layout))
+			}
 			if err != nil {
 				return &usageError{err: err, cmd: cmd}
 			}
@@ -150,6 +194,7 @@ document says what the key is.`,
 	fs.Var(&enumValue{v: &layout, allowed: []string{"2", "3", "both"}}, "ktor-layout", "ktor-encrypt only: the Ktor layout to write and accept, 2, 3 or both (default 3)")
 	_ = cmd.RegisterFlagCompletionFunc("ktor-layout", cobra.FixedCompletions([]string{"2", "3", "both"}, cobra.ShellCompDirectiveNoFileComp))
 	fs.BoolVar(&allowShortKey, "allow-short-key", false, "accept a Ktor sign key shorter than 16 bytes, with a warning (test keys only)")
+	fs.StringArrayVar(&opts, "opt", nil, "another framework's key option `NAME=VALUE`, stored with the key (repeatable; see above)")
 	fs.BoolVar(&asJSON, "json", false, "print the new key as a JSON object")
 	fs.BoolVar(&keepID, "keep-id", false, "read a key export document ('sesstool keys export') and add the key under its own ID")
 	return cmd
@@ -217,6 +262,29 @@ func (a *app) importKeepID(cmd *cobra.Command, from string, asJSON bool) error {
 	return a.printKey(added, asJSON)
 }
 
+// parseOpts parses --opt NAME=VALUE flags for a key of algorithm alg.
+// Values are not quoted in errors.
+func parseOpts(alg keyring.Algorithm, opts []string) (keyring.Options, error) {
+	m := map[string]string{}
+	allowed := alg.OptionNames()
+	for _, o := range opts {
+		name, value, ok := strings.Cut(o, "=")
+		switch {
+		case !ok:
+			return keyring.Options{}, errors.New("--opt takes NAME=VALUE")
+		case !slices.Contains(allowed, name) && len(allowed) == 0:
+			return keyring.Options{}, fmt.Errorf("%s keys have no options", alg)
+		case !slices.Contains(allowed, name):
+			return keyring.Options{}, fmt.Errorf("%s keys have the options %s (--opt NAME=VALUE)", alg, strings.Join(allowed, ", "))
+		}
+		if _, dup := m[name]; dup {
+			return keyring.Options{}, fmt.Errorf("--opt %s is given twice", name)
+		}
+		m[name] = value
+	}
+	return keyring.NewOptions(m)
+}
+
 // exportReadError makes an oversized export document a usage error.
 func exportReadError(err error) error {
 	if _, ok := errors.AsType[errTooLarge](err); ok {
@@ -261,6 +329,9 @@ func (a *app) readMaterial(cmd *cobra.Command, from string, alg keyring.Algorith
 	}
 	if a.stdinTTY && a.stdinFile != nil {
 		what := "the key (hex or base64url)"
+		if alg.Family() == keyring.FamilyForeign {
+			what = "the key as the other framework's configuration holds it"
+		}
 		if alg == keyring.KtorEncrypt {
 			what = "the encryption key and the sign key, in hex, separated by a space"
 		}

@@ -80,8 +80,9 @@ func newKeysListCmd(a *app) *cobra.Command {
 		Short:   "List the keys: ID, algorithm, state, created and retired times",
 		Long: `List shows every key of the keyring, oldest first: its ID, algorithm, state
 (primary, active, retired or destroyed), when it was created and retired
-(or destroyed), and for a ktor-encrypt key the Ktor layout it writes and
-accepts (3, 2 or both). It never shows secrets.
+(or destroyed), for a ktor-encrypt key the Ktor layout it writes and
+accepts (3, 2 or both), and for another framework's key the options it was
+imported with (--opt NAME=VALUE). It never shows secrets.
 
 On a terminal the list is a table with a header and times in UTC, which
 also shows each key's age and its algorithm's nonce limit: how many tokens
@@ -92,7 +93,8 @@ xchacha20poly1305's 192-bit nonces set no limit that matters, and HMAC
 keys use no nonce.
 
 Otherwise it is one key per line, tab-separated, with RFC 3339 times and
-"-" for none, for awk and cut. --json prints {"keyring":…,"keys":[…]}, each
+"-" for none, for awk and cut: ID, algorithm, state, created, retired,
+destroyed, Ktor layout, options (NAME=VALUE pairs separated by spaces). --json prints {"keyring":…,"keys":[…]}, each
 key with its age in seconds ("ageSeconds") and, for the suites above, its
 nonce limit ("tokenLimit": 4294967296).`,
 		Example: `  sesstool keys list
@@ -127,6 +129,15 @@ func layout(k keyring.Key) string {
 	return string(k.KtorLayout)
 }
 
+// options are a foreign key's options, "name=value" pairs separated by
+// spaces, or "-" for none.
+func options(k keyring.Key) string {
+	if k.Options.Len() == 0 {
+		return "-"
+	}
+	return k.Options.String()
+}
+
 // printKeyTable prints the keys for people (on a terminal) or for line
 // tools (otherwise).
 func (a *app) printKeyTable(r *keyring.Ring, t time.Time) error {
@@ -143,15 +154,15 @@ func (a *app) printKeyTable(r *keyring.Ring, t time.Time) error {
 	var b strings.Builder
 	if tty {
 		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
-		fmt.Fprintln(tw, "ID\tALGORITHM\tSTATE\tCREATED\tAGE\tRETIRED\tDESTROYED\tKTOR LAYOUT\tNONCE LIMIT")
+		fmt.Fprintln(tw, "ID\tALGORITHM\tSTATE\tCREATED\tAGE\tRETIRED\tDESTROYED\tKTOR LAYOUT\tNONCE LIMIT\tOPTIONS")
 		for k := range r.Keys() {
 			_, limit := nonceLimit(k.Algorithm)
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.Algorithm, k.State, ts(k.Created), shortAge(age(k, t)), ts(k.Retired), ts(k.Destroyed), layout(k), limit)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.Algorithm, k.State, ts(k.Created), shortAge(age(k, t)), ts(k.Retired), ts(k.Destroyed), layout(k), limit, options(k))
 		}
 		tw.Flush()
 	} else {
 		for k := range r.Keys() {
-			fmt.Fprintf(&b, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.Algorithm, k.State, ts(k.Created), ts(k.Retired), ts(k.Destroyed), layout(k))
+			fmt.Fprintf(&b, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", k.ID, k.Algorithm, k.State, ts(k.Created), ts(k.Retired), ts(k.Destroyed), layout(k), options(k))
 		}
 	}
 	return writeLine(a.stdout, strings.TrimSuffix(b.String(), "\n"))

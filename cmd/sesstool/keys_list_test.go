@@ -29,7 +29,7 @@ func TestKeyTableOnTerminal(t *testing.T) {
 	if len(lines) != 3 {
 		t.Fatalf("got %d lines:\n%s", len(lines), out.String())
 	}
-	if !strings.HasPrefix(lines[0], "ID        ALGORITHM          STATE    CREATED               AGE  RETIRED               DESTROYED  KTOR LAYOUT  NONCE LIMIT") {
+	if !strings.HasPrefix(lines[0], "ID        ALGORITHM          STATE    CREATED               AGE  RETIRED               DESTROYED  KTOR LAYOUT  NONCE LIMIT       OPTIONS") {
 		t.Errorf("header = %q", lines[0])
 	}
 	if !strings.Contains(lines[1], "  xchacha20poly1305  retired  2026-01-01 00:00 UTC  2h   2026-01-01 01:30 UTC  -          -            effectively none") {
@@ -74,7 +74,7 @@ func TestKeysListNonceLimit(t *testing.T) {
 		if got := row[6]; got != tc.age {
 			t.Errorf("%s: AGE = %q, want %q\n%s", tc.alg, got, tc.age, out.String())
 		}
-		if got := strings.Join(row[10:], " "); got != tc.text {
+		if got := strings.Join(row[10:len(row)-1], " "); got != tc.text { // OPTIONS is last
 			t.Errorf("%s: NONCE LIMIT = %q, want %q\n%s", tc.alg, got, tc.text, out.String())
 		}
 

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sesstool/sesstool/codec"
+	"github.com/sesstool/sesstool/format"
 	"github.com/sesstool/sesstool/keyring"
 	"github.com/sesstool/sesstool/token"
 )
@@ -166,7 +167,7 @@ func (f *openFlags) options() openOptions {
 // and refuses those that the format chosen by --format cannot make.
 func (f *openFlags) checkDemands(cmd *cobra.Command) error {
 	changed := func(name string) bool { return cmd.Flags().Changed(name) }
-	f.demands = demands{purpose: changed("purpose"), purposeVal: f.purpose}
+	f.demands = demands{purpose: changed("purpose"), purposeVal: f.purpose, maxTTL: changed("max-ttl")}
 	for _, name := range []string{"at", "max-ttl"} {
 		if changed(name) {
 			f.demands.expiry = "--" + name
@@ -319,6 +320,7 @@ type openJSON struct {
 	Rewrap     *bool           `json:"rewrap,omitempty"`
 	Codec      string          `json:"codec,omitempty"`
 	Payload    json.RawMessage `json:"payload,omitempty"`
+	Details    []detailJSON    `json:"details,omitempty"` // other frameworks' formats
 }
 
 func newOpenJSON(res opened, withPayload bool) *openJSON {
@@ -335,9 +337,10 @@ func newOpenJSON(res opened, withPayload bool) *openJSON {
 		if res.Ktor.OuterKey.ID != 0 {
 			j.OuterKeyID = res.Ktor.OuterKey.ID.String()
 		}
-	} else {
+	} else if _, foreign := res.Format.(format.Importer); !foreign {
 		j.Rewrap = &res.Rewrap
 	}
+	j.Details = detailsJSON(res.Details)
 	if withPayload {
 		j.Codec, j.Payload = res.Codec, res.JSON
 	}
