@@ -61,6 +61,14 @@ type Opener interface {
 	Open(tok string) (Opened, error)
 }
 
+// A CookieOpener is an Opener of a format that binds a cookie's name
+// (Rails cookies, gorilla/securecookie): a value verifies only under the
+// name it was set with. Open, without a name, rejects such a value, and
+// says to give the name.
+type CookieOpener interface {
+	OpenCookie(name, value string) (Opened, error)
+}
+
 // A Minter is an Opener that can also mint. payload is a JSON value; the
 // Minter encodes it with its codec or serializer.
 type Minter interface {

@@ -200,6 +200,22 @@ func (e explained) Open(tok string) (opened, error) {
 	return res, e.o.explain(tok, err)
 }
 
+// openCookie opens the value of cookie name: with the name, for a format
+// that binds it (format.CookieOpener), and as a bare token otherwise.
+func (e explained) openCookie(name, value string) (opened, error) {
+	co, ok := e.Opener.(format.CookieOpener)
+	if !ok || name == "" {
+		return e.Open(value)
+	}
+	res, err := co.OpenCookie(name, value)
+	if err == nil {
+		if err = e.o.demands.lib().Unproven(res); err != nil {
+			return opened{}, err
+		}
+	}
+	return res, e.o.explain(value, err)
+}
+
 // rewrap re-mints tok with op's format, when the format can.
 func (e explained) rewrap(tok string) (string, opened, bool, error) {
 	rw, ok := e.Opener.(format.Rewrapper)
@@ -216,6 +232,16 @@ func (s *openerSet) open(tok string) (opened, error) {
 		return opened{}, err
 	}
 	return op.Open(tok)
+}
+
+// openCookie is open for the value of a cookie called name ("" for a bare
+// token): formats that bind the cookie's name verify it.
+func (s *openerSet) openCookie(name, value string) (opened, error) {
+	op, _, err := s.opener(value)
+	if err != nil {
+		return opened{}, err
+	}
+	return op.(explained).openCookie(name, value)
 }
 
 // explain turns the library's typed rejections into the command line's

@@ -247,7 +247,7 @@ func inspectOne(c candidate, set *openerSet, keyringPath, purpose string, ref ti
 		return rep, nil
 	}
 	rep.Keyring, rep.Purpose = keyringPath, &purpose
-	res, err := set.open(c.Value)
+	res, err := set.openCookie(c.Name, c.Value)
 	if err != nil {
 		rep.Status = "rejected"
 		rep.Reason, _, _ = rejectInfo(err)

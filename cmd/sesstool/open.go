@@ -267,7 +267,7 @@ func (a *app) openOne(cmd *cobra.Command, args []string, f *openFlags) (opened, 
 	if err != nil {
 		return opened{}, rejectionHint(err, f)
 	}
-	res, err := op.Open(c.Value)
+	res, err := op.(explained).openCookie(c.Name, c.Value)
 	if err != nil {
 		return opened{}, rejectionHint(err, f)
 	}
