@@ -208,3 +208,14 @@ func CheckTimes(f Format, o Options, id keyring.ID, iat, exp, nbf time.Time) err
 	}
 	return nil
 }
+
+// OpenCookie opens the value of the cookie called name with op: with the
+// name for a format that binds it (a CookieOpener), as a bare token
+// otherwise. For session.Legacy's Open, and any program that reads
+// cookies.
+func OpenCookie(op Opener, name, value string) (Opened, error) {
+	if co, ok := op.(CookieOpener); ok {
+		return co.OpenCookie(name, value)
+	}
+	return op.Open(value)
+}

@@ -91,4 +91,13 @@
 // the same max age as the store's MaxAge and the Manager's IdleTimeout, a Go
 // handler reads and writes the sessions of a Ktor ≥ 3.0 application, and
 // the two share log-ins (TestKtorDirectorySessions).
+//
+// # Moving off another session format
+//
+// [Manager.AcceptLegacy] reads the cookie of the system a service moves
+// off (gorilla/sessions, Flask, Rails, itsdangerous, …; package format
+// opens them under a keyring) when a request has no session of its own,
+// and re-issues its session in the Manager's format on the response,
+// expiring the old cookie: users stay logged in through the move.
+// examples/migrate moves a gorilla/securecookie service.
 package session

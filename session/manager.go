@@ -174,6 +174,7 @@ type Manager[T any] struct {
 	codec  codec.Codec
 	mode   mode[T]
 	logger *slog.Logger
+	legacy *legacy[T] // AcceptLegacy
 }
 
 // mode is what differs between server-side and client-side sessions.
@@ -298,7 +299,10 @@ func (m *Manager[T]) Load(r *http.Request) (v T, ok bool, err error) {
 		return v, false, nil
 	}
 	if ok, err = m.mode.load(r, st); !ok {
-		return v, false, err
+		if err == nil && m.legacy != nil {
+			v, ok = m.loadLegacy(r, st)
+		}
+		return v, ok, err
 	}
 	return st.env.V, true, nil
 }
@@ -398,6 +402,11 @@ type requestState struct {
 	// chunks is the number of chunk cookies (Name.1, …) the request
 	// carried, so that Save and Clear can expire those it no longer uses.
 	chunks int
+	// legacyTried is set once Load has tried the old cookie of
+	// AcceptLegacy; legacyExpire is the Set-Cookie line that expires it,
+	// sent with the session's own cookies.
+	legacyTried  bool
+	legacyExpire string
 }
 
 // state is a request's requestState with room for the session's value, so
@@ -428,6 +437,7 @@ func (m *Manager[T]) Middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		st := &state[T]{}
 		st.w = responseWriter{ResponseWriter: w, before: flush, st: &st.requestState}
+		m.expireLegacy(r, &st.requestState)
 		next.ServeHTTP(&st.w, r.WithContext(context.WithValue(r.Context(), m, st)))
 		st.w.start()
 	})
@@ -439,6 +449,12 @@ func (m *Manager[T]) flush(w http.ResponseWriter, st *requestState) {
 		w.Header().Set(m.name, st.header)
 		st.header = ""
 	}
+	if st.legacyExpire != "" && len(st.pending) > 0 {
+		// AcceptLegacy: the old cookie goes with the new one's arrival
+		// or the session's end.
+		w.Header().Add("Set-Cookie", st.legacyExpire)
+	}
+	st.legacyExpire = ""
 	for _, c := range st.pending {
 		if c != "" { // as http.SetCookie does
 			w.Header().Add("Set-Cookie", c)
