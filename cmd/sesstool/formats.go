@@ -147,6 +147,9 @@ func (s *openerSet) opener(tok string) (format.Opener, tokenFormat, error) {
 	if f == ktorFmt {
 		err = withHint(err, "import the Ktor service's keys: 'sesstool keys import --alg ktor-hmac-sha256' (signed cookies) or '--alg ktor-encrypt' (encrypted ones)")
 	}
+	if im, ok := f.(format.Importer); ok {
+		err = withHint(err, "import the key its service uses, from stdin: 'sesstool keys import --alg %s' (see 'sesstool keys import --help')", algNames(im.Algorithms()))
+	}
 	return nil, f, err
 }
 
