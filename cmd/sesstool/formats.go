@@ -148,7 +148,12 @@ func (s *openerSet) opener(tok string) (format.Opener, tokenFormat, error) {
 		err = withHint(err, "import the Ktor service's keys: 'sesstool keys import --alg ktor-hmac-sha256' (signed cookies) or '--alg ktor-encrypt' (encrypted ones)")
 	}
 	if im, ok := f.(format.Importer); ok {
-		err = withHint(err, "import the key its service uses, from stdin: 'sesstool keys import --alg %s' (see 'sesstool keys import --help')", algNames(im.Algorithms()))
+		as := im.Algorithms()
+		alt := ""
+		if len(as) > 1 {
+			alt = " (or --alg " + strings.Join(names(as[1:]), ", ") + ")"
+		}
+		err = withHint(err, "import the key its service uses, from stdin: 'sesstool keys import --alg %s'%s; see 'sesstool keys import --help'", as[0], alt)
 	}
 	return nil, f, err
 }
