@@ -200,6 +200,14 @@ func corruptFiles() []corruptFile {
 		{"duplicate field with an escaped name", replaceOnce(validFile, `"version": 1`, `"version": 1, "\u0076ersion": 1`)},
 		{"keys null, then a secret as a field name in a key", expand(`{"keys": null, "format": "sesstool-keyring", "version": 1, "KEYS": [` +
 			`{"id": "0000000a", "algorithm": "xchacha20poly1305", "state": "primary", "created": "2030-01-01T00:00:00Z", "secret": "SECRET", "SECRET": 1}]}`)},
+		{"options on a native key", withKey(`"secret": "SECRET"`, `"secret": "SECRET", "options": {"max-age": "60"}`)},
+		{"option a fernet key does not have", fileOf(primaryKey, `{"id": "0000000f", "algorithm": "fernet", "state": "active", "created": "2030-01-01T00:00:00Z", "secret": "SECRET", "options": {"salt": "x"}}`)},
+		{"empty options", fileOf(primaryKey, `{"id": "0000000f", "algorithm": "fernet", "state": "active", "created": "2030-01-01T00:00:00Z", "secret": "SECRET", "options": {}}`)},
+		{"option value a number", fileOf(primaryKey, `{"id": "0000000f", "algorithm": "fernet", "state": "active", "created": "2030-01-01T00:00:00Z", "secret": "SECRET", "options": {"max-age": 60}}`)},
+		{"option value with a line feed", fileOf(primaryKey, `{"id": "0000000f", "algorithm": "fernet", "state": "active", "created": "2030-01-01T00:00:00Z", "secret": "SECRET", "options": {"max-age": "6\n0"}}`)},
+		{"duplicate option", fileOf(primaryKey, `{"id": "0000000f", "algorithm": "fernet", "state": "active", "created": "2030-01-01T00:00:00Z", "secret": "SECRET", "options": {"max-age": "1", "max-age": "2"}}`)},
+		{"secret as an option name", fileOf(primaryKey, `{"id": "0000000f", "algorithm": "fernet", "state": "active", "created": "2030-01-01T00:00:00Z", "secret": "SECRET", "options": {"SECRET": "1"}}`)},
+		{"sign secret on a fernet key", fileOf(primaryKey, `{"id": "0000000f", "algorithm": "fernet", "state": "active", "created": "2030-01-01T00:00:00Z", "secret": "SECRET", "signSecret": "SECRET"}`)},
 		{"secret as a Ktor layout of a Ktor key", fileOf(primaryKey, `{"id": "0000000e", "algorithm": "ktor-encrypt", "state": "active", "created": "2030-01-01T00:00:00Z", "secret": "SECRET", "signSecret": "SECRET", "ktorLayout": "SECRET"}`)},
 	}
 }
