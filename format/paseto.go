@@ -334,7 +334,7 @@ func readPasetoClaims(m []byte) (pasetoClaims, error) {
 }
 
 // pasetoDetails are the footer and, when the footer is a JSON object with
-// a string "kid", that key ID.
+// a string "kid", that kid (a PASERK key ID, not a sesstool key ID).
 func pasetoDetails(footer []byte) []Detail {
 	if len(footer) == 0 {
 		return nil
@@ -344,7 +344,7 @@ func pasetoDetails(footer []byte) []Detail {
 		var obj map[string]json.RawMessage
 		var kid string
 		if json.Unmarshal(footer, &obj) == nil && obj["kid"] != nil && json.Unmarshal(obj["kid"], &kid) == nil {
-			d = append(d, Detail{Label: "key id", Value: printable([]byte(kid))})
+			d = append(d, Detail{Label: "footer kid", Value: printable([]byte(kid))})
 		}
 	}
 	return d

@@ -358,7 +358,7 @@ func TestPasetoPeek(t *testing.T) {
 		!p.ExpiresAt.Equal(time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)) || p.Sealed {
 		t.Errorf("public Peek = %+v", p)
 	}
-	wantDetails := []format.Detail{{Label: "footer", Value: `{"kid":"k4.pid.x"}`}, {Label: "key id", Value: "k4.pid.x"}}
+	wantDetails := []format.Detail{{Label: "footer", Value: `{"kid":"k4.pid.x"}`}, {Label: "footer kid", Value: "k4.pid.x"}}
 	if !detailsEqual(p.Details, wantDetails) {
 		t.Errorf("details %v, want %v", p.Details, wantDetails)
 	}
@@ -404,7 +404,7 @@ func TestPasetoOpenRules(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []format.Detail{{Label: "footer", Value: `{"kid":"a"}`}, {Label: "key id", Value: "a"}, {Label: "implicit assertion", Value: "ctx"}}
+	want := []format.Detail{{Label: "footer", Value: `{"kid":"a"}`}, {Label: "footer kid", Value: "a"}, {Label: "implicit assertion", Value: "ctx"}}
 	if !detailsEqual(res.Details, want) || res.Key.Algorithm != keyring.PasetoV4Local || res.Codec != "json" {
 		t.Errorf("Opened = %+v", res)
 	}
