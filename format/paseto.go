@@ -251,7 +251,7 @@ func pasetoEncrypt(key, n, m, footer, implicit []byte) string {
 	ek, n2, ak := pasetoLocalKeys(key, n)
 	c := xchacha20(ek, n2, m)
 	t := keyedBLAKE2b(pasetoMACSize, ak, pae([]byte("v4.local."), n, c, footer, implicit))
-	return pasetoJoin("v4.local.", slicesConcat(n, c, t), footer)
+	return pasetoJoin("v4.local.", slices.Concat(n, c, t), footer)
 }
 
 // pasetoVerify is v4.public's Verify: the claims, or false.
@@ -267,7 +267,7 @@ func pasetoVerify(pub ed25519.PublicKey, p pasetoParts, implicit []byte) ([]byte
 // pasetoSign is v4.public's Sign.
 func pasetoSign(priv ed25519.PrivateKey, m, footer, implicit []byte) string {
 	sig := ed25519.Sign(priv, pae([]byte("v4.public."), m, footer, implicit))
-	return pasetoJoin("v4.public.", slicesConcat(m, sig), footer)
+	return pasetoJoin("v4.public.", slices.Concat(m, sig), footer)
 }
 
 func pasetoJoin(h string, body, footer []byte) string {
@@ -276,14 +276,6 @@ func pasetoJoin(h string, body, footer []byte) string {
 		s += "." + base64.RawURLEncoding.EncodeToString(footer)
 	}
 	return s
-}
-
-func slicesConcat(bs ...[]byte) []byte {
-	var out []byte
-	for _, b := range bs {
-		out = append(out, b...)
-	}
-	return out
 }
 
 // pasetoClaims is what a token's claims say, read strictly.
