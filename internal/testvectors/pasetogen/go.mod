@@ -1,4 +1,4 @@
-module github.com/sesstool/sesstool/testvectors/paseto/gen/gopaseto
+module github.com/sesstool/sesstool/internal/testvectors/pasetogen
 
 go 1.26.0
 
