@@ -1,6 +1,6 @@
 // Package format is the registry of token formats that sesstool reads:
-// its own format v1 (package token) and Ktor's session cookies (package
-// ktor). The command line, the session layer and programs share it to
+// its own format v1 (package token), Ktor's session cookies (package
+// ktor), and other frameworks' tokens (PASETO v4, …). The command line, the session layer and programs share it to
 // detect a token's format, peek at it without a key, and open, verify,
 // mint or rewrap it under a keyring with one call.
 //
@@ -181,8 +181,10 @@ func NewRegistry(fs ...Format) *Registry {
 }
 
 // Default returns a registry of the formats this module knows: sesstool
-// v1, then Ktor session cookies.
-func Default() *Registry { return NewRegistry(Native(), Ktor()) }
+// v1, Ktor session cookies, then PASETO v4.local and v4.public tokens.
+func Default() *Registry {
+	return NewRegistry(Native(), Ktor(), PasetoV4Local(), PasetoV4Public())
+}
 
 // Formats returns the formats, in order.
 func (r *Registry) Formats() []Format { return append([]Format(nil), r.formats...) }

@@ -1,10 +1,17 @@
 package format_test
 
 import (
+	"bytes"
+	"crypto/ed25519"
+	"encoding/json"
 	"errors"
+	"os"
+	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/sesstool/sesstool/format"
+	"github.com/sesstool/sesstool/keyring"
 )
 
 // FuzzDetectPeek feeds arbitrary input to detection and Peek: they never
@@ -37,6 +44,120 @@ func FuzzDetectPeek(f *testing.F) {
 			var e *format.Error
 			if !errors.As(error(p.Err), &e) || e.Format != p.Format || e.Reason == "" {
 				t.Fatalf("Peek.Err = %#v", p.Err)
+			}
+		}
+	})
+}
+
+// FuzzPaseto opens arbitrary input as a v4.local and a v4.public token,
+// under keys of the official vectors, and peeks at it: nothing panics,
+// every rejection is an *Error of the format, and what opens is an
+// authentic token whose claims are a JSON object. Seeded with the tokens
+// of testvectors/paseto.
+func FuzzPaseto(f *testing.F) {
+	for _, tc := range pasetoSeeds(f) {
+		f.Add(tc)
+	}
+	f.Add("v4.local.")
+	f.Add("v4.public.AAAA.")
+	type opener struct {
+		f  format.Format
+		op format.Opener
+	}
+	var ops []opener
+	for _, fm := range []format.Format{format.PasetoV4Local(), format.PasetoV4Public()} {
+		alg, secret := keyring.PasetoV4Local, pasetoLocalKey
+		if fm == format.PasetoV4Public() {
+			alg, secret = keyring.PasetoV4Public, []byte(pasetoSecret)
+		}
+		r := pasetoRing(f, pasetoMat(f, alg, secret, ""), pasetoMat(f, alg, secret, `{"test-vector":"4-E-7"}`))
+		op, err := fm.NewOpener(r, format.Options{Now: func() time.Time { return t0 }})
+		if err != nil {
+			f.Fatal(err)
+		}
+		ops = append(ops, opener{fm, op})
+	}
+	f.Fuzz(func(t *testing.T, tok string) {
+		for _, o := range ops {
+			res, err := o.op.Open(tok)
+			if err != nil {
+				e, ok := errors.AsType[*format.Error](err)
+				if !ok || e.Format != o.f || e.Reason == "" {
+					t.Fatalf("%s: Open(%q): %#v", o.f.Name(), tok, err)
+				}
+			} else if !o.f.Detect(tok) || len(res.JSON) == 0 || res.JSON[0] != '{' {
+				t.Fatalf("%s: Open(%q) = %s", o.f.Name(), tok, res.JSON)
+			}
+			p := o.f.Peek(tok)
+			if p.Err != nil && p.Err.Format != o.f {
+				t.Fatalf("%s: Peek(%q).Err = %v", o.f.Name(), tok, p.Err)
+			}
+			if err == nil && p.Err != nil {
+				t.Fatalf("%s: %q opens, but Peek says %v", o.f.Name(), tok, p.Err)
+			}
+		}
+	})
+}
+
+// pasetoSeeds returns the tokens of testvectors/paseto.
+func pasetoSeeds(tb testing.TB) []string {
+	paths, _ := filepath.Glob("../testvectors/paseto/open*.json")
+	var out []string
+	for _, p := range paths {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		var v struct {
+			Tests []struct {
+				Token string `json:"token"`
+			} `json:"tests"`
+		}
+		if err := json.Unmarshal(data, &v); err != nil {
+			tb.Fatal(err)
+		}
+		for _, tc := range v.Tests {
+			out = append(out, tc.Token)
+		}
+	}
+	return out
+}
+
+// FuzzPASERK feeds arbitrary key input to both PASETO importers: nothing
+// panics, every error wraps ErrKeyInput, and a key that parses has its
+// algorithm's size (a 64-byte v4.public key whose halves agree).
+func FuzzPASERK(f *testing.F) {
+	for _, s := range []string{
+		"k4.local.cHFyc3R1dnd4eXp7fH1-f4CBgoOEhYaHiImKi4yNjo8",
+		"k4.public.cHFyc3R1dnd4eXp7fH1-f4CBgoOEhYaHiImKi4yNjo8",
+		"k4.secret.cHFyc3R1dnd4eXp7fH1-f4CBgoOEhYaHiImKi4yNjo8c5WpIyC_5kWKhS8VEYSZ05dYfuTF-ZdQFV4D9vLTcNQ",
+		"k3.local.cHFyc3R1dnd4eXp7fH1-f4CBgoOEhYaHiImKi4yNjo8",
+		"k4.lid.x", "k4..", "k", "707172737475767778797a7b7c7d7e7f808182838485868788898a8b8c8d8e8f\n",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		for _, fm := range []format.Format{format.PasetoV4Local(), format.PasetoV4Public()} {
+			im := fm.(format.Importer)
+			alg := im.Algorithms()[0]
+			m, err := im.ParseKey(alg, []byte(in), keyring.Options{})
+			if err != nil {
+				if !errors.Is(err, format.ErrKeyInput) {
+					t.Fatalf("%s: %q: %v does not wrap ErrKeyInput", alg, in, err)
+				}
+				continue
+			}
+			switch n := len(m.Secret); {
+			case n == 32:
+			case n == 64 && alg == keyring.PasetoV4Public:
+				if pub := ed25519.NewKeyFromSeed(m.Secret[:32]).Public().(ed25519.PublicKey); !bytes.Equal(pub, m.Secret[32:]) {
+					t.Fatalf("%q: a secret key whose halves disagree", in)
+				}
+			default:
+				t.Fatalf("%s: %q: a %d-byte key", alg, in, n)
+			}
+			if _, _, err := pasetoRing(t).Import(m, t0); err != nil {
+				t.Fatalf("%s: %q: Import: %v", alg, in, err)
 			}
 		}
 	})
