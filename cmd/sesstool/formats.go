@@ -138,7 +138,14 @@ func (s *openerSet) opener(tok string) (format.Opener, tokenFormat, error) {
 		return nil, f, err
 	}
 	if err := s.o.demands.lib().Unprovable(f); err != nil {
-		return nil, f, withHint(err, "to accept a %s, which only its key authenticates, leave out --purpose, --at and --max-ttl (and give --format %s to accept nothing else)", f.Title(), f.Name())
+		leave := "--purpose, --at and --max-ttl"
+		switch {
+		case f.BindsPurpose():
+			leave = "--at and --max-ttl"
+		case f.CarriesExpiry():
+			leave = "--purpose"
+		}
+		return nil, f, withHint(err, "to accept a %s, which cannot prove what was asked, leave out %s (and give --format %s to accept nothing else)", noun(f), leave, f.Name())
 	}
 	if op := s.openers[f]; op != nil {
 		return explained{op, s.o}, f, nil

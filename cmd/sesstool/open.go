@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"strconv"
 	"strings"
 	"time"
 
@@ -292,6 +293,16 @@ func rejectionHint(err error, f *openFlags) error {
 		return err
 	}
 	_, stage, _ := rejectInfo(err)
+	if fe, ok := errors.AsType[*format.Error](err); ok && fe.Format != nil && fe.Format != nativeFmt && fe.Format != ktorFmt {
+		if stage == token.StageAuthentication.String() {
+			what := "the key its service signs with"
+			if fe.Format.BindsPurpose() {
+				what += ", and --purpose (now " + strconv.Quote(f.purpose) + ")"
+			}
+			return withHint(err, "check --keyring: a %s opens only under %s", noun(fe.Format), what)
+		}
+		return err
+	}
 	switch stage {
 	case token.StageAuthentication.String():
 		return withHint(err, "check --purpose (now %q) and --keyring: a token opens only with the keyring and purpose it was minted with", f.purpose)
