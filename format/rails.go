@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"hash"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -624,8 +625,12 @@ func (o *railsOpener) open(name, tok string) (Opened, error) {
 		}
 		return o.finish(k, name, plain)
 	}
+	cookieHint := ""
+	if name == "" && slices.ContainsFunc(o.cookies, func(k *railsKey) bool { return k.fits(s) }) {
+		cookieHint = "; if the value is a Rails cookie, it opens only under its name: give the whole Cookie: header, or name=value"
+	}
 	if len(tried) == 0 {
-		if name == "" && len(o.cookies) > 0 {
+		if cookieHint != "" {
 			e := reject(o.f, token.ErrInvalid, StageKey, 0, "the value may be a Rails cookie, which opens only under its name: give the whole Cookie: header, or name=value")
 			e.Err = ErrNoKeys
 			return Opened{}, e
@@ -642,7 +647,7 @@ func (o *railsOpener) open(name, tok string) (Opened, error) {
 	for i, k := range tried {
 		ids[i] = k.key.ID.String()
 	}
-	e := reject(o.f, token.ErrInvalid, StageAuthentication, 0, "authentication failed under %s: the value was altered, or written with another secret", strings.Join(ids, ", "))
+	e := reject(o.f, token.ErrInvalid, StageAuthentication, 0, "authentication failed under %s: the value was altered, or written with another secret%s", strings.Join(ids, ", "), cookieHint)
 	if len(tried) == 1 {
 		e.KeyID = tried[0].key.ID
 	}
@@ -658,6 +663,14 @@ const (
 	railsFailed                     // the key fits, and the token does not authenticate
 )
 
+// fits reports whether k can read s's layout (its cipher, its digest).
+func (k *railsKey) fits(s railsShape) bool {
+	if s.gcm {
+		return k.gcm != nil
+	}
+	return k.mac != nil && len(s.digest) == k.hexLen
+}
+
 // read authenticates (and decrypts) s under k.
 func (k *railsKey) read(s railsShape) (plain []byte, r railsRead) {
 	if s.gcm {
@@ -672,7 +685,7 @@ func (k *railsKey) read(s railsShape) (plain []byte, r railsRead) {
 		}
 		return pt, railsAuthentic
 	}
-	if k.mac == nil || len(s.digest) != k.hexLen {
+	if !k.fits(s) {
 		return nil, railsUnfit
 	}
 	mac := hmac.New(k.hash, k.mac)
