@@ -524,6 +524,7 @@ func newRailsKey(k keyring.Key) (*railsKey, error) {
 				sign, err = derive(railsSaltCBCSign, 64)
 			}
 		}
+		clear(m.Secret) // only the derived keys are kept
 		if err != nil {
 			return nil, fmt.Errorf("key %s: deriving the cookie keys: %w", k.ID, err)
 		}
