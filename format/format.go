@@ -181,9 +181,10 @@ func NewRegistry(fs ...Format) *Registry {
 }
 
 // Default returns a registry of the formats this module knows: sesstool
-// v1, Ktor session cookies, then PASETO v4.local and v4.public tokens.
+// v1, Ktor session cookies, then other frameworks' tokens and cookies, in
+// the order detection tries them.
 func Default() *Registry {
-	return NewRegistry(Native(), Ktor(), PasetoV4Local(), PasetoV4Public())
+	return NewRegistry(Native(), Ktor(), PasetoV4Local(), PasetoV4Public(), Rails())
 }
 
 // Formats returns the formats, in order.

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -18,7 +19,8 @@ import (
 // panic, at most one format claims an input, and a malformed input is
 // reported as an *Error of the format that claimed it.
 func FuzzDetectPeek(f *testing.F) {
-	for _, s := range []string{"", "A", "AQ", "AQAAAAE", "x/" + string(make([]byte, 64)), "%2F%3A", "00/00:00", "a=%23s/0"} {
+	for _, s := range []string{"", "A", "AQ", "AQAAAAE", "x/" + string(make([]byte, 64)), "%2F%3A", "00/00:00", "a=%23s/0",
+		"BAgw--" + strings.Repeat("a", 40), "YWJj--YWJjZGVmZ2hpamts--YWJjZGVmZ2hpamtsbW5vcA==", "e30%3D--" + strings.Repeat("0", 64)} {
 		f.Add(s)
 	}
 	reg := format.Default()

@@ -25,14 +25,6 @@ var (
 	pasetoPublic   = pasetoSecret.Public().(ed25519.PublicKey)
 )
 
-func mustHex(s string) []byte {
-	b, err := hex.DecodeString(s)
-	if err != nil {
-		panic(err)
-	}
-	return b
-}
-
 // pasetoRing returns a ring with a native primary key and the given PASETO
 // keys, each with an optional implicit assertion.
 func pasetoRing(t testing.TB, keys ...keyring.Material) *keyring.Ring {

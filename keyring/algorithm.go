@@ -146,7 +146,7 @@ var algorithms = map[Algorithm]algorithmSpec{
 	Flask:                 {family: FamilyForeign, minSecret: 1, maxSecret: maxImportedSecret, options: []string{"max-age"}},
 	RailsMessageVerifier:  {family: FamilyForeign, minSecret: 1, maxSecret: maxImportedSecret, options: []string{"digest", "serializer"}},
 	RailsMessageEncryptor: {family: FamilyForeign, minSecret: 32, maxSecret: 32, signOptional: true, options: []string{"cipher", "digest", "serializer"}},
-	RailsCookies:          {family: FamilyForeign, minSecret: 1, maxSecret: maxImportedSecret, options: []string{"jar", "serializer", "cipher", "digest"}},
+	RailsCookies:          {family: FamilyForeign, minSecret: 1, maxSecret: maxImportedSecret, options: []string{"jar", "serializer", "cipher", "digest", "key-digest"}},
 	Express:               {family: FamilyForeign, minSecret: 1, maxSecret: maxImportedSecret},
 	Iron:                  {family: FamilyForeign, minSecret: 32, maxSecret: maxImportedSecret, options: []string{"password-id", "max-age"}},
 	SecureCookie:          {family: FamilyForeign, minSecret: 1, maxSecret: maxImportedSecret, signOptional: true, options: []string{"encoder", "max-age", "max-length"}},
