@@ -181,8 +181,8 @@ func NewRegistry(fs ...Format) *Registry {
 }
 
 // Default returns a registry of the formats this module knows: sesstool
-// v1, then Ktor session cookies.
-func Default() *Registry { return NewRegistry(Native(), Ktor()) }
+// v1, Ktor session cookies, JWT and JWE.
+func Default() *Registry { return NewRegistry(Native(), Ktor(), JWT(), JWE()) }
 
 // Formats returns the formats, in order.
 func (r *Registry) Formats() []Format { return append([]Format(nil), r.formats...) }
