@@ -132,9 +132,13 @@ func (f jweFormat) parse(tok string) (jweParts, *Error) {
 		}
 	}
 	p.encryptedKeySize = len(ek)
-	if v, ok := p.h.members["zip"]; ok {
-		if string(v) != `"DEF"` {
-			return p, reject(f, token.ErrInvalid, StageHeader, 0, `the header's "zip" is %s; the only compression is "DEF"`, quoteClaim(string(v)))
+	if _, ok := p.h.members["zip"]; ok {
+		var zip string
+		if err := p.h.str("zip", &zip); err != nil {
+			return p, reject(f, token.ErrInvalid, StageHeader, 0, "%v", err)
+		}
+		if zip != "DEF" {
+			return p, reject(f, token.ErrInvalid, StageHeader, 0, `the header's "zip" is %s; the only compression is "DEF"`, quoteClaim(zip))
 		}
 		p.zip = true
 	}
