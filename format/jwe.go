@@ -197,24 +197,15 @@ type jweKey struct {
 	claims joseClaimOptions
 }
 
-// NewOpener collects r's jwe-dir-a256gcm keys that verify, or the one
-// chosen by o.KeyID.
+// NewOpener collects r's jwe-dir-a256gcm keys that verify. o.KeyID
+// (which chooses a Ktor key) does not apply.
 func (f jweFormat) NewOpener(r *keyring.Ring, o Options) (Opener, error) {
 	op := &jweOpener{f: f, o: o}
 	for k := range r.Keys() {
-		if o.KeyID != 0 && k.ID != o.KeyID {
-			continue
-		}
 		if k.Algorithm != keyring.JWEDirA256GCM {
-			if o.KeyID != 0 {
-				return nil, fmt.Errorf("%w: key %s is a %s key, not a JWE key", keyring.ErrState, k.ID, k.Algorithm)
-			}
 			continue
 		}
 		if !k.State.Verifies() {
-			if o.KeyID != 0 {
-				return nil, fmt.Errorf("%w: key %s is %s", keyring.ErrState, k.ID, k.State)
-			}
 			continue
 		}
 		secret := k.Material().Secret
@@ -228,9 +219,6 @@ func (f jweFormat) NewOpener(r *keyring.Ring, o Options) (Opener, error) {
 			return nil, fmt.Errorf("format: key %s: %w", k.ID, err)
 		}
 		op.keys = append(op.keys, jweKey{key: k, aead: g, claims: claimOptions(k.Options)})
-	}
-	if o.KeyID != 0 && len(op.keys) == 0 {
-		return nil, fmt.Errorf("%w: %s", keyring.ErrNotFound, o.KeyID)
 	}
 	if len(op.keys) == 0 {
 		return nil, ErrNoKeys
@@ -304,12 +292,12 @@ func inflateBounded(b []byte, max int) ([]byte, error) {
 	return out, nil
 }
 
-// Mint writes a JWE under the chosen key, else the newest active JWE key,
+// Mint writes a JWE under the newest active JWE key,
 // with the header {"alg":"dir","enc":"A256GCM"} and a random IV, without
 // compression. payload is the claims, completed as JWT's Mint completes
 // them.
 func (o *jweOpener) Mint(payload []byte, v token.Validity) (string, Opened, error) {
-	k, err := mintKey(o.keys, func(k jweKey) keyring.Key { return k.key }, o.o.KeyID != 0)
+	k, err := mintKey(o.keys, func(k jweKey) keyring.Key { return k.key })
 	if err != nil {
 		return "", Opened{}, err
 	}

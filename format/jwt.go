@@ -180,32 +180,20 @@ type jwtKey struct {
 	claims joseClaimOptions
 }
 
-// NewOpener collects r's jwt-hs* keys that verify, by algorithm, or the
-// one chosen by o.KeyID.
+// NewOpener collects r's jwt-hs* keys that verify, by algorithm.
+// o.KeyID (which chooses a Ktor key) does not apply.
 func (f jwtFormat) NewOpener(r *keyring.Ring, o Options) (Opener, error) {
 	op := &jwtOpener{f: f, o: o, keys: map[keyring.Algorithm][]jwtKey{}, trialErr: map[keyring.Algorithm]error{}}
 	for k := range r.Keys() {
-		if o.KeyID != 0 && k.ID != o.KeyID {
-			continue
-		}
 		if _, ok := jwtAlgByKey(k.Algorithm); !ok {
-			if o.KeyID != 0 {
-				return nil, fmt.Errorf("%w: key %s is a %s key, not a JWT key", keyring.ErrState, k.ID, k.Algorithm)
-			}
 			continue
 		}
 		if !k.State.Verifies() {
-			if o.KeyID != 0 {
-				return nil, fmt.Errorf("%w: key %s is %s", keyring.ErrState, k.ID, k.State)
-			}
 			continue
 		}
 		jk := jwtKey{key: k, secret: k.Material().Secret, claims: claimOptions(k.Options)}
 		op.keys[k.Algorithm] = append(op.keys[k.Algorithm], jk)
 		op.all = append(op.all, jk)
-	}
-	if o.KeyID != 0 && len(op.all) == 0 {
-		return nil, fmt.Errorf("%w: %s", keyring.ErrNotFound, o.KeyID)
 	}
 	if len(op.all) == 0 {
 		return nil, ErrNoKeys
@@ -312,31 +300,27 @@ func underKeys[K any](keys []K, id func(K) keyring.ID, alg string) string {
 }
 
 // ErrNoActiveJOSEKey is returned by the Minter of JWT or JWE when the ring
-// holds no active key of the format (or the chosen key is not active).
+// holds no active key of the format.
 var ErrNoActiveJOSEKey = errors.New("the keyring holds no active key to write the token")
 
-// mintKey returns the chosen key, else the newest active one.
-func mintKey[K any](keys []K, key func(K) keyring.Key, chosen bool) (K, error) {
-	var zero K
-	for _, k := range keys { // newest first
-		kk := key(k)
-		if kk.State == keyring.Active || kk.State == keyring.Primary {
+// mintKey returns the newest active key of keys (newest first).
+func mintKey[K any](keys []K, key func(K) keyring.Key) (K, error) {
+	for _, k := range keys {
+		if s := key(k).State; s == keyring.Active || s == keyring.Primary {
 			return k, nil
 		}
-		if chosen {
-			return zero, fmt.Errorf("%w: key %s is %s: only active keys write tokens", keyring.ErrState, kk.ID, kk.State)
-		}
 	}
+	var zero K
 	return zero, ErrNoActiveJOSEKey
 }
 
-// Mint writes a JWT under the chosen key, else the newest active JWT key,
+// Mint writes a JWT under the newest active JWT key,
 // with the header {"alg":…,"typ":"JWT"}. payload is the claims, a JSON
 // object; "iat" is set to now, and "exp", "nbf", "iss" and "aud" from v and
 // the key's options where payload does not have them. The result opens
 // under the same key at now.
 func (o *jwtOpener) Mint(payload []byte, v token.Validity) (string, Opened, error) {
-	k, err := mintKey(o.all, func(k jwtKey) keyring.Key { return k.key }, o.o.KeyID != 0)
+	k, err := mintKey(o.all, func(k jwtKey) keyring.Key { return k.key })
 	if err != nil {
 		return "", Opened{}, err
 	}
