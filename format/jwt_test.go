@@ -506,14 +506,14 @@ func TestJOSEDetect(t *testing.T) {
 		{hs256(jwtKey, `{"alg":"RS256"}`, `{}`), "jwt"},
 		{b64.EncodeToString([]byte(`{"alg":"none"}`)) + ".e30.", "jwt"},
 		{jwe, "jwe"},
-		{hs256(jwtKey, `{"alg":"HS256","enc":"A256GCM"}`, `{}`), ""},                      // three parts with enc
-		{"eyJ1c2VyIjoxfQ.ZqK3xA.jHj7hzMYfWFTd3CTpMt5gr-7nOA", ""},                       // itsdangerous
-		{".eJyrVipKLS5OTVGyUkpKLS5R0lEqSi0uzSlRsgJyAEJKBmg.ZqK3xA.sig", ""},             // Flask, compressed
-		{"v4.local.eyJhbGciOiJIUzI1NiJ9", ""},                                         // PASETO
-		{"eyJhbGciOiJIUzI1NiJ9.e30", ""},                                              // two parts
-		{b64.EncodeToString([]byte(`{"alg":"HS256"}`)) + "=.e30.AAAA", ""},            // padding
-		{b64.EncodeToString([]byte(`{"alg":"HS256","alg":"x"}`)) + ".e30.AAAA", ""},   // duplicate member
-		{b64.EncodeToString([]byte(`{"alg":"HS256"}`)) + ".e30.AA AA", ""},            // a space
+		{hs256(jwtKey, `{"alg":"HS256","enc":"A256GCM"}`, `{}`), ""},                // three parts with enc
+		{"eyJ1c2VyIjoxfQ.ZqK3xA.jHj7hzMYfWFTd3CTpMt5gr-7nOA", ""},                   // itsdangerous
+		{".eJyrVipKLS5OTVGyUkpKLS5R0lEqSi0uzSlRsgJyAEJKBmg.ZqK3xA.sig", ""},         // Flask, compressed
+		{"v4.local.eyJhbGciOiJIUzI1NiJ9", ""},                                       // PASETO
+		{"eyJhbGciOiJIUzI1NiJ9.e30", ""},                                            // two parts
+		{b64.EncodeToString([]byte(`{"alg":"HS256"}`)) + "=.e30.AAAA", ""},          // padding
+		{b64.EncodeToString([]byte(`{"alg":"HS256","alg":"x"}`)) + ".e30.AAAA", ""}, // duplicate member
+		{b64.EncodeToString([]byte(`{"alg":"HS256"}`)) + ".e30.AA AA", ""},          // a space
 		{"s%3Aabc.def", ""},
 	} {
 		got := ""
