@@ -25,7 +25,7 @@ import (
 var b64 = base64.RawURLEncoding
 
 // joseRing returns a ring with a native primary key and ms imported.
-func joseRing(t *testing.T, ms ...keyring.Material) *keyring.Ring {
+func joseRing(t testing.TB, ms ...keyring.Material) *keyring.Ring {
 	t.Helper()
 	r, err := keyring.Generate(keyring.Default, t0)
 	if err != nil {
@@ -187,9 +187,12 @@ func jwtHeaderAlg(tok string) string {
 	if err != nil {
 		return ""
 	}
-	var v struct{ Alg string }
-	json.Unmarshal(raw, &v)
-	return v.Alg
+	var m map[string]json.RawMessage
+	var alg string
+	if json.Unmarshal(raw, &m) != nil || json.Unmarshal(m["alg"], &alg) != nil {
+		return ""
+	}
+	return alg
 }
 
 // TestJWEWycheproof checks that Wycheproof's JSON web encryption tokens,
