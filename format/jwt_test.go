@@ -282,6 +282,7 @@ func TestJWTRejects(t *testing.T) {
 		{"signature short", strings.Join(strings.Split(hs256(jwtKey, `{"alg":"HS256"}`, claims("")), ".")[:2], ".") + ".AAAA", token.ErrInvalid, format.StageAuthentication, "3 bytes"},
 		{"signature CRLF", strings.Replace(hs256(jwtKey, `{"alg":"HS256"}`, claims(`,"exp":`+jsonInt(exp))), ".", ".\r\n", 1), token.ErrInvalid, format.StageEncoding, "not base64url"},
 		{"signature non-canonical", nonCanonical(hs256(jwtKey, `{"alg":"HS256"}`, claims(""))), token.ErrInvalid, format.StageEncoding, "canonical"},
+		{"empty", "", token.ErrInvalid, format.StageEncoding, "three parts"},
 		{"too long", hs256(jwtKey, `{"alg":"HS256"}`, `{"x":"`+strings.Repeat("x", 64<<10)+`"}`), token.ErrInvalid, format.StageSize, "more than"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
