@@ -23,7 +23,7 @@ func Example() {
 	for _, in := range []string{tok, "a/" + "00000000000000000000000000000000000000000000000000000000000000ff", "?"} {
 		f := reg.Detect(in)
 		if f == nil {
-			fmt.Println("not a token of a known format:", reg.Titles())
+			fmt.Println("not a token of a known format") // reg.Titles() lists them
 			continue
 		}
 		if err := (format.Demands{Purpose: `purpose "login"`}).Unprovable(f); err != nil {
@@ -38,5 +38,5 @@ func Example() {
 	// Output:
 	// sesstool-v1 {"user":"ada"} <nil>
 	// rejected at stage format - Ktor session cookie binds no purpose
-	// not a token of a known format: sesstool v1, Ktor session cookie, JWT, JWE
+	// not a token of a known format
 }
