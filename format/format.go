@@ -1,6 +1,7 @@
 // Package format is the registry of token formats that sesstool reads:
 // its own format v1 (package token), Ktor's session cookies (package
-// ktor), and other frameworks' tokens (PASETO v4, …). The command line, the session layer and programs share it to
+// ktor), and other frameworks' tokens and cookies (PASETO, JWT, Fernet,
+// Rails, Flask, …). The command line, the session layer and programs share it to
 // detect a token's format, peek at it without a key, and open, verify,
 // mint or rewrap it under a keyring with one call.
 //
@@ -182,9 +183,10 @@ func NewRegistry(fs ...Format) *Registry {
 
 // Default returns a registry of the formats this module knows: sesstool
 // v1, Ktor session cookies, then other frameworks' tokens and cookies, in
-// the order detection tries them.
+// the order detection tries them (each detection is strict: no two
+// formats claim one input; FuzzDetectPeek checks it).
 func Default() *Registry {
-	return NewRegistry(Native(), Ktor(), PasetoV4Local(), PasetoV4Public(), Rails())
+	return NewRegistry(Native(), Ktor(), PasetoV4Local(), PasetoV4Public(), JWE(), JWT(), Rails())
 }
 
 // Formats returns the formats, in order.

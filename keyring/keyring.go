@@ -492,12 +492,15 @@ type Material struct {
 	// Options are a foreign key's settings; the algorithm says which names
 	// it may have (Algorithm.OptionNames).
 	Options Options
-	// AllowShortKey makes Import accept a Ktor HMAC key (the Secret of a
+	// AllowShortKey makes Import accept an HMAC key shorter than
+	// MinHMACKeySize(Algorithm) bytes: a Ktor HMAC key (the Secret of a
 	// ktor-hmac-* key, the SignSecret of a KtorEncrypt key) shorter than
-	// MinKtorHMACKeySize bytes. Such a key can be recovered offline from a
-	// single observed cookie (a 1-byte key in 256 tries), and then any
-	// session can be forged: set it only for test keys (Ktor's own tests use
-	// an 11-byte key) or while replacing the key in the Ktor service.
+	// MinKtorHMACKeySize, or a JWT secret (jwt-hs*) shorter than its hash's
+	// output. Such a key can be recovered offline from a single observed
+	// cookie or token (a 1-byte key in 256 tries, a guessable text secret in
+	// a dictionary), and then any session can be forged: set it only for
+	// test keys (Ktor's own tests use an 11-byte key) or while replacing the
+	// key in the other service.
 	AllowShortKey bool
 }
 
@@ -505,6 +508,26 @@ type Material struct {
 // accepts without [Material.AllowShortKey]: 128 bits, beyond an offline
 // search. Ktor (like JCE) accepts keys of any length.
 const MinKtorHMACKeySize = 16
+
+// MinHMACKeySize returns the shortest HMAC key, in bytes, that Import
+// accepts for algorithm a without [Material.AllowShortKey], or 0 when a has
+// no such rule: [MinKtorHMACKeySize] for the Ktor HMAC keys (the sign key of
+// KtorEncrypt), and the hash's output for JWTHS256, JWTHS384 and JWTHS512
+// (32, 48 and 64 bytes), as RFC 7518 §3.2 requires of an HS256, HS384 or
+// HS512 key.
+func MinHMACKeySize(a Algorithm) int {
+	switch a {
+	case KtorHMACSHA256, KtorHMACSHA384, KtorHMACSHA512, KtorEncrypt:
+		return MinKtorHMACKeySize
+	case JWTHS256:
+		return 32
+	case JWTHS384:
+		return 48
+	case JWTHS512:
+		return 64
+	}
+	return 0
+}
 
 // String describes the material without its secrets, e.g.
 // "keyring.Material{ktor-hmac-sha256, secrets redacted}".
@@ -539,9 +562,9 @@ func (m Material) MarshalJSON() ([]byte, error) {
 
 // Import returns a ring with m added as an active key created at now, and
 // the new key. The secrets are copied. Imported keys verify; a native one can
-// later be promoted to primary. A Ktor HMAC key shorter than
-// [MinKtorHMACKeySize] bytes is refused with an error wrapping [ErrWeakKey]
-// unless m.AllowShortKey is set. Errors never name the new key's ID, which
+// later be promoted to primary. An HMAC key shorter than
+// [MinHMACKeySize] bytes (a Ktor HMAC key, a JWT secret) is refused with an
+// error wrapping [ErrWeakKey] unless m.AllowShortKey is set. Errors never name the new key's ID, which
 // exists only once Import succeeds.
 func (r *Ring) Import(m Material, now time.Time) (*Ring, Key, error) {
 	k := Key{
@@ -567,19 +590,20 @@ func (r *Ring) Import(m Material, now time.Time) (*Ring, Key, error) {
 	return r2, k, nil
 }
 
-// checkKtorHMACKey refuses a Ktor HMAC key shorter than
-// MinKtorHMACKeySize, unless m.AllowShortKey.
+// checkKtorHMACKey refuses an HMAC key shorter than MinHMACKeySize,
+// unless m.AllowShortKey.
 func (m Material) checkKtorHMACKey() error {
 	key, what := m.Secret, "key"
-	switch m.Algorithm {
-	case KtorHMACSHA256, KtorHMACSHA384, KtorHMACSHA512:
-	case KtorEncrypt:
+	if m.Algorithm == KtorEncrypt {
 		key, what = m.SignSecret, "sign key"
-	default:
+	}
+	min := MinHMACKeySize(m.Algorithm)
+	if len(key) >= min || m.AllowShortKey {
 		return nil
 	}
-	if len(key) >= MinKtorHMACKeySize || m.AllowShortKey {
-		return nil
+	if m.Algorithm.Family() == FamilyForeign {
+		return fmt.Errorf("%w: the %v secret has %d bytes, fewer than %d: RFC 7518 §3.2 requires a key at least as long as the hash's output, and a short or guessable secret can be found offline from a single token, and then any token forged; use a random secret of %d bytes or more, or allow a short key explicitly (for test keys only)",
+			ErrWeakKey, m.Algorithm, len(key), min, min)
 	}
 	return fmt.Errorf("%w: the %v %s has %d bytes, fewer than %d: one observed cookie is enough to recover it offline and forge any session; use a random key of 32 bytes or more, or allow a short key explicitly (for test keys only)",
 		ErrWeakKey, m.Algorithm, what, len(key), MinKtorHMACKeySize)

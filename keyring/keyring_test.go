@@ -713,6 +713,45 @@ func TestImportShortKtorHMACKey(t *testing.T) {
 	}
 }
 
+// TestImportShortJWTKey pins RFC 7518 §3.2 for imported JWT secrets: an
+// HS256, HS384 or HS512 key shorter than the hash's output (32, 48, 64
+// bytes) is refused with ErrWeakKey unless the material opts in with
+// AllowShortKey, as a short Ktor HMAC key is.
+func TestImportShortJWTKey(t *testing.T) {
+	base := generate(t, keyring.Default)
+	for _, tc := range []struct {
+		alg keyring.Algorithm
+		min int
+	}{{keyring.JWTHS256, 32}, {keyring.JWTHS384, 48}, {keyring.JWTHS512, 64}} {
+		if got := keyring.MinHMACKeySize(tc.alg); got != tc.min {
+			t.Errorf("MinHMACKeySize(%s) = %d, want %d", tc.alg, got, tc.min)
+		}
+		for _, n := range []int{1, 6, tc.min - 1, tc.min, tc.min + 1} {
+			m := keyring.Material{Algorithm: tc.alg, Secret: bytes.Repeat([]byte("s"), n)}
+			_, _, err := base.Import(m, now)
+			short := n < tc.min
+			switch {
+			case short && !errors.Is(err, keyring.ErrWeakKey):
+				t.Errorf("Import(%s, %d-byte secret) error %v; want ErrWeakKey", tc.alg, n, err)
+			case short && (!strings.Contains(err.Error(), "forge") || !strings.Contains(err.Error(), "RFC 7518")):
+				t.Errorf("Import(%s, %d-byte secret) error %q does not name the risk and the rule", tc.alg, n, err)
+			case short && strings.Contains(err.Error(), "sss"):
+				t.Errorf("Import(%s, %d-byte secret) error %q quotes the secret", tc.alg, n, err)
+			case !short && err != nil:
+				t.Errorf("Import(%s, %d-byte secret) error %v; want success", tc.alg, n, err)
+			}
+			m.AllowShortKey = true
+			if _, k, err := base.Import(m, now); err != nil || k.Algorithm != tc.alg {
+				t.Errorf("Import(%s, %d-byte secret, AllowShortKey) = %v, %v; want success", tc.alg, n, k, err)
+			}
+		}
+	}
+	// Other foreign text secrets have no such rule here.
+	if keyring.MinHMACKeySize(keyring.Flask) != 0 || keyring.MinHMACKeySize(keyring.HMACSHA256) != 0 {
+		t.Error("MinHMACKeySize applies beyond Ktor and JWT keys")
+	}
+}
+
 // TestImportErrorsNameNoKeyID checks that a refused import does not name
 // the random ID the key would have had: no such key exists.
 func TestImportErrorsNameNoKeyID(t *testing.T) {

@@ -83,7 +83,10 @@ digest=, serializer=, cipher= and jar= (rails-*), password-id= (iron),
 encoder= and max-length= (securecookie). Several keys of one algorithm
 (MultiFernet, rotated secrets, iron password IDs) are all tried, newest
 first, up to 8. These keys open, verify and inspect that framework's
-tokens, and can never be primary.
+tokens, and can never be primary. A JWT secret must be at least as long as
+its hash's output (32, 48 or 64 bytes for jwt-hs256, -hs384, -hs512: RFC
+7518 §3.2); --allow-short-key accepts a shorter one, with a warning, for
+test keys.
 
 An imported key gets a new random ID: importing a native key into another
 keyring does not make that keyring open the first one's tokens, whose
@@ -162,6 +165,9 @@ document says what the key is.`,
 			var k keyring.Key
 			_, err = a.updateRing(ref, func(r *keyring.Ring) (*keyring.Ring, error) {
 				r2, nk, err := r.Import(m, now())
+				if errors.Is(err, keyring.ErrWeakKey) && m.Algorithm.Family() == keyring.FamilyForeign {
+					return nil, &usageError{err: err, hint: fmt.Sprintf("for a test key only, add --allow-short-key; otherwise give the service a new random secret of %d bytes or more", keyring.MinHMACKeySize(m.Algorithm))}
+				}
 				if errors.Is(err, keyring.ErrWeakKey) {
 					return nil, &usageError{err: err, hint: "for a test key only, add --allow-short-key; otherwise give the Ktor service a new random key of 32 bytes or more"}
 				}
@@ -178,6 +184,7 @@ document says what the key is.`,
 				fmt.Fprintf(a.stderr, "sesstool: warning: key %s has a %d-byte Ktor sign key, fewer than %d: anyone who sees one of its cookies can recover it offline and forge any session; use it for tests only, and give the Ktor service a random key of 32 bytes or more\n",
 					k.ID, n, keyring.MinKtorHMACKeySize)
 			}
+			warnShortJWTKey(a, k.ID, m)
 			if k.Algorithm == keyring.KtorEncrypt && k.KtorLayout != keyring.KtorLayout2 {
 				// SECURITY.md, "Cross-layout tag reuse".
 				fmt.Fprintf(a.stderr, "sesstool: warning: key %s reads Ktor 3.x cookies (layout %s), whose tag does not cover the IV: if its sign key ever signed Ktor < 3.0 (layout 2) cookies or MessageAuthentication values, a client that knows one 16-byte session can forge any session of up to 15 bytes in about 2,000 requests; use a sign key that Ktor < 3.0 never used, or chain Encrypt with MessageAuthentication under an independent key (SECURITY.md, \"Cross-layout tag reuse\")\n",
@@ -193,7 +200,7 @@ document says what the key is.`,
 	_ = cmd.MarkFlagFilename("from")
 	fs.Var(&enumValue{v: &layout, allowed: []string{"2", "3", "both"}}, "ktor-layout", "ktor-encrypt only: the Ktor layout to write and accept, 2, 3 or both (default 3)")
 	_ = cmd.RegisterFlagCompletionFunc("ktor-layout", cobra.FixedCompletions([]string{"2", "3", "both"}, cobra.ShellCompDirectiveNoFileComp))
-	fs.BoolVar(&allowShortKey, "allow-short-key", false, "accept a Ktor sign key shorter than 16 bytes, with a warning (test keys only)")
+	fs.BoolVar(&allowShortKey, "allow-short-key", false, "accept a Ktor sign key shorter than 16 bytes, or a JWT secret shorter than its hash, with a warning (test keys only)")
 	fs.StringArrayVar(&opts, "opt", nil, "another framework's key option `NAME=VALUE`, stored with the key (repeatable; see above)")
 	fs.BoolVar(&asJSON, "json", false, "print the new key as a JSON object")
 	fs.BoolVar(&keepID, "keep-id", false, "read a key export document ('sesstool keys export') and add the key under its own ID")
@@ -258,6 +265,7 @@ func (a *app) importKeepID(cmd *cobra.Command, from string, asJSON bool) error {
 		fmt.Fprintf(a.stderr, "sesstool: warning: key %s has a %d-byte Ktor sign key, fewer than %d: anyone who sees one of its cookies can recover it offline and forge any session; use it for tests only, and give the Ktor service a random key of 32 bytes or more\n",
 			added.ID, n, keyring.MinKtorHMACKeySize)
 	}
+	warnShortJWTKey(a, added.ID, m)
 	a.notef("imported key %s (%s) as %s, under its own ID", added.ID, added.Algorithm, added.State)
 	return a.printKey(added, asJSON)
 }
@@ -291,6 +299,17 @@ func exportReadError(err error) error {
 		return &usageError{err: err}
 	}
 	return err
+}
+
+// warnShortJWTKey warns that key id, of material m, is a JWT secret
+// shorter than RFC 7518 §3.2 allows (imported with --allow-short-key).
+func warnShortJWTKey(a *app, id keyring.ID, m keyring.Material) {
+	min := keyring.MinHMACKeySize(m.Algorithm)
+	if m.Algorithm.Family() != keyring.FamilyForeign || len(m.Secret) >= min {
+		return
+	}
+	fmt.Fprintf(a.stderr, "sesstool: warning: key %s has a %d-byte %s secret, fewer than the %d that RFC 7518 requires: anyone who sees one of its tokens can search for it offline and forge any token; use it for tests only, and give the service a random secret of %d bytes or more\n",
+		id, len(m.Secret), m.Algorithm, min, min)
 }
 
 // shortKtorHMACKey returns the length of m's Ktor HMAC key when it is
