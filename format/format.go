@@ -120,6 +120,9 @@ type Options struct {
 	// encrypts (see ktor.EncryptOptions.IV). Only tests set it: a fixed IV
 	// breaks CBC's confidentiality.
 	KtorIV func(iv []byte)
+	// CookieName is the cookie's name that Mint binds a value to, for
+	// formats that authenticate it (gorilla/securecookie).
+	CookieName string
 }
 
 // Opened describes a verified token.
@@ -181,8 +184,8 @@ func NewRegistry(fs ...Format) *Registry {
 }
 
 // Default returns a registry of the formats this module knows: sesstool
-// v1, then Ktor session cookies.
-func Default() *Registry { return NewRegistry(Native(), Ktor()) }
+// v1, Ktor session cookies, then other frameworks' formats.
+func Default() *Registry { return NewRegistry(Native(), Ktor(), SecureCookie()) }
 
 // Formats returns the formats, in order.
 func (r *Registry) Formats() []Format { return append([]Format(nil), r.formats...) }
