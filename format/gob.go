@@ -40,9 +40,10 @@ import (
 // number then the value, ended by a zero delta; fields holding zero values
 // are omitted. Slices and maps are a count then their elements. An
 // interface value is the concrete type's registered name (empty for nil),
-// type definitions if any, the type ID, a byte count, then the value as a
-// top-level value; its type definitions may end a message, the value then
-// continuing in the next.
+// type definitions if any, the type ID, a byte count (which readers skip),
+// then the value as a top-level value; its type definitions may end a
+// message, the value then continuing in the next, and a definition that
+// does not end its message is followed by a byte count, also skipped.
 
 // Limits of the gob reader.
 const (
@@ -597,7 +598,10 @@ func gobZero(id int) any {
 }
 
 // iface reads an interface value: the concrete type's name, its type
-// definitions, its ID, a byte count, and the value.
+// definitions, its ID, a byte count, and the value. The count is skipped,
+// as encoding/gob does: when the value holds interface values whose types
+// are defined on the way, their definitions come between the count and
+// the value's end, and the count does not cover them all.
 func (r *gobReader) iface(depth int) (any, error) {
 	name, err := r.bytes()
 	if err != nil {
@@ -610,24 +614,10 @@ func (r *gobReader) iface(depth int) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	n, err := r.count()
-	if err != nil {
+	if _, err := r.uint(); err != nil {
 		return nil, err
 	}
-	if n > len(r.msg) {
-		return nil, errGobShort
-	}
-	rest := r.msg[n:]
-	r.msg = r.msg[:n]
-	v, err := r.topValue(id, depth+1)
-	if err != nil {
-		return nil, err
-	}
-	if len(r.msg) != 0 {
-		return nil, r.errorf("an interface value of %q is followed by %d bytes of its own", name, len(r.msg))
-	}
-	r.msg = rest
-	return v, nil
+	return r.topValue(id, depth+1)
 }
 
 // mapKey returns the JSON object key of a map key: a string as it is, a

@@ -256,6 +256,21 @@ func (o *secureCookieOpener) OpenCookie(name, value string) (Opened, error) {
 	if len(value) > maxInput {
 		return Opened{}, reject(o.f, token.ErrInvalid, StageSize, 0, "the value has %d characters, more than %d", len(value), maxInput)
 	}
+	// securecookie checks the length first.
+	fits := 0
+	for _, c := range o.keys {
+		if c.maxLength == 0 || len(value) <= c.maxLength {
+			fits++
+		}
+	}
+	if fits == 0 {
+		e := reject(o.f, token.ErrInvalid, StageSize, 0, "the value has %d characters, more than the max-length of every securecookie key", len(value))
+		if len(o.keys) == 1 {
+			e.KeyID = o.keys[0].key.ID
+			e.Reason = fmt.Sprintf("the value has %d characters, more than the max-length of %d of key %s", len(value), o.keys[0].maxLength, e.KeyID)
+		}
+		return Opened{}, e
+	}
 	p, bad := scSplit(value)
 	if bad != "" {
 		return Opened{}, reject(o.f, token.ErrInvalid, StageEncoding, 0, "%s", bad)
@@ -263,11 +278,9 @@ func (o *secureCookieOpener) OpenCookie(name, value string) (Opened, error) {
 	msg := make([]byte, 0, len(name)+1+len(p.signed))
 	msg = append(append(append(msg, name...), '|'), p.signed...)
 	var k *scKey
-	tooLong := 0
 	for i := range o.keys {
 		c := &o.keys[i]
 		if c.maxLength != 0 && len(value) > c.maxLength {
-			tooLong++
 			continue
 		}
 		h := hmac.New(sha256.New, c.hash)
@@ -278,14 +291,6 @@ func (o *secureCookieOpener) OpenCookie(name, value string) (Opened, error) {
 		}
 	}
 	if k == nil {
-		if tooLong == len(o.keys) {
-			e := reject(o.f, token.ErrInvalid, StageSize, 0, "the value has %d characters, more than the max-length of the keys", len(value))
-			if len(o.keys) == 1 {
-				e.KeyID = o.keys[0].key.ID
-				e.Reason = fmt.Sprintf("the value has %d characters, more than the max-length of %d of key %s", len(value), o.keys[0].maxLength, e.KeyID)
-			}
-			return Opened{}, e
-		}
 		under := "key " + o.keys[0].key.ID.String()
 		var id keyring.ID
 		if len(o.keys) == 1 {
