@@ -185,7 +185,7 @@ func NewRegistry(fs ...Format) *Registry {
 
 // Default returns a registry of the formats this module knows: sesstool
 // v1, Ktor session cookies, then other frameworks' formats.
-func Default() *Registry { return NewRegistry(Native(), Ktor(), SecureCookie()) }
+func Default() *Registry { return NewRegistry(Native(), Ktor(), SecureCookie(), Iron()) }
 
 // Formats returns the formats, in order.
 func (r *Registry) Formats() []Format { return append([]Format(nil), r.formats...) }
