@@ -277,7 +277,10 @@ func (o *secureCookieOpener) OpenCookie(name, value string) (Opened, error) {
 	}
 	msg := make([]byte, 0, len(name)+1+len(p.signed))
 	msg = append(append(append(msg, name...), '|'), p.signed...)
-	var k *scKey
+	// Every key whose hash key verifies the MAC is a candidate: a ring may
+	// hold one hash key with and without a block key (values written
+	// before and after encryption was turned on), or with two encoders.
+	var cands []*scKey
 	for i := range o.keys {
 		c := &o.keys[i]
 		if c.maxLength != 0 && len(value) > c.maxLength {
@@ -286,11 +289,10 @@ func (o *secureCookieOpener) OpenCookie(name, value string) (Opened, error) {
 		h := hmac.New(sha256.New, c.hash)
 		h.Write(msg)
 		if hmac.Equal(h.Sum(nil), p.mac) {
-			k = c
-			break
+			cands = append(cands, c)
 		}
 	}
-	if k == nil {
+	if len(cands) == 0 {
 		under := "key " + o.keys[0].key.ID.String()
 		var id keyring.ID
 		if len(o.keys) == 1 {
@@ -305,6 +307,22 @@ func (o *secureCookieOpener) OpenCookie(name, value string) (Opened, error) {
 		return Opened{}, reject(o.f, token.ErrInvalid, StageAuthentication, id,
 			"the MAC does not verify under %s for the cookie name %q (a value verifies only under the name it was set with)", under, name)
 	}
+	var first error
+	for _, k := range cands {
+		res, err := o.read(k, name, p)
+		if err == nil {
+			return res, nil
+		}
+		if first == nil {
+			first = err
+		}
+	}
+	return Opened{}, first
+}
+
+// read checks the age of an authentic value under key k, decrypts it and
+// decodes its payload.
+func (o *secureCookieOpener) read(k *scKey, name string, p scParts) (Opened, error) {
 	iat, ok := scTime(p.date)
 	if !ok {
 		return Opened{}, reject(o.f, token.ErrInvalid, StageEnvelope, k.key.ID, "the timestamp is not a time between 1970 and 9999")

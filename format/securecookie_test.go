@@ -334,3 +334,47 @@ func loadForeignVectorsFuzz(tb testing.TB, dir string) [][2]string {
 	}
 	return out
 }
+
+// TestSecureCookieSameHashKeyTwice: a ring holding one hash key both
+// without and with a block key (cookies written before and after
+// encryption was turned on) opens both kinds of cookie, whichever key is
+// newer: the MAC names the hash key only.
+func TestSecureCookieSameHashKeyTwice(t *testing.T) {
+	imp := format.SecureCookie().(format.Importer)
+	ring := func(inputs ...string) *keyring.Ring {
+		r, err := keyring.Generate(keyring.Default, t0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, in := range inputs {
+			m, err := imp.ParseKey(keyring.SecureCookie, []byte(in), keyring.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r, _, err = r.Import(m, t0); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return r
+	}
+	o := format.Options{Now: func() time.Time { return t0 }, CookieName: "s"}
+	for i, in := range []string{scHash, scHash + " " + scBlock} {
+		mop, err := format.SecureCookie().NewOpener(ring(in), o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tok, _, err := mop.(format.Minter).Mint([]byte(`{"a":1}`), token.Validity{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for j, order := range [][]string{{scHash, scHash + " " + scBlock}, {scHash + " " + scBlock, scHash}} {
+			op, err := format.SecureCookie().NewOpener(ring(order...), o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res, err := op.(format.CookieOpener).OpenCookie("s", tok); err != nil || string(res.JSON) != `{"a":1}` {
+				t.Errorf("cookie %d (0: signed, 1: encrypted), ring %d (0: the block key newest): %s, %v", i, j, res.JSON, err)
+			}
+		}
+	}
+}
