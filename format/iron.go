@@ -179,6 +179,14 @@ func (f ironFormat) Peek(tok string) Peek {
 	return p
 }
 
+// ironIDPhrase says which password a seal names, in words.
+func ironIDPhrase(id string) string {
+	if id == "" {
+		return "the seal names no password id"
+	}
+	return "the seal names password id " + id
+}
+
 func ironIDText(id string) string {
 	if id == "" {
 		return "(none)"
@@ -255,7 +263,7 @@ func (o *ironOpener) Open(tok string) (Opened, error) {
 		if s.id == "" {
 			what = "no password-id (or password-id=default)"
 		}
-		e := reject(o.f, token.ErrInvalid, StageKey, 0, "the seal names password id %s, and the keyring holds no iron key imported with %s", ironIDText(s.id), what)
+		e := reject(o.f, token.ErrInvalid, StageKey, 0, "%s, and the keyring holds no iron key imported with %s", ironIDPhrase(s.id), what)
 		e.Err, e.Algorithm = ErrNoKeys, keyring.Iron
 		return Opened{}, e
 	}
@@ -278,7 +286,7 @@ func (o *ironOpener) Open(tok string) (Opened, error) {
 			}
 			under = fmt.Sprintf("each of the %d iron keys %s", len(ids), strings.Join(ids, ", "))
 		}
-		return Opened{}, reject(o.f, token.ErrInvalid, StageAuthentication, id, "the HMAC does not verify under %s (password id %s)", under, ironIDText(s.id))
+		return Opened{}, reject(o.f, token.ErrInvalid, StageAuthentication, id, "the HMAC does not verify under %s (%s)", under, ironIDPhrase(s.id))
 	}
 	if err := CheckTimes(o.f, o.o, k.key.ID, time.Time{}, s.exp, time.Time{}); err != nil {
 		return Opened{}, err
