@@ -26,7 +26,16 @@ type gobTestInner struct {
 	Avg float64
 }
 
+// gobTestRole is a named basic type, gobTestPerson a struct registered by
+// pointer, as gorilla/sessions' documentation does (gob.Register(&Person{})).
+type (
+	gobTestRole   string
+	gobTestPerson struct{ Name string }
+)
+
 func init() {
+	gob.Register(gobTestRole(""))
+	gob.Register(&gobTestPerson{})
 	gob.Register(gobTestUser{})
 	gob.Register(map[string]interface{}{})
 	gob.Register([]interface{}{})
@@ -71,6 +80,8 @@ func TestGobJSONMatchesEncodingGob(t *testing.T) {
 			3:       "three",
 		}, `{"3":"three","list":["a",1,null,[true]],"n":null,"prefs":{"k":["v"]},"user":{"ID":1,"Inner":{"Avg":0,"OK":false},"Name":"","Ptr":{"Avg":2,"OK":false},"Tags":null}}`},
 		{"empty session", map[interface{}]interface{}{}, `{}`},
+		{"a named string and a struct registered by pointer", map[interface{}]interface{}{"role": gobTestRole("admin"), "p": &gobTestPerson{Name: "ann"}},
+			`{"p":{"Name":"ann"},"role":"admin"}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

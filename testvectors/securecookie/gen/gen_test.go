@@ -17,7 +17,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"flag"
-	"net/http"
 	"net/http/httptest"
 	"os"
 	"strings"
@@ -271,7 +270,6 @@ func generate(t *testing.T) {
 			}
 		}
 	}
-	_ = http.StatusOK
 }
 
 // flip changes the base64url character at i to another one.
