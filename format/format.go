@@ -121,6 +121,9 @@ type Options struct {
 	// encrypts (see ktor.EncryptOptions.IV). Only tests set it: a fixed IV
 	// breaks CBC's confidentiality.
 	KtorIV func(iv []byte)
+	// CookieName is the cookie's name that Mint binds a value to, for
+	// formats that authenticate it (gorilla/securecookie).
+	CookieName string
 }
 
 // Opened describes a verified token.
@@ -186,7 +189,7 @@ func NewRegistry(fs ...Format) *Registry {
 // the order detection tries them (each detection is strict: no two
 // formats claim one input; FuzzDetectPeek checks it).
 func Default() *Registry {
-	return NewRegistry(Native(), Ktor(), PasetoV4Local(), PasetoV4Public(), JWE(), JWT(), Rails())
+	return NewRegistry(Native(), Ktor(), PasetoV4Local(), PasetoV4Public(), JWE(), JWT(), SecureCookie(), Iron(), Rails())
 }
 
 // Formats returns the formats, in order.
