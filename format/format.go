@@ -181,8 +181,9 @@ func NewRegistry(fs ...Format) *Registry {
 }
 
 // Default returns a registry of the formats this module knows: sesstool
-// v1, Ktor session cookies, itsdangerous / Flask session cookies.
-func Default() *Registry { return NewRegistry(Native(), Ktor(), ItsDangerous()) }
+// v1, Ktor session cookies, itsdangerous / Flask session cookies, Express
+// signed cookies.
+func Default() *Registry { return NewRegistry(Native(), Ktor(), ItsDangerous(), Express()) }
 
 // Formats returns the formats, in order.
 func (r *Registry) Formats() []Format { return append([]Format(nil), r.formats...) }
