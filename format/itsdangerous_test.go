@@ -211,7 +211,7 @@ func TestItsDangerousDetect(t *testing.T) {
 		{"eyJhIjoxfQ." + ts + "." + sig27 + "A", false},                                              // long signature
 		{"eyJhIjoxfQ.AAAAAQ." + sig27, false},                                                        // a leading zero byte
 		{"eyJhIjoxfQ." + base64.RawURLEncoding.EncodeToString(make([]byte, 9)) + "." + sig27, false}, // 9 bytes
-		{"eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c", false}, // a JWT
+		{"eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c", false},  // a JWT
 		{"." + ts + "." + sig27, false},
 		{"a.b." + ts + "." + sig27, false}, // dots in the payload
 		{"AQAAAAE", false},
