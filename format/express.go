@@ -164,7 +164,8 @@ func expressDetails(c expressCookie) []Detail {
 }
 
 // NewOpener collects r's express keys, newest first, or the one chosen by
-// o.KeyID.
+// o.KeyID; a chosen key of another algorithm is an error wrapping
+// ErrNoKeys.
 func (f expressFormat) NewOpener(r *keyring.Ring, o Options) (Opener, error) {
 	ks, err := TrialKeys(r, keyring.Express)
 	if o.KeyID != 0 {
@@ -172,8 +173,11 @@ func (f expressFormat) NewOpener(r *keyring.Ring, o Options) (Opener, error) {
 		if !ok {
 			return nil, fmt.Errorf("%w: %s", keyring.ErrNotFound, o.KeyID)
 		}
-		if k.Algorithm != keyring.Express || !k.State.Verifies() {
-			return nil, fmt.Errorf("%w: key %s is a %s %s key, not an express key that verifies", keyring.ErrState, k.ID, k.State, k.Algorithm)
+		if k.Algorithm != keyring.Express {
+			return nil, fmt.Errorf("%w: the chosen key %s is a %s key", ErrNoKeys, k.ID, k.Algorithm)
+		}
+		if !k.State.Verifies() {
+			return nil, fmt.Errorf("%w: key %s is %s", keyring.ErrState, k.ID, k.State)
 		}
 		ks, err = []keyring.Key{k}, nil
 	}

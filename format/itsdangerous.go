@@ -284,7 +284,8 @@ func (k itsKey) sign(signed string) []byte {
 }
 
 // NewOpener collects r's itsdangerous and flask keys, newest first (at
-// most MaxKeyTrial of each), or the one chosen by o.KeyID.
+// most MaxKeyTrial of each), or the one chosen by o.KeyID; a chosen key of
+// another algorithm is an error wrapping ErrNoKeys.
 func (f itsFormat) NewOpener(r *keyring.Ring, o Options) (Opener, error) {
 	op := &itsOpener{f: f, o: o}
 	for _, alg := range f.Algorithms() {
@@ -308,7 +309,10 @@ func (f itsFormat) NewOpener(r *keyring.Ring, o Options) (Opener, error) {
 		if !ok {
 			return nil, fmt.Errorf("%w: %s", keyring.ErrNotFound, o.KeyID)
 		}
-		return nil, fmt.Errorf("%w: key %s is a %s %s key, not an itsdangerous or flask key that verifies", keyring.ErrState, k.ID, k.State, k.Algorithm)
+		if k.Algorithm != keyring.ItsDangerous && k.Algorithm != keyring.Flask {
+			return nil, fmt.Errorf("%w: the chosen key %s is a %s key", ErrNoKeys, k.ID, k.Algorithm)
+		}
+		return nil, fmt.Errorf("%w: key %s is %s", keyring.ErrState, k.ID, k.State)
 	}
 	if len(op.keys) == 0 {
 		return nil, ErrNoKeys
