@@ -206,7 +206,6 @@ func (f itsFormat) Peek(tok string) Peek {
 		return p
 	}
 	p.IssuedAt = t.issued
-	p.Details = []Detail{{"timestamp", t.issued.Format(time.RFC3339)}}
 	if t.compressed {
 		p.Details = append(p.Details, Detail{"compressed", "zlib"})
 	}
