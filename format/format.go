@@ -1,6 +1,7 @@
 // Package format is the registry of token formats that sesstool reads:
-// its own format v1 (package token) and Ktor's session cookies (package
-// ktor). The command line, the session layer and programs share it to
+// its own format v1 (package token), Ktor's session cookies (package
+// ktor), and other frameworks' tokens and cookies, such as itsdangerous /
+// Flask session cookies and Express signed cookies (docs/formats.md). The command line, the session layer and programs share it to
 // detect a token's format, peek at it without a key, and open, verify,
 // mint or rewrap it under a keyring with one call.
 //
