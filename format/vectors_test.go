@@ -41,7 +41,7 @@ type ForeignVectors struct {
 }
 
 // loadForeignVectors returns every testvectors/*/open*.json file.
-func loadForeignVectors(t *testing.T) map[string]*ForeignVectors {
+func loadForeignVectors(t testing.TB) map[string]*ForeignVectors {
 	t.Helper()
 	paths, err := filepath.Glob("../testvectors/*/open*.json")
 	if err != nil {

@@ -506,7 +506,8 @@ or the expiry asked for. --format restricts the formats accepted.
 
 With --batch it reads one token per line from stdin, verifies them in
 parallel on all cores, and writes one JSON result per line, in input
-order: {"line":N,"ok":true,"keyId":…,"expires":…} or
+order: {"line":N,"ok":true,"keyId":…,"expires":…} (no "expires" for a
+token that carries none, such as an Express cookie) or
 {"line":N,"ok":false,"reason":"expired|invalid|not-yet-valid","stage":…,"error":…}.
 Lines are numbered from 1; blank lines are skipped (but counted), CR and
 surrounding spaces are trimmed, and a line longer than 64 KiB is a rejected
