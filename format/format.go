@@ -182,7 +182,7 @@ func NewRegistry(fs ...Format) *Registry {
 
 // Default returns a registry of the formats this module knows: sesstool
 // v1, then Ktor session cookies.
-func Default() *Registry { return NewRegistry(Native(), Ktor()) }
+func Default() *Registry { return NewRegistry(Native(), Ktor(), Fernet(), Branca()) }
 
 // Formats returns the formats, in order.
 func (r *Registry) Formats() []Format { return append([]Format(nil), r.formats...) }
