@@ -310,7 +310,8 @@ func (o *brancaOpener) Mint(payload []byte, v token.Validity) (string, Opened, e
 	if !v.NotBefore.IsZero() {
 		return "", Opened{}, fmt.Errorf("%w: a Branca token has no not-before time", ErrValidityUnsupported)
 	}
-	// 6 KiB of token bytes encode in at most 8235 base62 characters.
+	// At most 5888 token bytes: base62 needs 1.344 characters a byte, so
+	// 7912 characters, within MaxBrancaLength.
 	if max := MaxBrancaLength*3/4 - brancaMin - 256; len(payload) > max {
 		return "", Opened{}, fmt.Errorf("format: the payload has %d bytes; a Branca token here holds at most %d", len(payload), max)
 	}

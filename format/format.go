@@ -1,8 +1,9 @@
 // Package format is the registry of token formats that sesstool reads:
-// its own format v1 (package token) and Ktor's session cookies (package
-// ktor). The command line, the session layer and programs share it to
-// detect a token's format, peek at it without a key, and open, verify,
-// mint or rewrap it under a keyring with one call.
+// its own format v1 (package token), Ktor's session cookies (package
+// ktor) and other frameworks' tokens (Fernet, Branca). The command line,
+// the session layer and programs share it to detect a token's format, peek
+// at it without a key, and open, verify, mint or rewrap it under a keyring
+// with one call.
 //
 // A format is a value implementing [Format]; [Default] returns the
 // registry of the formats this module knows, and [NewRegistry] builds one
@@ -181,7 +182,7 @@ func NewRegistry(fs ...Format) *Registry {
 }
 
 // Default returns a registry of the formats this module knows: sesstool
-// v1, then Ktor session cookies.
+// v1, Ktor session cookies, Fernet and Branca tokens.
 func Default() *Registry { return NewRegistry(Native(), Ktor(), Fernet(), Branca()) }
 
 // Formats returns the formats, in order.
