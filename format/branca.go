@@ -276,9 +276,6 @@ func (o *brancaOpener) Open(tok string) (Opened, error) {
 	if err := CheckTimes(o.f, o.o, id, res.IssuedAt, res.ExpiresAt, time.Time{}); err != nil {
 		return Opened{}, err
 	}
-	if mk := o.mintKey(); mk != nil {
-		res.Rewrap = id != mk.key.ID
-	}
 	if !o.o.ValidateOnly {
 		res.JSON, res.Codec = OpaquePayloadJSON(pt)
 	}

@@ -262,9 +262,6 @@ func (o *fernetOpener) Open(tok string) (Opened, error) {
 	if err := CheckTimes(o.f, o.o, id, res.IssuedAt, res.ExpiresAt, time.Time{}); err != nil {
 		return Opened{}, err
 	}
-	if mk := o.mintKey(); mk != nil {
-		res.Rewrap = k.key.ID != mk.key.ID
-	}
 	if !o.o.ValidateOnly {
 		res.JSON, res.Codec = OpaquePayloadJSON(pt)
 	}
