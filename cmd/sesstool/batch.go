@@ -347,9 +347,14 @@ func renderLine(dst []byte, st *batchStats, set *openerSet, data []byte, l lineR
 	} else {
 		dst = append(dst, `,"ok":true,"keyId":"`...)
 		dst = appendHex8(dst, uint32(res.Key.ID))
-		dst = append(dst, `","expires":"`...)
-		dst = res.ExpiresAt.UTC().AppendFormat(dst, time.RFC3339)
 		dst = append(dst, '"')
+		// A foreign token may carry no expiry (a Fernet or Branca key
+		// without max-age): it then has no "expires".
+		if !res.ExpiresAt.IsZero() {
+			dst = append(dst, `,"expires":"`...)
+			dst = res.ExpiresAt.UTC().AppendFormat(dst, time.RFC3339)
+			dst = append(dst, '"')
+		}
 	}
 	if res.Rewrap {
 		dst = append(dst, `,"rewrap":true`...)
