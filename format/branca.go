@@ -54,7 +54,6 @@ const (
 	brancaMinLength = 61
 )
 
-const base62Alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
 type brancaFormat struct{}
 
