@@ -158,9 +158,8 @@ func (f brancaFormat) Peek(tok string) Peek {
 	}
 	p.Size = len(b)
 	p.IssuedAt = unix(uint64(binary.BigEndian.Uint32(b[1:])))
-	p.CiphertextLen = len(b) - brancaMin
 	p.Details = []Detail{{Label: "version", Value: "0xba"}, {Label: "nonce", Value: hex.EncodeToString(b[5:brancaHeader])},
-		{Label: "ciphertext", Value: fmt.Sprintf("%d bytes", p.CiphertextLen)}}
+		{Label: "ciphertext", Value: fmt.Sprintf("%d bytes", len(b)-brancaMin)}}
 	return p
 }
 

@@ -112,7 +112,7 @@ func TestBrancaOpenSpecToken(t *testing.T) {
 		})
 	}
 	p := f.Peek(brancaSpecToken)
-	if p.Err != nil || !p.Sealed || !p.IssuedAt.Equal(brancaSpecIssued) || p.CiphertextLen != len("Hello world!") {
+	if p.Err != nil || !p.Sealed || !p.IssuedAt.Equal(brancaSpecIssued) || len(p.Details) != 3 || p.Details[2] != (format.Detail{Label: "ciphertext", Value: "12 bytes"}) {
 		t.Fatalf("Peek = %+v", p)
 	}
 }

@@ -121,10 +121,8 @@ func (f fernetFormat) Peek(tok string) Peek {
 	if ts := binary.BigEndian.Uint64(b[1:]); ts <= maxUnixSeconds {
 		p.IssuedAt = unix(ts)
 	}
-	p.CiphertextLen = len(b) - fernetHeader - fernetMAC
-	p.IV = hex.EncodeToString(b[9:fernetHeader])
-	p.Details = []Detail{{Label: "version", Value: "0x80"}, {Label: "iv", Value: p.IV},
-		{Label: "ciphertext", Value: fmt.Sprintf("%d bytes", p.CiphertextLen)}}
+	p.Details = []Detail{{Label: "version", Value: "0x80"}, {Label: "iv", Value: hex.EncodeToString(b[9:fernetHeader])},
+		{Label: "ciphertext", Value: fmt.Sprintf("%d bytes", len(b)-fernetHeader-fernetMAC)}}
 	return p
 }
 

@@ -129,7 +129,7 @@ func TestFernetOpenSpecToken(t *testing.T) {
 		t.Fatalf("issued %v, expires %v, rewrap %v; want the spec's time, no expiry, no rewrap", res.IssuedAt, res.ExpiresAt, res.Rewrap)
 	}
 	p := f.Peek(fernetSpecToken)
-	if p.Err != nil || !p.Sealed || !p.IssuedAt.Equal(fernetSpecIssued) || p.IV != "000102030405060708090a0b0c0d0e0f" || p.Payload != nil {
+	if p.Err != nil || !p.Sealed || !p.IssuedAt.Equal(fernetSpecIssued) || len(p.Details) != 3 || p.Details[1] != (format.Detail{Label: "iv", Value: "000102030405060708090a0b0c0d0e0f"}) || p.Payload != nil {
 		t.Fatalf("Peek = %+v", p)
 	}
 }

@@ -14,6 +14,11 @@ func FuzzDetectPeek(f *testing.F) {
 	for _, s := range []string{"", "A", "AQ", "AQAAAAE", "x/" + string(make([]byte, 64)), "%2F%3A", "00/00:00", "a=%23s/0"} {
 		f.Add(s)
 	}
+	for _, dir := range []string{"fernet", "branca"} {
+		for _, s := range vectorTokens(f, dir) {
+			f.Add(s)
+		}
+	}
 	reg := format.Default()
 	fs := reg.Formats()
 	f.Fuzz(func(t *testing.T, tok string) {
