@@ -54,7 +54,6 @@ const (
 	brancaMinLength = 61
 )
 
-
 type brancaFormat struct{}
 
 func (brancaFormat) Name() string  { return "branca" }
