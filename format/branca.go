@@ -211,9 +211,10 @@ func (f brancaFormat) NewOpener(r *keyring.Ring, o Options) (Opener, error) {
 			return nil, fmt.Errorf("key %s: %w", k.ID, err)
 		}
 		aead, err := chacha20poly1305.NewX(m.Secret)
+		n := len(m.Secret)
 		clear(m.Secret)
 		if err != nil {
-			return nil, fmt.Errorf("%w: key %s: a branca key has %d bytes, not %d", keyring.ErrState, k.ID, chacha20poly1305.KeySize, len(m.Secret))
+			return nil, fmt.Errorf("%w: key %s: a branca key has %d bytes, not %d", keyring.ErrState, k.ID, n, chacha20poly1305.KeySize)
 		}
 		op.keys = append(op.keys, brancaKey{key: k, aead: aead, maxAge: maxAge})
 	}

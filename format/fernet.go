@@ -77,9 +77,9 @@ func (fernetFormat) CarriesExpiry() bool { return true }
 // Algorithms returns keyring.Fernet.
 func (fernetFormat) Algorithms() []keyring.Algorithm { return []keyring.Algorithm{keyring.Fernet} }
 
-// Detect checks the syntax cheaply: padded base64url that decodes to the
-// version byte 0x80, a timestamp below 2^32 (before 2106: its first four
-// bytes are zero, so the token starts with "gAAAAA"), and a length that is
+// Detect checks the syntax cheaply: padded base64url that starts with
+// "gAAAAA" (the version byte 0x80, then a timestamp whose first 28 bits are
+// zero: below 2^36, before the year 4147) and decodes to a length that is
 // the header, whole AES blocks and the HMAC.
 func (fernetFormat) Detect(tok string) bool {
 	if len(tok) < 100 || len(tok) > fernetMaxLength || len(tok)%4 != 0 || !strings.HasPrefix(tok, "gAAAAA") {
@@ -196,7 +196,7 @@ func (f fernetFormat) NewOpener(r *keyring.Ring, o Options) (Opener, error) {
 			return nil, fmt.Errorf("key %s: %w", k.ID, err)
 		}
 		if len(m.Secret) != fernetKeySize {
-			return nil, fmt.Errorf("%w: key %s: a fernet key has %d bytes, not %d", keyring.ErrState, k.ID, fernetKeySize, len(m.Secret))
+			return nil, fmt.Errorf("%w: key %s: a fernet key has %d bytes, not %d", keyring.ErrState, k.ID, len(m.Secret), fernetKeySize)
 		}
 		block, err := aes.NewCipher(m.Secret[fernetHalfKey:])
 		if err != nil {
