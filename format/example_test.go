@@ -38,5 +38,5 @@ func Example() {
 	// Output:
 	// sesstool-v1 {"user":"ada"} <nil>
 	// rejected at stage format - Ktor session cookie binds no purpose
-	// not a token of a known format: sesstool v1, Ktor session cookie
+	// not a token of a known format: sesstool v1, Ktor session cookie, Fernet token, Branca token
 }

@@ -98,7 +98,8 @@ so sign encrypted cookies too. A Ktor cookie carries no expiry and binds
 no purpose: with --keyring and --purpose, --at or --max-ttl it is reported
 rejected, as open and verify reject it.
 
-Formats known to this build: sesstool v1, Ktor session cookies.`,
+Formats known to this build: sesstool v1, Ktor session cookies, Fernet and
+Branca tokens (docs/formats.md).`,
 		Example: `  sesstool inspect "$TOKEN"
   sesstool inspect 'Cookie: theme=dark; session=AQ…'
   sesstool inspect --keyring prod.json --purpose login --cookie session < cookie.txt
