@@ -189,8 +189,8 @@ func NewRegistry(fs ...Format) *Registry {
 // the order detection tries them (each detection is strict: no two
 // formats claim one input; FuzzDetectPeek checks it).
 func Default() *Registry {
-	return NewRegistry(Native(), Ktor(), PasetoV4Local(), PasetoV4Public(), JWE(), ItsDangerous(), JWT(), SecureCookie(),
-		Iron(), Express(), Rails())
+	return NewRegistry(Native(), Ktor(), PasetoV4Local(), PasetoV4Public(), JWE(), ItsDangerous(), JWT(), Fernet(),
+		SecureCookie(), Branca(), Iron(), Express(), Rails())
 }
 
 // Formats returns the formats, in order.

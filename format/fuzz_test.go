@@ -25,6 +25,11 @@ func FuzzDetectPeek(f *testing.F) {
 		"BAgw--" + strings.Repeat("a", 40), "YWJj--YWJjZGVmZ2hpamts--YWJjZGVmZ2hpamtsbW5vcA==", "e30%3D--" + strings.Repeat("0", 64)} {
 		f.Add(s)
 	}
+	for _, dir := range []string{"fernet", "branca"} {
+		for _, s := range vectorTokens(f, dir) {
+			f.Add(s)
+		}
+	}
 	reg := format.Default()
 	fs := reg.Formats()
 	f.Fuzz(func(t *testing.T, tok string) {

@@ -98,8 +98,14 @@ so sign encrypted cookies too. A Ktor cookie carries no expiry and binds
 no purpose: with --keyring and --purpose, --at or --max-ttl it is reported
 rejected, as open and verify reject it.
 
-Formats known to this build: sesstool v1, Ktor session cookies, Rails messages
-and cookies (signed and encrypted).`,
+Formats known to this build: sesstool v1; Ktor session cookies; PASETO v4
+(local and public); JWT (HS256/384/512) and JWE (dir + A256GCM); Fernet;
+Branca; itsdangerous and Flask session cookies; Express (cookie-signature,
+j: cookies, express-session IDs); gorilla/securecookie values (give the
+cookie as name=value or a Cookie: header: the name is authenticated);
+@hapi/iron seals; Rails messages and cookies (signed and encrypted).
+docs/formats.md describes each; other frameworks' keys come in with
+"sesstool keys import --alg FORMAT".`,
 		Example: `  sesstool inspect "$TOKEN"
   sesstool inspect 'Cookie: theme=dark; session=AQ…'
   sesstool inspect --keyring prod.json --purpose login --cookie session < cookie.txt
