@@ -48,6 +48,7 @@ type shape struct {
 	cborCheck valuecheck.Root
 	keysKnown bool     // JSON Unmarshal may use keys and json.Unmarshal
 	keys      *keyNode // nil: no key is unknown anywhere (e.g. a map or a scalar)
+	jsonPlan  *jplan   // JSON's planned path (jsonplan.go); nil: encoding/json
 }
 
 // shapes caches a *shape per reflect.Type.
@@ -74,6 +75,9 @@ func shapeOf(t reflect.Type) *shape {
 	s.cborCheck.Check, depth, s.cborPlain = (&checkPlanner{cbor: true}).plan(t)
 	s.cborPlain = s.cborPlain && depth <= MaxDepth
 	s.keys, s.keysKnown = (&keyPlanner{}).plan(t)
+	if p, ok := (&jsonPlanner{}).plan(t); ok && (t.Kind() != reflect.Pointer || s.keysKnown) {
+		s.jsonPlan = p
+	}
 	actual, _ := shapes.LoadOrStore(t, s)
 	lastShape.Store(actual.(*shape))
 	return actual.(*shape)
