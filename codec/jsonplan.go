@@ -8,7 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
+	"sync/atomic"
 	"unicode/utf8"
 )
 
@@ -56,6 +56,7 @@ type jplan struct {
 	typ    reflect.Type // the type itself
 	elem   *jplan       // jpPtr, jpSlice, jpMap: the pointee, members or values
 	fields []jpField    // jpStruct: the encoded fields, in order
+	size   atomic.Int32 // the capacity for the next encoding: see encodeJSONPlanned
 }
 
 // jpField is one encoded field of a struct.
@@ -295,6 +296,13 @@ func (d *jdec) number(p *jplan, v reflect.Value) error {
 	s := d.data[at:d.i]
 	switch p.kind {
 	case jpInt:
+		if n, ok := smallInt(s); ok {
+			if v.OverflowInt(n) {
+				return d.typeError("number "+string(s), p, at)
+			}
+			v.SetInt(n)
+			return nil
+		}
 		n, err := strconv.ParseInt(string(s), 10, 64)
 		if err != nil || v.OverflowInt(n) {
 			return d.typeError("number "+string(s), p, at)
@@ -319,31 +327,50 @@ func (d *jdec) number(p *jplan, v reflect.Value) error {
 	return d.typeError("number", p, at)
 }
 
+// smallInt parses s, a valid JSON number, when it is an integer of at
+// most 18 digits, which cannot overflow an int64; ok is false otherwise,
+// and strconv.ParseInt decides.
+func smallInt(s []byte) (n int64, ok bool) {
+	neg := len(s) > 0 && s[0] == '-'
+	digits := s
+	if neg {
+		digits = s[1:]
+	}
+	if len(digits) == 0 || len(digits) > 18 {
+		return 0, false
+	}
+	for _, c := range digits {
+		if !isDigit(c) {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	if neg {
+		n = -n
+	}
+	return n, true
+}
+
 // str consumes the string at d.i and returns its body between the quotes,
 // and whether it holds an escape.
 func (d *jdec) str() (body []byte, esc bool) {
+	data := d.data
 	start := d.i + 1
-	// The input is valid: the first quote ends the string unless a
-	// backslash comes before it. IndexByte reads many bytes per step.
-	if j := bytes.IndexByte(d.data[start:], '"'); bytes.IndexByte(d.data[start:start+j], '\\') < 0 {
-		d.i = start + j + 1
-		return d.data[start : start+j], false
-	}
 	i := start
 	for {
-		c := d.data[i]
-		if c == '"' {
+		// The input is valid: a quote that no backslash escapes ends
+		// the string.
+		for data[i] != '"' && data[i] != '\\' {
+			i++
+		}
+		if data[i] == '"' {
 			break
 		}
-		if c == '\\' {
-			esc = true
-			i += 2
-			continue
-		}
-		i++
+		esc = true
+		i += 2
 	}
 	d.i = i + 1
-	return d.data[start:i], esc
+	return data[start:i], esc
 }
 
 // array decodes an array into the slice v, as encoding/json does: members
@@ -464,23 +491,20 @@ func (d *jdec) skipValue() {
 
 // --- Marshal ----------------------------------------------------------------
 
-// encBufPool holds the buffers that the planned encoder writes into before
-// copying the result out.
-var encBufPool = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
-
 // encodeJSONPlanned encodes v, whose type p plans, as JSON().Marshal does.
+// It writes into one allocation sized by the last encoding of the type
+// (p.size), which is usually enough: a session type's encoding varies
+// little in length.
 func encodeJSONPlanned(p *jplan, v any) ([]byte, error) {
-	bp := encBufPool.Get().(*[]byte)
-	b, err := appendPlanned((*bp)[:0], p, reflect.ValueOf(v))
-	var out []byte
-	if err == nil {
-		out = bytes.Clone(b)
+	size := int(p.size.Load())
+	b, err := appendPlanned(make([]byte, 0, size), p, reflect.ValueOf(v))
+	if err != nil {
+		return nil, err
 	}
-	if cap(b) <= 64<<10 {
-		*bp = b[:0]
-		encBufPool.Put(bp)
+	if n := len(b) + len(b)/8; n != size && n <= 64<<10 {
+		p.size.Store(int32(n))
 	}
-	return out, err
+	return b, nil
 }
 
 // appendPlanned appends the encoding of v, of the type p plans.
@@ -616,6 +640,21 @@ const hexDigits = "0123456789abcdef"
 // \r, \t by name), each invalid UTF-8 byte replaced by \ufffd, and U+2028
 // and U+2029 escaped.
 func appendJSONString(b []byte, s string) []byte {
+	i := 0
+	for i < len(s) && plainASCII[s[i]] {
+		i++
+	}
+	if i == len(s) {
+		b = append(b, '"')
+		b = append(b, s...)
+		return append(b, '"')
+	}
+	return appendJSONStringSlow(b, s)
+}
+
+// appendJSONStringSlow is appendJSONString for a string with a byte that is
+// not plainASCII.
+func appendJSONStringSlow(b []byte, s string) []byte {
 	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); {
