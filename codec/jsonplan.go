@@ -63,7 +63,7 @@ type jplan struct {
 type jpField struct {
 	index     int    // the field's index in the struct
 	name      []byte // the JSON name
-	prefix    string // `"name":`, as the encoder writes it
+	prefix    string // `,"name":`, as the encoder writes it after another field
 	omitEmpty bool
 	plan      *jplan
 }
@@ -152,7 +152,7 @@ func (p *jsonPlanner) plan(t reflect.Type) (*jplan, bool) {
 				return nil, false
 			}
 			n.fields = append(n.fields, jpField{
-				index: i, name: []byte(name), prefix: `"` + name + `":`,
+				index: i, name: []byte(name), prefix: `,"` + name + `":`,
 				omitEmpty: opts == "omitempty", plan: fp,
 			})
 		}
@@ -243,15 +243,10 @@ func (d *jdec) value(p *jplan, v reflect.Value) error {
 	}
 	switch {
 	case c == '"':
-		body, esc := d.str()
 		if p.kind != jpString {
 			return d.typeError("string", p, at)
 		}
-		if esc {
-			d.unesc = appendUnescaped(d.unesc[:0], body)
-			body = d.unesc
-		}
-		v.SetString(string(body))
+		v.SetString(d.stringValue())
 		return nil
 	case c == 't' || c == 'f':
 		d.i += 4
@@ -349,6 +344,16 @@ func smallInt(s []byte) (n int64, ok bool) {
 		n = -n
 	}
 	return n, true
+}
+
+// stringValue consumes the string at d.i and returns it, unescaped.
+func (d *jdec) stringValue() string {
+	body, esc := d.str()
+	if esc {
+		d.unesc = appendUnescaped(d.unesc[:0], body)
+		body = d.unesc
+	}
+	return string(body)
 }
 
 // str consumes the string at d.i and returns its body between the quotes,
@@ -535,7 +540,9 @@ func appendPlanned(b []byte, p *jplan, v reflect.Value) ([]byte, error) {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			if b, err = appendPlanned(b, p.elem, v.Index(i)); err != nil {
+			if p.elem.kind == jpString {
+				b = appendJSONString(b, v.Index(i).String())
+			} else if b, err = appendPlanned(b, p.elem, v.Index(i)); err != nil {
 				return b, err
 			}
 		}
@@ -546,8 +553,10 @@ func appendPlanned(b []byte, p *jplan, v reflect.Value) ([]byte, error) {
 		}
 		return appendMap(b, p, v)
 	}
-	// jpStruct
-	next := byte('{')
+	// jpStruct: each field's prefix is `,"name":`; the first written
+	// field's leaves out the comma, after the '{'.
+	b = append(b, '{')
+	first := len(b)
 	var err error
 	for i := range p.fields {
 		f := &p.fields[i]
@@ -555,15 +564,21 @@ func appendPlanned(b []byte, p *jplan, v reflect.Value) ([]byte, error) {
 		if f.omitEmpty && isEmptyJSON(fv) {
 			continue
 		}
-		b = append(b, next)
-		next = ','
-		b = append(b, f.prefix...)
-		if b, err = appendPlanned(b, f.plan, fv); err != nil {
-			return b, err
+		if len(b) == first {
+			b = append(b, f.prefix[1:]...)
+		} else {
+			b = append(b, f.prefix...)
 		}
-	}
-	if next == '{' {
-		return append(b, "{}"...), nil
+		switch f.plan.kind {
+		case jpString:
+			b = appendJSONString(b, fv.String())
+		case jpInt:
+			b = strconv.AppendInt(b, fv.Int(), 10)
+		default:
+			if b, err = appendPlanned(b, f.plan, fv); err != nil {
+				return b, err
+			}
+		}
 	}
 	return append(b, '}'), nil
 }
