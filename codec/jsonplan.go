@@ -203,7 +203,12 @@ type jdec struct {
 	data  []byte
 	i     int
 	unesc []byte // scratch space for unescaping
+	copy  string // a copy of data, made at the first string without escapes, if data is short: see stringValue
 }
+
+// maxSharedCopy is the longest input whose strings share one copy of it:
+// see stringValue.
+const maxSharedCopy = 4 << 10
 
 // decodeJSONPlanned decodes data, which validateJSON or validateJSONKeys
 // accepted, into v, a non-nil pointer whose pointee p plans.
@@ -347,13 +352,26 @@ func smallInt(s []byte) (n int64, ok bool) {
 }
 
 // stringValue consumes the string at d.i and returns it, unescaped.
+//
+// In input of at most maxSharedCopy bytes, strings without escapes are cut
+// from one copy of the whole input, made once: one allocation for all of
+// them instead of one each. The decoded strings are the same; what changes
+// is only that any one of them keeps the whole copy (a few hundred bytes
+// for a session, 4 KiB at most) alive. Nothing aliases the caller's data.
 func (d *jdec) stringValue() string {
 	body, esc := d.str()
 	if esc {
 		d.unesc = appendUnescaped(d.unesc[:0], body)
-		body = d.unesc
+		return string(d.unesc)
 	}
-	return string(body)
+	if len(body) == 0 || len(d.data) > maxSharedCopy {
+		return string(body)
+	}
+	if d.copy == "" {
+		d.copy = string(d.data)
+	}
+	end := d.i - 1 // the closing quote
+	return d.copy[end-len(body) : end]
 }
 
 // str consumes the string at d.i and returns its body between the quotes,
