@@ -673,8 +673,9 @@ const hexDigits = "0123456789abcdef"
 // \r, \t by name), each invalid UTF-8 byte replaced by \ufffd, and U+2028
 // and U+2029 escaped.
 func appendJSONString(b []byte, s string) []byte {
+	plain := &plainASCII // in a register: a global's address is reloaded on every byte
 	i := 0
-	for i < len(s) && plainASCII[s[i]] {
+	for i < len(s) && plain[s[i]] {
 		i++
 	}
 	if i == len(s) {
