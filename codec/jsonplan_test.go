@@ -307,3 +307,48 @@ func TestJSONPlanMarshal(t *testing.T) {
 // maxDecodeLen is one past which a slice cannot be decoded: Marshal must
 // reject it on both paths.
 const maxDecodeLen = MaxElements
+
+// TestJSONPlanLimits: the planned path keeps every limit and rule, also in
+// values that IgnoreUnknownFields skips, where only the validator sees
+// them. Each input goes to a Session, strict and lenient, and must be
+// accepted or rejected as ok says, the same as on the encoding/json path.
+func TestJSONPlanLimits(t *testing.T) {
+	nest := func(n int) string { return strings.Repeat("[", n) + strings.Repeat("]", n) }
+	roles := func(n int) string {
+		return `{"roles":[` + strings.TrimSuffix(strings.Repeat(`"r",`, n), ",") + `]}`
+	}
+	lenientJSON, _ := IgnoreUnknownFields(JSON())
+	for _, tt := range []struct {
+		name           string
+		in             string
+		strict, skipOK bool // accepted strictly; accepted with IgnoreUnknownFields
+	}{
+		{"depth 32 in an ignored value", `{"x":` + nest(31) + `}`, false, true},
+		{"depth 33 in an ignored value", `{"x":` + nest(32) + `}`, false, false},
+		{"MaxElements members", roles(MaxElements), true, true},
+		{"MaxElements+1 members", roles(MaxElements + 1), false, false},
+		{"input of MaxInputSize+1 bytes", `{"uid":"` + strings.Repeat("a", MaxInputSize) + `"}`, false, false},
+		{"invalid UTF-8 in an ignored value", "{\"x\":\"\xc3\"}", false, false},
+		{"lone surrogate in an ignored key", `{"\udc00":1}`, false, false},
+		{"duplicate key in an ignored value", `{"x":{"a":1,"a":2}}`, false, false},
+		{"duplicate unknown key", `{"x":1,"x":1}`, false, false},
+		{"duplicate key at depth in a known value", `{"roles":["a"],"name":"n","roles":["b"]}`, false, false},
+		{"huge number into an int64", `{"created":123456789012345678901234567890}`, false, false},
+		{"huge number in an ignored value", `{"x":123456789012345678901234567890e999}`, false, true},
+		{"trailing comma", `{"uid":"a",}`, false, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, c := range []struct {
+				codec Codec
+				ok    bool
+			}{{JSON(), tt.strict}, {lenientJSON, tt.skipOK}} {
+				var s Session
+				err := c.codec.Unmarshal([]byte(tt.in), &s)
+				if (err == nil) != c.ok || (err != nil && !errors.Is(err, ErrInvalid)) {
+					t.Errorf("lenient %v: Unmarshal = %v, want ok %v", c.codec != JSON(), err, c.ok)
+				}
+			}
+			checkPlanAgrees(t, func() any { return new(Session) }, []byte(tt.in))
+		})
+	}
+}
