@@ -11,8 +11,8 @@ import (
 // JSON returns the JSON codec (RFC 8259), named "json".
 //
 // Marshal returns compact JSON, as encoding/json writes it, without a
-// trailing newline. Unlike json.Marshal it does not escape <, > and & (so "<" stays
-// "<", not "\u003c"), because a session payload is never embedded in HTML;
+// trailing newline. Unlike json.Marshal it does not escape <, > and & (so
+// "<" stays "<", not "\u003c"), because a session payload is never embedded in HTML;
 // it still escapes U+2028 and U+2029, and replaces each invalid UTF-8 byte
 // in a Go string with "\ufffd", as encoding/json does.
 //
@@ -26,7 +26,7 @@ import (
 // and Marshal encodes such values itself, by a plan made once per type that
 // follows encoding/json's rules for those kinds exactly (the results are the
 // same, as a differential fuzz target checks; the errors' wording differs),
-// in about 40% of the instructions for Unmarshal and 70% for Marshal.
+// in about a third of the instructions for Unmarshal and half for Marshal.
 // For other types, it decodes with encoding/json, rejecting
 // unknown struct fields, and decoding numbers into interface values as
 // [encoding/json.Number], so that integers past 2^53 keep every digit. When
