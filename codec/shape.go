@@ -35,8 +35,12 @@ import (
 // unknown keys itself, and json.Unmarshal decodes. Any other type keeps the
 // json.Decoder.
 //
-// Both shortcuts are tested against the full path they replace, by
-// FuzzMarshalShapeAgrees and FuzzJSONKeysAgree.
+// JSON's planned path (jsonplan.go) goes further for most session types:
+// after the validator, it decodes the input itself, and it encodes values
+// itself, by a jplan built here with the rest of the shape.
+//
+// The shortcuts are tested against the full path they replace, by
+// FuzzMarshalShapeAgrees, FuzzJSONKeysAgree and FuzzJSONPlanAgrees.
 
 // shape is what the codecs know of one Go type, as passed to Marshal or
 // Unmarshal (so usually a pointer to a struct).
