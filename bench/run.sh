@@ -3,15 +3,17 @@
 #
 # Usage: bench/run.sh [wall|callgrind|profile|http|httpprofile|httpcallgrind]
 #
-#   wall       (default) interleaved wall-clock run: ROUNDS rounds, each running
-#              every system's Mint and Open once for BENCHTIME, in a new random
-#              order per round, appended to one file; then benchstat and a
-#              markdown table of medians and per-round ratios.
+#   wall       (default) interleaved run: ROUNDS rounds, each running every
+#              system's Mint and Open once for BENCHTIME, in a new random
+#              order per round, appended to one file; then benchstat and
+#              markdown tables of medians and per-round ratios, in CPU time
+#              per op (cpu-ns/op: getrusage) and in wall clock.
 #   callgrind  instruction counts under valgrind --tool=callgrind, which repeat
 #              (within 0.5%): each benchmark at HI and LO iterations, per-op count =
 #              (Ir(HI) - Ir(LO)) / (HI - LO).
 #   profile    CPU and allocation profiles of sesstool's Mint and Open (default
-#              suite + CBOR, aes256gcm + JSON), as pprof -top listings, plus a
+#              configuration: xchacha20poly1305 + JSON; + CBOR; aes256gcm +
+#              JSON), as pprof -top listings, plus a
 #              callgrind inclusive listing of each.
 #   http       interleaved HTTP requests (BenchmarkHTTP): ROUNDS rounds, each
 #              running every HTTP row once for BENCHTIME in a new random
@@ -37,7 +39,7 @@ mode=${1:-wall}
 case $mode in
 wall | callgrind | profile | http | httpprofile | httpcallgrind) ;;
 -h | --help | help)
-	sed -n '2,33p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '2,35p' "$0" | sed 's/^# \{0,1\}//'
 	exit 0
 	;;
 *)
@@ -246,7 +248,7 @@ callgrind | httpcallgrind)
 profile)
 	out=results/$stamp-profile.txt
 	header >"$out"
-	for n in sesstool-xchacha-cbor sesstool-aes256gcm-json; do
+	for n in sesstool-xchacha-json sesstool-xchacha-cbor sesstool-aes256gcm-json; do
 		for op in Mint Open; do
 			echo "run.sh: profiling $op/$n" >&2
 			p=$work/$op.$n

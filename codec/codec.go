@@ -46,7 +46,8 @@
 //
 // # Remaining leniency
 //
-// [JSON] decodes with encoding/json after its own validator has run, and
+// [JSON] decodes after its own validator has run, with encoding/json or
+// with a decoder planned per type that follows the same rules, and so
 // inherits encoding/json's rules on how values fit the destination. The one
 // that matters: when no struct field matches an object key exactly,
 // encoding/json matches it case-insensitively, so {"UID":"x"} fills the field

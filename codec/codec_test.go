@@ -856,8 +856,9 @@ func TestCBORToJSONRejects(t *testing.T) {
 }
 
 func TestConcurrentUse(t *testing.T) {
-	// The validator's state is pooled; run valid and invalid inputs side by
-	// side under the race detector.
+	// The validator's state is pooled, and the planned encoder's buffer
+	// size shared; run valid and invalid inputs side by side under the race
+	// detector.
 	inputs := []struct {
 		in []byte
 		ok bool
@@ -876,6 +877,12 @@ func TestConcurrentUse(t *testing.T) {
 				err := JSON().Unmarshal(tt.in, &s)
 				if (err == nil) != tt.ok {
 					done <- errors.New("unexpected result for " + string(tt.in[:10]) + ": " + errString(err))
+					return
+				}
+				// Marshal's planned encoder sizes its buffer by the
+				// last encoding, which every goroutine updates.
+				if out, err := JSON().Marshal(&s); err != nil || !json.Valid(out) {
+					done <- errors.New("Marshal: " + errString(err))
 					return
 				}
 			}

@@ -73,6 +73,32 @@ func TestUnmarshalDoesNotRetainInput(t *testing.T) {
 	}
 }
 
+// plainRetained is a destination that JSON decodes by its planned path
+// (no byte slices, raw messages or interfaces), whose strings without
+// escapes share one copy of the input: that copy must not be the input.
+type plainRetained struct {
+	Str  string            `json:"str"`
+	Esc  string            `json:"esc"`
+	Strs []string          `json:"strs"`
+	Map  map[string]string `json:"map"`
+	Ptr  *string           `json:"ptr"`
+}
+
+func TestUnmarshalPlannedDoesNotRetainInput(t *testing.T) {
+	p := "secret-ptr"
+	v := plainRetained{Str: "secret-string", Esc: "secret\n\"esc\"", Strs: []string{"secret-1", ""},
+		Map: map[string]string{"secret-key": "secret-value"}, Ptr: &p}
+	data, err := codec.JSON().Marshal(&v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, in := range [][]byte{data, append(bytes.Repeat([]byte(" "), 5000), data...)} { // one shared copy, and none
+		if msg := retains(codec.JSON(), in, func() any { return new(plainRetained) }); msg != "" {
+			t.Errorf("%d bytes: %s", len(in), msg)
+		}
+	}
+}
+
 // retains decodes data with c into two fresh destinations, one from an
 // untouched copy of data and one from a buffer that is then overwritten,
 // and describes the difference, if any.

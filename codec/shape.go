@@ -35,8 +35,12 @@ import (
 // unknown keys itself, and json.Unmarshal decodes. Any other type keeps the
 // json.Decoder.
 //
-// Both shortcuts are tested against the full path they replace, by
-// FuzzMarshalShapeAgrees and FuzzJSONKeysAgree.
+// JSON's planned path (jsonplan.go) goes further for most session types:
+// after the validator, it decodes the input itself, and it encodes values
+// itself, by a jplan built here with the rest of the shape.
+//
+// The shortcuts are tested against the full path they replace, by
+// FuzzMarshalShapeAgrees, FuzzJSONKeysAgree and FuzzJSONPlanAgrees.
 
 // shape is what the codecs know of one Go type, as passed to Marshal or
 // Unmarshal (so usually a pointer to a struct).
@@ -48,6 +52,7 @@ type shape struct {
 	cborCheck valuecheck.Root
 	keysKnown bool     // JSON Unmarshal may use keys and json.Unmarshal
 	keys      *keyNode // nil: no key is unknown anywhere (e.g. a map or a scalar)
+	jsonPlan  *jplan   // JSON's planned path (jsonplan.go); nil: encoding/json
 }
 
 // shapes caches a *shape per reflect.Type.
@@ -74,6 +79,9 @@ func shapeOf(t reflect.Type) *shape {
 	s.cborCheck.Check, depth, s.cborPlain = (&checkPlanner{cbor: true}).plan(t)
 	s.cborPlain = s.cborPlain && depth <= MaxDepth
 	s.keys, s.keysKnown = (&keyPlanner{}).plan(t)
+	if p, ok := (&jsonPlanner{}).plan(t); ok && (t.Kind() != reflect.Pointer || s.keysKnown) {
+		s.jsonPlan = p
+	}
 	actual, _ := shapes.LoadOrStore(t, s)
 	lastShape.Store(actual.(*shape))
 	return actual.(*shape)

@@ -316,7 +316,7 @@ func targets() []target {
 	var ts []target
 	for _, op := range []string{"Mint", "Open"} {
 		ts = append(ts,
-			target{what: "default suite + CBOR within 1.25× of its floor", op: op, a: defaultCBOR, b: "floor-cbor-xchacha", max: 1.25},
+			target{what: "default suite + CBOR within 1.15× of its floor", op: op, a: defaultCBOR, b: "floor-cbor-xchacha", max: 1.15},
 			target{what: "aes256gcm + JSON within 1.25× of its floor", op: op, a: "sesstool-aes256gcm-json", b: "floor-json-aes256gcm", max: 1.25},
 		)
 	}
@@ -402,6 +402,26 @@ func wall(file string) error {
 		for _, m := range ms {
 			rounds = max(rounds, len(m.perOp))
 		}
+	}
+	// CPU time, where the results have it (cpu-ns/op: results written
+	// before it was added have only wall clock).
+	cpu := table{}
+	for op, ms := range t {
+		for n, m := range ms {
+			if len(m.cpu) > 0 {
+				c := cpu.get(op, n)
+				c.perOp, c.allocs, c.bytes = m.cpu, m.allocs, m.bytes
+			}
+		}
+	}
+	if len(cpu) > 0 {
+		fmt.Printf("CPU time: median cpu-ns/op (the process's CPU time per op: getrusage, user + system, every goroutine, GC included)\n")
+		fmt.Printf("over %d interleaved rounds; ratios are medians of per-round ratios. Waiting for a core does not count,\n", rounds)
+		fmt.Println("so CPU time is the steadier measure on a shared machine; the targets are judged on it here.")
+		fmt.Println()
+		printTable(cpu, "cpu-ns/op")
+		printTargets(cpu, true)
+		fmt.Println()
 	}
 	fmt.Printf("Wall clock: median ns/op over %d interleaved rounds; ratios are medians of per-round ratios.\n\n", rounds)
 	printTable(t, "ns/op")
