@@ -79,7 +79,7 @@ Fernet keys in their own base64url form. --opt NAME=VALUE (repeatable) sets
 the framework's options, stored with the key: max-age=SECONDS (fernet,
 branca, itsdangerous, flask, iron, securecookie), salt= (itsdangerous),
 implicit-assertion= (paseto-*), iss= and aud= (jwt-*, jwe-dir-a256gcm),
-digest=, serializer=, cipher= and jar= (rails-*), password-id= (iron),
+digest=, serializer=, cipher=, jar= and key-digest= (rails-*), password-id= (iron),
 encoder= and max-length= (securecookie). Several keys of one algorithm
 (MultiFernet, rotated secrets, iron password IDs) are all tried, newest
 first, up to 8. These keys open, verify and inspect that framework's
