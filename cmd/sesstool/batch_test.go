@@ -316,9 +316,15 @@ func (r *cycleReader) Read(p []byte) (int, error) {
 // BenchmarkBatchVerify measures verify --batch's pipeline (read, open,
 // render, write) on tokens of the benchmark workload, per token. Compare
 // cores with -cpu 1,2.
-func BenchmarkBatchVerify(b *testing.B) {
+func BenchmarkBatchVerify(b *testing.B) { benchmarkBatch(b, false) }
+
+// BenchmarkBatchOpen measures open --batch's pipeline, which also renders
+// each payload, as BenchmarkBatchVerify does verify's.
+func BenchmarkBatchOpen(b *testing.B) { benchmarkBatch(b, true) }
+
+func benchmarkBatch(b *testing.B, withPayload bool) {
 	r, _ := testSet(b)
-	set, err := newOpenerSet(r, openOptions{purpose: "bench", codec: "json", validateOnly: true, maxTTL: token.DefaultMaxTTL, now: time.Now})
+	set, err := newOpenerSet(r, openOptions{purpose: "bench", codec: "json", validateOnly: !withPayload, maxTTL: token.DefaultMaxTTL, now: time.Now})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -328,7 +334,7 @@ func BenchmarkBatchVerify(b *testing.B) {
 	lines = lines[:len(lines)-1]
 	b.SetBytes(int64(len(lines[0])))
 	b.ResetTimer()
-	stats, err := runBatch(&cycleReader{toks: lines, n: b.N}, io.Discard, set, false, runtime.GOMAXPROCS(0), nil)
+	stats, err := runBatch(&cycleReader{toks: lines, n: b.N}, io.Discard, set, withPayload, runtime.GOMAXPROCS(0), nil)
 	if err != nil || stats.valid != b.N {
 		b.Fatalf("stats %+v, err %v", stats, err)
 	}

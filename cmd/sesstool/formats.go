@@ -81,6 +81,9 @@ func noun(f tokenFormat) string {
 // openerSet opens tokens of every known format under one ring. It is safe
 // for concurrent use.
 type openerSet struct {
+	// openers are explained values, each put in its interface once
+	// here: an explained holds openOptions, so converting one per token
+	// would allocate on every line of a batch.
 	openers map[tokenFormat]format.Opener
 	errs    map[tokenFormat]error
 	o       openOptions
@@ -101,7 +104,7 @@ func newOpenerSet(r *keyring.Ring, o openOptions) (*openerSet, error) {
 		case err != nil:
 			return nil, err
 		default:
-			s.openers[f] = op
+			s.openers[f] = explained{op, o}
 		}
 	}
 	return s, nil
@@ -134,7 +137,7 @@ func (s *openerSet) opener(tok string) (format.Opener, tokenFormat, error) {
 		return nil, f, withHint(err, "to accept a %s, which only its key authenticates, leave out --purpose, --at and --max-ttl (and give --format %s to accept nothing else)", f.Title(), f.Name())
 	}
 	if op := s.openers[f]; op != nil {
-		return explained{op, s.o}, f, nil
+		return op, f, nil
 	}
 	err = format.Reject(token.ErrInvalid, format.StageKey, "the input is a %s, and %v", f.Title(), s.errs[f])
 	if f == ktorFmt {
