@@ -87,6 +87,9 @@ type openerSet struct {
 	openers map[tokenFormat]format.Opener
 	errs    map[tokenFormat]error
 	o       openOptions
+	// demands is o.demands.lib(), made once: it formats the purpose,
+	// which per token would allocate on every line of a batch.
+	demands format.Demands
 }
 
 func newOpenerSet(r *keyring.Ring, o openOptions) (*openerSet, error) {
@@ -95,7 +98,7 @@ func newOpenerSet(r *keyring.Ring, o openOptions) (*openerSet, error) {
 			return nil, err
 		}
 	}
-	s := &openerSet{openers: map[tokenFormat]format.Opener{}, errs: map[tokenFormat]error{}, o: o}
+	s := &openerSet{openers: map[tokenFormat]format.Opener{}, errs: map[tokenFormat]error{}, o: o, demands: o.demands.lib()}
 	for _, f := range formats.Formats() {
 		op, err := f.NewOpener(r, o.lib())
 		switch {
@@ -133,7 +136,7 @@ func (s *openerSet) opener(tok string) (format.Opener, tokenFormat, error) {
 	if err != nil {
 		return nil, f, err
 	}
-	if err := s.o.demands.lib().Unprovable(f); err != nil {
+	if err := s.demands.Unprovable(f); err != nil {
 		return nil, f, withHint(err, "to accept a %s, which only its key authenticates, leave out --purpose, --at and --max-ttl (and give --format %s to accept nothing else)", f.Title(), f.Name())
 	}
 	if op := s.openers[f]; op != nil {
