@@ -81,5 +81,7 @@ func checkPayloadJSON(t *testing.T, in []byte) {
 		}
 	case !bytes.Equal(got, want) || c != "json":
 		t.Errorf("PayloadJSON(%q) = %q, %q; before: %q, \"json\"", in, got, c, want)
+	case &got[0] == &in[0]:
+		t.Errorf("PayloadJSON(%q) returns its argument, not a copy", in)
 	}
 }
