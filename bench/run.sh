@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # run.sh — compare sesstool with its peers and floors on the one workload.
 #
-# Usage: bench/run.sh [wall|callgrind|profile|http|httpprofile|httpcallgrind]
+# Usage: bench/run.sh [wall|callgrind|profile|http|httpprofile|httpcallgrind|batch]
 #
 #   wall       (default) interleaved run: ROUNDS rounds, each running every
 #              system's Mint and Open once for BENCHTIME, in a new random
@@ -24,6 +24,14 @@
 #   httpcallgrind instructions per HTTP request under callgrind, as callgrind
 #              does for Mint and Open (system calls, such as the file
 #              writes of gorilla's FilesystemStore, are not counted).
+#   batch      the sesstool binary's open --batch and verify --batch on 1
+#              and 2 cores (GOMAXPROCS), over TOKENS tokens made with a
+#              fixed seed and clock: wall clock, CPU time and max RSS under
+#              /usr/bin/time, REPS interleaved rounds, medians and scaling
+#              (bench/batch.sh). Settings: TOKENS ("100000 1000000"), REPS
+#              (7), CORES ("1 2"), SEED (15), BASELINE (another sesstool
+#              binary to time in the same rounds), MAXLOAD (wait, up to 2
+#              minutes, for the 1-minute load average to drop below it).
 #
 # Output goes to bench/results/<UTC date>-<mode>.{txt,md} (and -raw.txt for
 # wall, http). Settings, from the environment: ROUNDS (20), BENCHTIME (100ms), LO
@@ -38,12 +46,13 @@ set -euo pipefail
 mode=${1:-wall}
 case $mode in
 wall | callgrind | profile | http | httpprofile | httpcallgrind) ;;
+batch) exec "$(dirname "$0")/batch.sh" ;;
 -h | --help | help)
-	sed -n '2,35p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '2,43p' "$0" | sed 's/^# \{0,1\}//'
 	exit 0
 	;;
 *)
-	echo "run.sh: unknown mode '$mode' (want wall, callgrind, profile, http, httpprofile or httpcallgrind)" >&2
+	echo "run.sh: unknown mode '$mode' (want wall, callgrind, profile, http, httpprofile, httpcallgrind or batch)" >&2
 	exit 2
 	;;
 esac

@@ -98,7 +98,7 @@ func parseExpress(tok string) (expressCookie, string) {
 		}
 		return c, ""
 	case strings.HasPrefix(s, "j:"):
-		if _, err := compactJSON([]byte(s[2:])); err != nil {
+		if _, err := compactJSONCopy([]byte(s[2:])); err != nil {
 			return c, "the JSON cookie does not hold JSON"
 		}
 		c.value = s
@@ -127,7 +127,7 @@ func (expressFormat) Detect(tok string) bool {
 // expressPayload renders a cookie value as JSON and names how.
 func expressPayload(value string) ([]byte, string, error) {
 	if js, ok := strings.CutPrefix(value, "j:"); ok {
-		b, err := compactJSON([]byte(js))
+		b, err := compactJSONCopy([]byte(js))
 		return b, "cookie-parser-json", err
 	}
 	if len(value) == 32 && IsBase64URL(value) {

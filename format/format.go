@@ -135,7 +135,7 @@ type Opened struct {
 	NotBefore time.Time   // zero when the token has none
 	Rewrap    bool        // verified by a key other than the primary
 	Payload   []byte      // as stored in the token
-	JSON      []byte      // the payload rendered as compact JSON
+	JSON      []byte      // the payload rendered as compact JSON; it may share Payload's bytes
 	Codec     string      // the codec or serializer that decoded the payload
 	Ktor      *KtorOpened // Ktor cookies only
 	// Details are what a foreign format's token holds besides its payload

@@ -7,14 +7,12 @@ import (
 	"crypto/sha1"
 	"encoding/base64"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
 	"strings"
 	"time"
 
-	"github.com/sesstool/sesstool/codec"
 	"github.com/sesstool/sesstool/keyring"
 	"github.com/sesstool/sesstool/token"
 )
@@ -194,23 +192,20 @@ func (f itsFormat) Peek(tok string) Peek {
 		return p
 	}
 	p.Size = len(b)
-	if js, err := compactJSON(b); err == nil {
+	if js, err := compactJSONCopy(b); err == nil {
 		p.Payload, p.PayloadCodec = js, "json"
 	}
 	return p
 }
 
-// compactJSON validates b with the project's strict JSON rules and
-// returns it compacted.
-func compactJSON(b []byte) ([]byte, error) {
-	if err := codec.Validate(codec.JSON(), b); err != nil {
+// compactJSONCopy validates b with the project's strict JSON rules and
+// returns it compacted, in a new slice.
+func compactJSONCopy(b []byte) ([]byte, error) {
+	js, err := validJSON(b)
+	if err != nil {
 		return nil, err
 	}
-	var buf bytes.Buffer
-	if err := json.Compact(&buf, b); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
+	return bytes.Clone(js), nil
 }
 
 // itsKey is one key with its derived HMAC key and settings.
@@ -356,7 +351,7 @@ func (op *itsOpener) Open(tok string) (Opened, error) {
 		res.JSON, err = FlaskSessionJSON(payload)
 	} else {
 		res.Codec = "json"
-		res.JSON, err = compactJSON(payload)
+		res.JSON, err = compactJSONCopy(payload)
 	}
 	if err != nil {
 		e := reject(op.f, token.ErrInvalid, StagePayload, k.key.ID, "the payload does not decode as %s: %v", res.Codec, err)
@@ -376,7 +371,7 @@ func (op *itsOpener) Open(tok string) (Opened, error) {
 // itsdangerous does. v is ignored: the expiry is the key's max-age.
 func (op *itsOpener) Mint(payload []byte, _ token.Validity) (string, Opened, error) {
 	k := op.keys[0]
-	data, err := compactJSON(payload)
+	data, err := compactJSONCopy(payload)
 	if err != nil {
 		return "", Opened{}, fmt.Errorf("the payload is not JSON: %w", err)
 	}
@@ -421,6 +416,6 @@ func (op *itsOpener) Mint(payload []byte, _ token.Validity) (string, Opened, err
 	if k.maxAge > 0 {
 		res.ExpiresAt = res.IssuedAt.Add(k.maxAge)
 	}
-	res.JSON, _ = compactJSON(payload)
+	res.JSON, _ = compactJSONCopy(payload)
 	return tok, res, nil
 }

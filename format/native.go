@@ -239,10 +239,16 @@ func (o *nativeOpener) Open(tok string) (Opened, error) {
 	}
 	res := o.opened(c)
 	res.Payload = payload
-	if o.o.ValidateOnly {
+	switch {
+	case o.o.ValidateOnly:
 		res.Codec = o.o.Codec
 		err = ValidatePayload(payload, o.o.Codec)
-	} else {
+	case o.o.Codec == "json":
+		// Unseal's payload is a copy that res owns: JSON may share it,
+		// which saves open --batch an allocation per token.
+		res.Codec = "json"
+		res.JSON, err = validJSON(payload)
+	default:
 		res.JSON, res.Codec, err = PayloadJSON(payload, o.o.Codec)
 	}
 	if err != nil && o.o.Codec == "auto" {
@@ -290,15 +296,14 @@ func (o *nativeOpener) Rewrap(tok string) (string, Opened, error) {
 func PayloadJSON(payload []byte, codecName string) ([]byte, string, error) {
 	switch codecName {
 	case "json":
-		var raw json.RawMessage
-		if err := codec.JSON().Unmarshal(payload, &raw); err != nil {
+		js, err := validJSON(payload)
+		if err != nil {
 			return nil, "", err
 		}
-		var buf bytes.Buffer
-		if err := json.Compact(&buf, raw); err != nil {
-			return nil, "", err
+		if len(js) == len(payload) {
+			js = bytes.Clone(payload) // the caller's payload is not ours to return
 		}
-		return buf.Bytes(), "json", nil
+		return js, "json", nil
 	case "cbor":
 		out, err := codec.CBORToJSON(payload)
 		return out, "cbor", err
@@ -310,6 +315,58 @@ func PayloadJSON(payload []byte, codecName string) ([]byte, string, error) {
 		return out, c, nil
 	}
 	return nil, "", fmt.Errorf("%d bytes that are neither JSON nor CBOR", len(payload))
+}
+
+// validJSON validates a JSON payload as codec.JSON's Unmarshal does, and
+// returns it compacted (compactJSON: payload itself when it is compact).
+//
+// The validator is what Unmarshal runs first, and the stricter of the two:
+// a payload it accepts, encoding/json reads too. Validating and then
+// dropping the whitespace reads the payload twice and allocates at most
+// once, where Unmarshal into a json.RawMessage and json.Compact read it
+// four times and allocated five times: open --batch spent most of its time,
+// and its collector most of its work, there (BENCHMARKS.md, batch).
+func validJSON(payload []byte) ([]byte, error) {
+	if err := codec.Validate(codec.JSON(), payload); err != nil {
+		return nil, err
+	}
+	return compactJSON(payload), nil
+}
+
+// compactJSON returns js, one JSON value that the codec's validator
+// accepted, without the whitespace between its tokens: what json.Compact
+// writes for it. When there is none, which is the rule for payloads that
+// codec.JSON encoded, it returns js itself, with its capacity cut to its
+// length, and allocates nothing.
+func compactJSON(js []byte) []byte {
+	var dst []byte // nil until the first whitespace
+	start, inString := 0, false
+	for i := 0; i < len(js); i++ {
+		c := js[i]
+		if inString {
+			switch c {
+			case '\\':
+				i++ // the escaped byte cannot end the string
+			case '"':
+				inString = false
+			}
+			continue
+		}
+		switch c {
+		case '"':
+			inString = true
+		case ' ', '\t', '\n', '\r':
+			if dst == nil {
+				dst = make([]byte, 0, len(js))
+			}
+			dst = append(dst, js[start:i]...)
+			start = i + 1
+		}
+	}
+	if dst == nil {
+		return js[:len(js):len(js)]
+	}
+	return append(dst, js[start:]...)
 }
 
 // ValidatePayload checks that a payload decodes with the named codec

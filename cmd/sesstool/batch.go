@@ -106,11 +106,13 @@ func (a *app) runBatch(f *openFlags, withPayload bool) error {
 	start := time.Now()
 	workers := f.workerCount()
 	// The live heap of a batch run is small and constant. verify
-	// allocates nothing per token, but open renders each payload, so the
-	// collector would run hundreds of times per million tokens. Trading a
-	// few tens of megabytes (still constant) for fewer collections makes
-	// open --batch up to 1.5 times faster on two cores. An explicit GOGC
-	// wins.
+	// allocates nothing per token, but open allocates the payload that
+	// Unseal copies out, so the collector would run about 40 times per
+	// million tokens at the default GOGC, and 10 times at 400. Each
+	// collection stops every worker twice, and on a busy machine a stop
+	// waits for a thread the kernel has descheduled (BENCHMARKS.md,
+	// batch): fewer collections are worth about 10 MB more (still
+	// constant). An explicit GOGC wins.
 	if os.Getenv("GOGC") == "" {
 		defer debug.SetGCPercent(debug.SetGCPercent(batchGCPercent))
 	}

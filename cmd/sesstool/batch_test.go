@@ -13,6 +13,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"testing/cryptotest"
 	"testing/iotest"
 	"time"
 
@@ -40,7 +41,13 @@ func testSet(t testing.TB) (*keyring.Ring, *openerSet) {
 
 func mintTokens(t testing.TB, r *keyring.Ring, n int, w io.Writer) {
 	t.Helper()
-	m, err := token.New(r, &token.Options{Purpose: "bench"})
+	mintTokensAt(t, r, n, w, nil)
+}
+
+// mintTokensAt is mintTokens with the clock now (nil: the system's).
+func mintTokensAt(t testing.TB, r *keyring.Ring, n int, w io.Writer, now func() time.Time) {
+	t.Helper()
+	m, err := token.New(r, &token.Options{Purpose: "bench", Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,15 +65,42 @@ func mintTokens(t testing.TB, r *keyring.Ring, n int, w io.Writer) {
 	}
 }
 
-// TestBatchOrder feeds a long mixed input through the pipeline with several
-// worker counts and checks that the output is the same, line for line, as
-// rendering each line in turn.
+// verifySet is testSet's ring with verify's opener set: payloads are
+// checked, not rendered.
+func verifySet(t testing.TB, r *keyring.Ring) *openerSet {
+	t.Helper()
+	set, err := newOpenerSet(r, openOptions{purpose: "bench", codec: "json", validateOnly: true, maxTTL: token.DefaultMaxTTL, now: time.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return set
+}
+
+// TestBatchOrder feeds a long mixed input through the pipeline of open
+// --batch and of verify --batch with several worker counts and checks that
+// the output is the same, line for line, as rendering each line in turn.
 func TestBatchOrder(t *testing.T) {
 	t.Parallel()
 	r, set := testSet(t)
 	var toks bytes.Buffer
 	mintTokens(t, r, 50, &toks)
 	valid := strings.Fields(toks.String())
+	// Payloads that open renders compacted, and one that is not JSON.
+	m, err := token.New(r, &token.Options{Purpose: "bench"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{
+		" {\"a\" : [1, 2 ,\t3],\n \"b\": \"x y \\\" z\\\\\" } ",
+		`"caf\u00e9 \u2028"`,
+		`{"a":1,"a":2}`, // a duplicate key: rejected at the payload stage
+	} {
+		tok, err := m.Seal([]byte(p), time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		valid = append(valid, tok)
+	}
 
 	var in strings.Builder
 	const lines = 6000
@@ -99,17 +133,21 @@ func TestBatchOrder(t *testing.T) {
 	}
 
 	for _, input := range []string{in.String(), in.String() + "\n" + strings.Repeat("B", maxTokenInput+1)} {
-		testBatchOrder(t, set, input)
+		testBatchOrder(t, set, input, true)
+		testBatchOrder(t, verifySet(t, r), input, false)
 	}
 }
 
 // testBatchOrder checks that runBatch renders input as a sequential loop
-// over its lines would.
-func testBatchOrder(t *testing.T, set *openerSet, input string) {
+// over its lines would, with payloads (open) or without (verify).
+func testBatchOrder(t *testing.T, set *openerSet, input string, withPayload bool) {
 	t.Helper()
-	want, wantStats := renderSequentially(set, input)
+	want, wantStats := renderSequentially(set, input, withPayload)
 	if wantStats.valid == 0 || wantStats.invalid == 0 {
 		t.Fatalf("bad test input: %+v", wantStats)
+	}
+	if withPayload && !bytes.Contains(want, []byte(`,"payload":{"a":[1,2,3],"b":"x y \" z\\"}}`)) {
+		t.Fatalf("bad test input: no compacted payload in the output")
 	}
 
 	// The reader cuts lines out of whatever blocks the input gives it:
@@ -126,15 +164,15 @@ func testBatchOrder(t *testing.T, set *openerSet, input string) {
 	for _, rd := range readers {
 		for _, workers := range []int{1, 2, 3, 8} {
 			var out bytes.Buffer
-			stats, err := runBatch(rd.r(), &out, set, false, workers, nil)
+			stats, err := runBatch(rd.r(), &out, set, withPayload, workers, nil)
 			if err != nil {
-				t.Fatalf("%s, workers %d: %v", rd.name, workers, err)
+				t.Fatalf("%s, payload %t, workers %d: %v", rd.name, withPayload, workers, err)
 			}
 			if stats != wantStats {
-				t.Errorf("%s, workers %d: stats %+v; want %+v", rd.name, workers, stats, wantStats)
+				t.Errorf("%s, payload %t, workers %d: stats %+v; want %+v", rd.name, withPayload, workers, stats, wantStats)
 			}
 			if !bytes.Equal(out.Bytes(), want) {
-				t.Errorf("%s, workers %d: output differs from the sequential rendering", rd.name, workers)
+				t.Errorf("%s, payload %t, workers %d: output differs from the sequential rendering", rd.name, withPayload, workers)
 			}
 		}
 	}
@@ -157,7 +195,7 @@ func testBatchOrder(t *testing.T, set *openerSet, input string) {
 
 // renderSequentially is the reference for runBatch: each line of input
 // rendered in turn.
-func renderSequentially(set *openerSet, input string) ([]byte, batchStats) {
+func renderSequentially(set *openerSet, input string, withPayload bool) ([]byte, batchStats) {
 	var out []byte
 	var stats batchStats
 	for i, line := range strings.Split(input, "\n") {
@@ -170,9 +208,54 @@ func renderSequentially(set *openerSet, input string) ([]byte, batchStats) {
 			line = line[i:j]
 			l.end = len(line)
 		}
-		out = renderLine(out, &stats, set, []byte(line), l, false)
+		out = renderLine(out, &stats, set, []byte(line), l, withPayload)
 	}
 	return out, stats
+}
+
+// TestBatchAllocs pins the allocations per valid token of the batch
+// pipeline's worker, with the options the command line gives: none for
+// verify, and for open the payload that token.Minter.Unseal returns, which
+// the rendering shares when the payload is compact JSON. open --batch took 10 allocations per token and verify 3,
+// and the collector's work with them made open scale worse than verify on
+// two cores (BENCHMARKS.md, batch).
+func TestBatchAllocs(t *testing.T) {
+	r, _ := testSet(t)
+	var toks bytes.Buffer
+	mintTokens(t, r, 1, &toks)
+	tok := bytes.TrimSpace(toks.Bytes())
+	l := lineRef{no: 1, end: len(tok)}
+	// The options of 'open --batch --purpose bench' (demands: the purpose
+	// was given, which each token's format must be able to prove).
+	cliSet := func(validateOnly bool) *openerSet {
+		set, err := newOpenerSet(r, openOptions{purpose: "bench", codec: "json", validateOnly: validateOnly, maxTTL: token.DefaultMaxTTL,
+			now: time.Now, demands: demands{purpose: true, purposeVal: "bench"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return set
+	}
+	for _, c := range []struct {
+		name        string
+		set         *openerSet
+		withPayload bool
+		max         float64
+	}{
+		{"verify", cliSet(true), false, 0},
+		{"open", cliSet(false), true, 1},
+	} {
+		out := make([]byte, 0, 4096)
+		var st batchStats
+		got := testing.AllocsPerRun(1000, func() {
+			out = renderLine(out[:0], &st, c.set, tok, l, c.withPayload)
+		})
+		if st.valid == 0 || st.rejected() != 0 {
+			t.Fatalf("%s: %+v; want valid tokens: %s", c.name, st, out)
+		}
+		if got > c.max {
+			t.Errorf("%s --batch: %v allocations per token; want at most %v", c.name, got, c.max)
+		}
+	}
 }
 
 type failWriter struct{ n int }
@@ -316,9 +399,15 @@ func (r *cycleReader) Read(p []byte) (int, error) {
 // BenchmarkBatchVerify measures verify --batch's pipeline (read, open,
 // render, write) on tokens of the benchmark workload, per token. Compare
 // cores with -cpu 1,2.
-func BenchmarkBatchVerify(b *testing.B) {
+func BenchmarkBatchVerify(b *testing.B) { benchmarkBatch(b, false) }
+
+// BenchmarkBatchOpen measures open --batch's pipeline, which also renders
+// each payload, as BenchmarkBatchVerify does verify's.
+func BenchmarkBatchOpen(b *testing.B) { benchmarkBatch(b, true) }
+
+func benchmarkBatch(b *testing.B, withPayload bool) {
 	r, _ := testSet(b)
-	set, err := newOpenerSet(r, openOptions{purpose: "bench", codec: "json", validateOnly: true, maxTTL: token.DefaultMaxTTL, now: time.Now})
+	set, err := newOpenerSet(r, openOptions{purpose: "bench", codec: "json", validateOnly: !withPayload, maxTTL: token.DefaultMaxTTL, now: time.Now})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -328,7 +417,7 @@ func BenchmarkBatchVerify(b *testing.B) {
 	lines = lines[:len(lines)-1]
 	b.SetBytes(int64(len(lines[0])))
 	b.ResetTimer()
-	stats, err := runBatch(&cycleReader{toks: lines, n: b.N}, io.Discard, set, false, runtime.GOMAXPROCS(0), nil)
+	stats, err := runBatch(&cycleReader{toks: lines, n: b.N}, io.Discard, set, withPayload, runtime.GOMAXPROCS(0), nil)
 	if err != nil || stats.valid != b.N {
 		b.Fatalf("stats %+v, err %v", stats, err)
 	}
@@ -337,7 +426,17 @@ func BenchmarkBatchVerify(b *testing.B) {
 var (
 	genTokens = flag.Int("gen-tokens", 0, "TestGenTokens: write this many tokens to -gen-dir")
 	genDir    = flag.String("gen-dir", "", "TestGenTokens: directory for keyring.json and tokens.txt")
+	genSeed   = flag.Uint64("gen-seed", 0, "TestGenTokens: when not 0, seed crypto/rand and mint at genEpoch, so that the same seed writes the same files")
 )
+
+// genEpoch is the clock of TestGenTokens with -gen-seed: the key's
+// creation time and every token's issue time. Its tokens are valid for an
+// hour from it, so they are opened with --at genAt.
+var genEpoch = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// genAt is the --at that the tokens of TestGenTokens with -gen-seed are
+// valid at.
+const genAt = "2026-01-01T00:30:00Z"
 
 // TestGenTokens writes a keyring and N tokens of the benchmark workload
 // (purpose "bench", valid 1 hour), for measuring the sesstool binary:
@@ -346,6 +445,12 @@ var (
 //	go build -o /tmp/bench/sesstool ./cmd/sesstool
 //	GOMAXPROCS=2 /usr/bin/time -v /tmp/bench/sesstool verify --batch \
 //	    --keyring /tmp/bench/keyring.json --purpose bench < /tmp/bench/tokens.txt > /dev/null
+//
+// With -gen-seed S, crypto/rand is seeded with S (testing/cryptotest) and
+// the clock is genEpoch: the keyring and the tokens are the same on every
+// run with the same S and Go version, and are opened with --at genAt
+// (bench/run.sh batch does this). The key is then known to anyone who
+// runs this: such a keyring is for benchmarks only.
 func TestGenTokens(t *testing.T) {
 	if *genTokens == 0 {
 		t.Skip("set -gen-tokens N and -gen-dir DIR to write benchmark input")
@@ -356,7 +461,14 @@ func TestGenTokens(t *testing.T) {
 	if err := os.MkdirAll(*genDir, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	r, err := keyring.Generate(keyring.Default, time.Now())
+	created := time.Now()
+	var now func() time.Time
+	if *genSeed != 0 {
+		cryptotest.SetGlobalRandom(t, *genSeed)
+		created = genEpoch
+		now = func() time.Time { return genEpoch }
+	}
+	r, err := keyring.Generate(keyring.Default, created)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -369,9 +481,12 @@ func TestGenTokens(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mintTokens(t, r, *genTokens, f)
+	mintTokensAt(t, r, *genTokens, f, now)
 	if err := f.Close(); err != nil {
 		t.Fatal(err)
 	}
 	fmt.Printf("wrote %d tokens to %s\n", *genTokens, f.Name())
+	if *genSeed != 0 {
+		fmt.Printf("they are valid at --at %s\n", genAt)
+	}
 }

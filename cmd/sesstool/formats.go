@@ -88,9 +88,15 @@ func noun(f tokenFormat) string {
 // openerSet opens tokens of every known format under one ring. It is safe
 // for concurrent use.
 type openerSet struct {
+	// openers are explained values, each put in its interface once
+	// here: an explained holds openOptions, so converting one per token
+	// would allocate on every line of a batch.
 	openers map[tokenFormat]format.Opener
 	errs    map[tokenFormat]error
 	o       openOptions
+	// demands is o.demands.lib(), made once: it formats the purpose,
+	// which per token would allocate on every line of a batch.
+	demands format.Demands
 }
 
 func newOpenerSet(r *keyring.Ring, o openOptions) (*openerSet, error) {
@@ -99,7 +105,7 @@ func newOpenerSet(r *keyring.Ring, o openOptions) (*openerSet, error) {
 			return nil, err
 		}
 	}
-	s := &openerSet{openers: map[tokenFormat]format.Opener{}, errs: map[tokenFormat]error{}, o: o}
+	s := &openerSet{openers: map[tokenFormat]format.Opener{}, errs: map[tokenFormat]error{}, o: o, demands: o.demands.lib()}
 	for _, f := range formats.Formats() {
 		op, err := f.NewOpener(r, o.lib())
 		switch {
@@ -108,7 +114,7 @@ func newOpenerSet(r *keyring.Ring, o openOptions) (*openerSet, error) {
 		case err != nil:
 			return nil, err
 		default:
-			s.openers[f] = op
+			s.openers[f] = explained{Opener: op, o: o, demands: s.demands}
 		}
 	}
 	return s, nil
@@ -137,7 +143,7 @@ func (s *openerSet) opener(tok string) (format.Opener, tokenFormat, error) {
 	if err != nil {
 		return nil, f, err
 	}
-	if err := s.o.demands.lib().Unprovable(f); err != nil {
+	if err := s.demands.Unprovable(f); err != nil {
 		leave := "--purpose, --at and --max-ttl"
 		switch {
 		case f.BindsPurpose():
@@ -148,7 +154,7 @@ func (s *openerSet) opener(tok string) (format.Opener, tokenFormat, error) {
 		return nil, f, withHint(err, "to accept a %s, which cannot prove what was asked, leave out %s (and give --format %s to accept nothing else)", noun(f), leave, f.Name())
 	}
 	if op := s.openers[f]; op != nil {
-		return explained{op, s.o}, f, nil
+		return op, f, nil
 	}
 	err = format.Reject(token.ErrInvalid, format.StageKey, "the input is a %s, and %v", f.Title(), s.errs[f])
 	if f == ktorFmt {
@@ -200,7 +206,8 @@ func (s *openerSet) route(tok string) (tokenFormat, error) {
 // line's words.
 type explained struct {
 	format.Opener
-	o openOptions
+	o       openOptions
+	demands format.Demands // o.demands.lib(), made once
 }
 
 func (e explained) Open(tok string) (opened, error) {
@@ -208,7 +215,7 @@ func (e explained) Open(tok string) (opened, error) {
 	if err == nil {
 		// A format may carry an expiry in some tokens only (a JWT
 		// without "exp"): one without cannot pass --at or --max-ttl.
-		if err = e.o.demands.lib().Unproven(res); err != nil {
+		if err = e.demands.Unproven(res); err != nil {
 			return opened{}, err
 		}
 	}
@@ -224,7 +231,7 @@ func (e explained) openCookie(name, value string) (opened, error) {
 	}
 	res, err := co.OpenCookie(name, value)
 	if err == nil {
-		if err = e.o.demands.lib().Unproven(res); err != nil {
+		if err = e.demands.Unproven(res); err != nil {
 			return opened{}, err
 		}
 	}

@@ -259,9 +259,11 @@ func FuzzBatch(f *testing.F) {
 	f.Add("\n\n"+strings.Join(seeds, "\n \t"), uint8(2), uint8(3))
 	f.Add("", uint8(0), uint8(1))
 	f.Add("x", uint8(1), uint8(4))
+	f.Add(strings.Join(seeds, "\n"), uint8(1), uint8(5))
 	set := fuzzOpenerSet(f)
 	f.Fuzz(func(t *testing.T, input string, readMode, workers uint8) {
-		want, wantStats := renderSequentially(set, input)
+		withPayload := workers&4 != 0 // open --batch, else verify's rendering
+		want, wantStats := renderSequentially(set, input, withPayload)
 		var r io.Reader = strings.NewReader(input)
 		switch readMode % 3 {
 		case 1:
@@ -270,7 +272,7 @@ func FuzzBatch(f *testing.F) {
 			r = iotest.HalfReader(r)
 		}
 		var out bytes.Buffer
-		stats, err := runBatch(r, &out, set, false, 1+int(workers%4), nil)
+		stats, err := runBatch(r, &out, set, withPayload, 1+int(workers%4), nil)
 		if err != nil {
 			t.Fatal(err)
 		}
