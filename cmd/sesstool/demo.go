@@ -14,11 +14,13 @@ import (
 func newDemoCmd(a *app) *cobra.Command {
 	return &cobra.Command{
 		Use:   "demo",
-		Short: "Take a tour: keyring, mint, inspect, open, rotate, rewrap, rejections",
+		Short: "Take a tour: keyring, mint, inspect, open, rotate, rewrap, other frameworks' cookies, rejections",
 		Long: `Demo needs nothing set up. It creates a keyring in a temporary directory,
 mints a token, inspects it, opens it, rotates the keys, shows the old token
 still opening and being rewrapped, and shows a token for another purpose
-and a tampered token rejected. Each step prints one line that explains it,
+and a tampered token rejected, and reads another framework's cookie (a
+Flask session, inspected, then verified under its imported SECRET_KEY).
+Each step prints one line that explains it,
 the command it runs, and that command's output. The directory is removed
 at the end.`,
 		Example: `  go run ./cmd/sesstool demo`,
@@ -39,6 +41,7 @@ type demoStep struct {
 	args    []string // the command run
 	code    int      // the exit code it must have
 	save    *string  // where to keep its stdout, trimmed
+	stdin   string   // what the command reads on stdin
 }
 
 func (a *app) demo() error {
@@ -50,9 +53,9 @@ func (a *app) demo() error {
 	path := filepath.Join(dir, "keyring.json")
 
 	// The steps run in this process, against the temporary keyring alone.
-	sub := func(stdout, stderr io.Writer) *app {
+	sub := func(stdin string, stdout, stderr io.Writer) *app {
 		return &app{
-			stdin: strings.NewReader(""), stdout: stdout, stderr: stderr,
+			stdin: strings.NewReader(stdin), stdout: stdout, stderr: stderr,
 			stdoutTTY: a.stdoutTTY, // so that keys list shows its table to a person
 			getenv: func(k string) string {
 				if k == keyringEnv {
@@ -88,6 +91,12 @@ func (a *app) demo() error {
 			show: "NEW=$(sesstool rewrap --purpose login \"$TOKEN\")", args: []string{"rewrap", "--purpose", "login", "$TOKEN"}, save: &tok2},
 		{explain: "Inspected with the keyring, the new token is verified and decrypted.",
 			show: "sesstool inspect --keyring \"$SESSTOOL_KEYRING\" --purpose login \"$NEW\"", args: []string{"inspect", "--keyring", path, "--purpose", "login", "$NEW"}},
+		{explain: "Other frameworks' cookies: inspect names the format of a pasted Flask session cookie (set by Flask 2.2.2 on 2027-03-01) and shows it, unverified.",
+			show: "sesstool inspect 'Cookie: session=" + demoFlaskCookie + "'", args: []string{"inspect", "Cookie: session=" + demoFlaskCookie}},
+		{explain: "Import the Flask app's SECRET_KEY as its configuration holds it, from stdin (never from the command line).",
+			show: "printenv FLASK_SECRET_KEY | sesstool keys import --alg flask", args: []string{"keys", "import", "--alg", "flask"}, stdin: "flask-secret-key-2026\n"},
+		{explain: "Now open verifies the Flask cookie, as of the day it was set, and prints its session as JSON.",
+			show: "sesstool open --at 2027-03-01T12:01:00Z 'Cookie: session=" + demoFlaskCookie + "'", args: []string{"open", "--at", "2027-03-01T12:01:00Z", "Cookie: session=" + demoFlaskCookie}},
 		{explain: "A token opens only for the purpose it was minted for: verify rejects it with exit code 1.",
 			show: "sesstool verify --purpose password-reset \"$TOKEN\"", args: []string{"verify", "--purpose", "password-reset", "$TOKEN"}, code: exitRejected},
 		{explain: "Change one character of the token, and verify rejects it with exit code 1.",
@@ -104,7 +113,7 @@ func (a *app) demo() error {
 		fmt.Fprintf(w, "\n# %d. %s\n", i+1, s.explain)
 		fmt.Fprintf(w, "$ %s\n", s.show)
 		var out, errOut bytes.Buffer
-		code := sub(&out, &errOut).run(args)
+		code := sub(s.stdin, &out, &errOut).run(args)
 		w.Write(out.Bytes())
 		w.Write(errOut.Bytes())
 		if code != s.code {
@@ -120,6 +129,10 @@ func (a *app) demo() error {
 	fmt.Fprintf(w, "\nDone: removed %s. Next: 'sesstool keys init' for a real keyring, and 'sesstool --help'.\n", dir)
 	return nil
 }
+
+// demoFlaskCookie is a Flask session cookie that Flask 2.2.2 set under the
+// SECRET_KEY "flask-secret-key-2026" (testvectors/flask, test 1).
+const demoFlaskCookie = "eyJfcGVybWFuZW50Ijp0cnVlLCJjc3JmX3Rva2VuIjoiNWYzYzBhMWU5YiIsInVzZXJfaWQiOjQyfQ.a4VdwA.kFGDGlLvX3vEwrkSZnL0z7pNMUg"
 
 // tamperMiddle changes one character in the middle of tok, keeping it valid
 // base64url, so that only authentication can catch it.
