@@ -254,9 +254,9 @@ type Demands struct {
 func (d Demands) Unprovable(f Format) error {
 	switch {
 	case d.Purpose != "" && !f.BindsPurpose():
-		return reject(f, token.ErrInvalid, StageFormat, 0, "the input is a %s, which binds no purpose: it cannot prove it was minted for %s", f.Title(), d.Purpose)
+		return reject(f, token.ErrInvalid, StageFormat, 0, "the input is %s, which binds no purpose: it cannot prove it was minted for %s", aOf(f.Title()), d.Purpose)
 	case d.Expiry != "" && !f.CarriesExpiry():
-		return reject(f, token.ErrInvalid, StageFormat, 0, "the input is a %s, which carries no expiry: %s cannot be checked", f.Title(), d.Expiry)
+		return reject(f, token.ErrInvalid, StageFormat, 0, "the input is %s, which carries no expiry: %s cannot be checked", aOf(f.Title()), d.Expiry)
 	}
 	return nil
 }
@@ -271,4 +271,13 @@ func (d Demands) Unproven(res Opened) error {
 		return reject(res.Format, token.ErrInvalid, StageFormat, res.Key.ID, "the %s carries no expiry: %s cannot be checked", res.Format.Title(), d.Expiry)
 	}
 	return nil
+}
+
+// aOf returns s with its indefinite article, "a" or "an", for messages
+// that name a format ("an Express signed cookie", "a JWT").
+func aOf(s string) string {
+	if s != "" && strings.ContainsRune("aeiouAEIOU", rune(s[0])) {
+		return "an " + s
+	}
+	return "a " + s
 }

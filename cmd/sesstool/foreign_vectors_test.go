@@ -190,3 +190,24 @@ func sameJSON(a, b []byte) bool {
 	}
 	return reflect.DeepEqual(x, y)
 }
+
+// TestTooManyForeignKeys: a keyring with more keys of one foreign
+// algorithm than a token may be tried under (format.MaxKeyTrial) rejects
+// that format's tokens with the reason, and still opens every other
+// format's.
+func TestTooManyForeignKeys(t *testing.T) {
+	dir := t.TempDir()
+	kr := filepath.Join(dir, "k.json")
+	mustRun(t, dir, nil, "keys", "init", "--keyring", kr)
+	for i := range 9 {
+		mustRun(t, dir, []byte(fmt.Sprintf("express secret number %d\n", i)), "keys", "import", "--keyring", kr, "--alg", "express")
+	}
+	tok := strings.TrimSpace(string(mustRun(t, dir, nil, "mint", "--keyring", kr, `{"n":1}`)))
+	if r := runInProcess(dir, nil, "open", "--keyring", kr, tok); r.code != exitOK {
+		t.Errorf("a native token under a ring with 9 express keys: exit %d, %s", r.code, r.stderr)
+	}
+	r := runInProcess(dir, nil, "open", "--keyring", kr, "s:hello.DGDUkGlIkCzPz+C0B064FNgHdEjox7ch8tOBGslZ5QI")
+	if r.code != exitRejected || !strings.Contains(r.stderr, "at most 8") {
+		t.Errorf("an Express cookie under 9 express keys: exit %d, %q; want 1 and the trial bound", r.code, r.stderr)
+	}
+}

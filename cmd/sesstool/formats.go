@@ -76,6 +76,14 @@ func (d demands) lib() format.Demands {
 	return fd
 }
 
+// aOf returns s with its indefinite article, "a" or "an".
+func aOf(s string) string {
+	if s != "" && strings.ContainsRune("aeiouAEIOU", rune(s[0])) {
+		return "an " + s
+	}
+	return "a " + s
+}
+
 // noun names a token of format f in a sentence: "sesstool v1 token",
 // "Ktor session cookie".
 func noun(f tokenFormat) string {
@@ -109,7 +117,9 @@ func newOpenerSet(r *keyring.Ring, o openOptions) (*openerSet, error) {
 	for _, f := range formats.Formats() {
 		op, err := f.NewOpener(r, o.lib())
 		switch {
-		case errors.Is(err, format.ErrNoKeys):
+		case errors.Is(err, format.ErrNoKeys), errors.Is(err, format.ErrTooManyKeys):
+			// Only this format's tokens fail, with the reason; the
+			// ring's other formats still open.
 			s.errs[f] = err
 		case err != nil:
 			return nil, err
@@ -151,16 +161,18 @@ func (s *openerSet) opener(tok string) (format.Opener, tokenFormat, error) {
 		case f.CarriesExpiry():
 			leave = "--purpose"
 		}
-		return nil, f, withHint(err, "to accept a %s, which cannot prove what was asked, leave out %s (and give --format %s to accept nothing else)", noun(f), leave, f.Name())
+		return nil, f, withHint(err, "to accept %s, which cannot prove what was asked, leave out %s (and give --format %s to accept nothing else)", aOf(noun(f)), leave, f.Name())
 	}
 	if op := s.openers[f]; op != nil {
 		return op, f, nil
 	}
-	err = format.Reject(token.ErrInvalid, format.StageKey, "the input is a %s, and %v", f.Title(), s.errs[f])
-	if f == ktorFmt {
+	err = format.Reject(token.ErrInvalid, format.StageKey, "the input is %s, and %v", aOf(f.Title()), s.errs[f])
+	if errors.Is(s.errs[f], format.ErrTooManyKeys) {
+		err = withHint(err, "destroy the keys of this kind that no live token needs ('sesstool keys destroy ID'; 'sesstool keys list' shows them: retired keys still verify, so they count), so that at most %d remain", format.MaxKeyTrial)
+	} else if f == ktorFmt {
 		err = withHint(err, "import the Ktor service's keys: 'sesstool keys import --alg ktor-hmac-sha256' (signed cookies) or '--alg ktor-encrypt' (encrypted ones)")
 	}
-	if im, ok := f.(format.Importer); ok {
+	if im, ok := f.(format.Importer); ok && errors.Is(s.errs[f], format.ErrNoKeys) {
 		as := im.Algorithms()
 		alt := ""
 		if len(as) > 1 {
@@ -175,7 +187,7 @@ func (s *openerSet) opener(tok string) (format.Opener, tokenFormat, error) {
 func (s *openerSet) route(tok string) (tokenFormat, error) {
 	if f := s.o.format; f != nil {
 		if d := formats.Detect(tok); d != nil && d != f {
-			return d, withHint(format.Reject(token.ErrInvalid, format.StageEncoding, "the input is a %s, not a %s (--format %s)", noun(d), noun(f), f.Name()),
+			return d, withHint(format.Reject(token.ErrInvalid, format.StageEncoding, "the input is %s, not %s (--format %s)", aOf(noun(d)), aOf(noun(f)), f.Name()),
 				"leave out --format to accept every known format")
 		}
 		if s.o.keyID != 0 && f != ktorFmt {
@@ -197,7 +209,7 @@ func (s *openerSet) route(tok string) (tokenFormat, error) {
 		f = nativeFmt
 	}
 	if s.o.keyID != 0 && f != ktorFmt {
-		return f, &usageError{err: fmt.Errorf("--key chooses among Ktor keys, and the input is a %s token, which names its own key", f.Title())}
+		return f, &usageError{err: fmt.Errorf("--key chooses among Ktor keys, and the input is %s, which names its own key", aOf(noun(f)))}
 	}
 	return f, nil
 }

@@ -181,10 +181,10 @@ func (f *openFlags) checkDemands(cmd *cobra.Command) error {
 	}
 	switch {
 	case f.demands.purpose && !tf.BindsPurpose():
-		return &usageError{err: fmt.Errorf("--purpose cannot be checked with --format %s: a %s binds no purpose", tf.Name(), tf.Title()), cmd: cmd,
+		return &usageError{err: fmt.Errorf("--purpose cannot be checked with --format %s: %s binds no purpose", tf.Name(), aOf(tf.Title())), cmd: cmd,
 			hint: "leave out --purpose: a " + tf.Title() + " is valid when a key of the keyring verifies it, whatever it was made for"}
 	case f.demands.expiry != "" && !tf.CarriesExpiry():
-		return &usageError{err: fmt.Errorf("%s cannot be checked with --format %s: a %s carries no expiry", f.demands.expiry, tf.Name(), tf.Title()), cmd: cmd}
+		return &usageError{err: fmt.Errorf("%s cannot be checked with --format %s: %s carries no expiry", f.demands.expiry, tf.Name(), aOf(tf.Title())), cmd: cmd}
 	case f.key != "" && tf != ktorFmt:
 		return &usageError{err: fmt.Errorf("--key chooses among Ktor keys, and --format %s names its own key", tf.Name()), cmd: cmd}
 	}
@@ -299,7 +299,7 @@ func rejectionHint(err error, f *openFlags) error {
 			if fe.Format.BindsPurpose() {
 				what += ", and --purpose (now " + strconv.Quote(f.purpose) + ")"
 			}
-			return withHint(err, "check --keyring: a %s opens only under %s", noun(fe.Format), what)
+			return withHint(err, "check --keyring: %s opens only under %s", aOf(noun(fe.Format)), what)
 		}
 		return err
 	}

@@ -55,7 +55,7 @@ token is rejected with exit code 1.`,
 					hint: "mint a new one with 'sesstool mint --format ktor' (it uses the newest active Ktor key, or --key ID)"}
 			}
 			if !ok {
-				return &usageError{err: fmt.Errorf("a %s cannot be rewrapped: rewrap re-mints a token of its own format under the primary key, and %s keys are imported, never primary", tf.Title(), tf.Title()), cmd: cmd,
+				return &usageError{err: fmt.Errorf("%s cannot be rewrapped: rewrap re-mints a token of its own format under the primary key, and %s keys are imported, never primary", aOf(tf.Title()), tf.Title()), cmd: cmd,
 					hint: "to move its sessions to sesstool tokens, open it and mint a new token (see examples/migrate)"}
 			}
 			if err != nil {
