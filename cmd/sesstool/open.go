@@ -509,7 +509,10 @@ parallel on all cores, and writes one JSON result per line, in input
 order: {"line":N,"ok":true,"keyId":…,"expires":…} (no "expires" for a
 token that carries none, such as an Express cookie) or
 {"line":N,"ok":false,"reason":"expired|invalid|not-yet-valid","stage":…,"error":…}.
-Lines are numbered from 1; blank lines are skipped (but counted), CR and
+A line is a token, or a cookie as name=value (or a whole Cookie: line with
+one cookie) for the formats that authenticate the cookie's name (Rails
+cookies, gorilla/securecookie values). Lines are numbered from 1; blank
+lines are skipped (but counted), CR and
 surrounding spaces are trimmed, and a line longer than 64 KiB is a rejected
 line. A summary goes to stderr, with a progress bar when stderr is a
 terminal. The exit code is 0 when every token is valid and 1 otherwise.
