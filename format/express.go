@@ -4,6 +4,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"net/url"
 	"strings"
@@ -180,6 +181,9 @@ func (f expressFormat) NewOpener(r *keyring.Ring, o Options) (Opener, error) {
 			return nil, fmt.Errorf("%w: key %s is %s", keyring.ErrState, k.ID, k.State)
 		}
 		ks, err = []keyring.Key{k}, nil
+	}
+	if te, ok := errors.AsType[*KeyTrialError](err); ok {
+		return tooManyKeys{te}, nil
 	}
 	if err != nil {
 		return nil, err

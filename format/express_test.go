@@ -87,7 +87,11 @@ func TestExpressKeys(t *testing.T) {
 	for range format.MaxKeyTrial + 1 {
 		many = append(many, [3]string{"express", "k", ""})
 	}
-	if _, err := format.Express().NewOpener(foreignRing(t, im, many...), format.Options{}); !errors.Is(err, format.ErrTooManyKeys) {
+	op, err := format.Express().NewOpener(foreignRing(t, im, many...), format.Options{})
+	if err != nil {
+		t.Fatalf("%d keys: NewOpener: %v; want the bound reported by Open", len(many), err)
+	}
+	if _, err := op.Open("s:hello.DGDUkGlIkCzPz+C0B064FNgHdEjox7ch8tOBGslZ5QI"); !errors.Is(err, format.ErrTooManyKeys) {
 		t.Errorf("%d keys: %v", len(many), err)
 	}
 	if _, err := format.Express().NewOpener(foreignRing(t, im), format.Options{}); !errors.Is(err, format.ErrNoKeys) {

@@ -154,7 +154,9 @@ const MaxKeyTrial = 8
 
 // TrialKeys returns r's keys of algorithm alg that verify, newest first:
 // the keys to try on a token of a format whose tokens name no key. More
-// than MaxKeyTrial is a *KeyTrialError.
+// than MaxKeyTrial is a *KeyTrialError, which the format's Opener then
+// returns from Open (see tooManyKeys), so that a ring's other formats
+// still open.
 func TrialKeys(r *keyring.Ring, alg keyring.Algorithm) ([]keyring.Key, error) {
 	var ks []keyring.Key
 	for k := range r.Keys() {
@@ -168,6 +170,16 @@ func TrialKeys(r *keyring.Ring, alg keyring.Algorithm) ([]keyring.Key, error) {
 	}
 	return ks, nil
 }
+
+// tooManyKeys is the Opener of a format whose ring holds more keys of one
+// algorithm than MaxKeyTrial: every Open fails with the *KeyTrialError,
+// which says how many keys there are and what the bound is.
+type tooManyKeys struct{ err *KeyTrialError }
+
+func (t tooManyKeys) Open(string) (Opened, error) { return Opened{}, t.err }
+
+// OpenCookie fails as Open does.
+func (t tooManyKeys) OpenCookie(string, string) (Opened, error) { return Opened{}, t.err }
 
 // Rejection returns an *Error of format f: kind is token.ErrInvalid,
 // token.ErrExpired or token.ErrNotYetValid; id is the key that rejected the

@@ -12,6 +12,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -197,6 +198,9 @@ func ironIDText(id string) string {
 // NewOpener collects r's iron keys that verify, newest first.
 func (f ironFormat) NewOpener(r *keyring.Ring, o Options) (Opener, error) {
 	ks, err := TrialKeys(r, keyring.Iron)
+	if te, ok := errors.AsType[*KeyTrialError](err); ok {
+		return tooManyKeys{te}, nil
+	}
 	if err != nil {
 		return nil, err
 	}

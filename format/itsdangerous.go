@@ -263,6 +263,9 @@ func (f itsFormat) NewOpener(r *keyring.Ring, o Options) (Opener, error) {
 	op := &itsOpener{f: f, o: o}
 	for _, alg := range f.Algorithms() {
 		ks, err := TrialKeys(r, alg)
+		if te, ok := errors.AsType[*KeyTrialError](err); ok && o.KeyID == 0 {
+			return tooManyKeys{te}, nil
+		}
 		if err != nil && o.KeyID == 0 {
 			return nil, err
 		}

@@ -276,7 +276,11 @@ func TestItsDangerousRotation(t *testing.T) {
 	for range format.MaxKeyTrial + 1 {
 		many = append(many, [3]string{"flask", "k", ""})
 	}
-	if _, err := format.ItsDangerous().NewOpener(foreignRing(t, im, many...), format.Options{}); !errors.Is(err, format.ErrTooManyKeys) {
+	op, err := format.ItsDangerous().NewOpener(foreignRing(t, im, many...), format.Options{})
+	if err != nil {
+		t.Fatalf("%d keys: NewOpener: %v; want the bound reported by Open", len(many), err)
+	}
+	if _, err := op.Open(tok); !errors.Is(err, format.ErrTooManyKeys) {
 		t.Fatalf("%d keys: %v", len(many), err)
 	}
 }

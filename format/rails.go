@@ -558,6 +558,9 @@ func (f railsFormat) NewOpener(r *keyring.Ring, o Options) (Opener, error) {
 	op := &railsOpener{f: f, o: o}
 	for _, alg := range f.Algorithms() {
 		ks, err := TrialKeys(r, alg)
+		if te, ok := errors.AsType[*KeyTrialError](err); ok {
+			return tooManyKeys{te}, nil
+		}
 		if err != nil {
 			return nil, err
 		}

@@ -215,6 +215,9 @@ func (f secureCookieFormat) Peek(tok string) Peek {
 // most MaxKeyTrial).
 func (f secureCookieFormat) NewOpener(r *keyring.Ring, o Options) (Opener, error) {
 	ks, err := TrialKeys(r, keyring.SecureCookie)
+	if te, ok := errors.AsType[*KeyTrialError](err); ok {
+		return tooManyKeys{te}, nil
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -168,7 +168,7 @@ func (s *openerSet) opener(tok string) (format.Opener, tokenFormat, error) {
 	}
 	err = format.Reject(token.ErrInvalid, format.StageKey, "the input is %s, and %v", aOf(f.Title()), s.errs[f])
 	if errors.Is(s.errs[f], format.ErrTooManyKeys) {
-		err = withHint(err, "destroy the keys of this kind that no live token needs ('sesstool keys destroy ID'; 'sesstool keys list' shows them: retired keys still verify, so they count), so that at most %d remain", format.MaxKeyTrial)
+		err = withHint(err, "%s", tooManyKeysHint)
 	} else if f == ktorFmt {
 		err = withHint(err, "import the Ktor service's keys: 'sesstool keys import --alg ktor-hmac-sha256' (signed cookies) or '--alg ktor-encrypt' (encrypted ones)")
 	}
@@ -278,12 +278,21 @@ func (s *openerSet) openCookie(name, value string) (opened, error) {
 	return op.(explained).openCookie(name, value)
 }
 
+// tooManyKeysHint is the hint for a ring with more keys of one foreign
+// algorithm than a token is tried under.
+var tooManyKeysHint = fmt.Sprintf("destroy the keys of this kind that no live token needs ('sesstool keys destroy ID'; 'sesstool keys list' shows them: retired keys still verify, so they count), so that at most %d remain", format.MaxKeyTrial)
+
 // explain turns the library's typed rejections into the command line's
 // words: the limits it names are flags, and some rejections have a hint.
 // It reads the error's fields, never its text.
 func (o openOptions) explain(tok string, err error) error {
 	e, ok := errors.AsType[*format.Error](err)
 	if !ok {
+		if te, ok := errors.AsType[*format.KeyTrialError](err); ok && te.Algorithm.Family() != keyring.FamilyKtor {
+			// Another framework's format: its tokens are rejected, the
+			// ring's other formats still open.
+			return withHint(format.Reject(token.ErrInvalid, format.StageKey, "%v", te), "%s", tooManyKeysHint)
+		}
 		if te, ok := errors.AsType[*format.KeyTrialError](err); ok {
 			return &usageError{err: fmt.Errorf("the keyring holds %d %s keys: a Ktor cookie names no key, and sesstool tries at most %d", te.Keys, te.Algorithm, te.Max),
 				hint: "choose the key with --key ID ('sesstool keys list' shows them), or retire and prune old Ktor keys"}
