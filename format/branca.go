@@ -6,7 +6,6 @@ import (
 	"crypto/rand"
 	"encoding/binary"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"math/big"
 	"strings"
@@ -192,16 +191,9 @@ type brancaKey struct {
 // NewOpener collects r's branca keys that verify, newest first. With more
 // than MaxKeyTrial of them, Open fails with a *KeyTrialError.
 func (f brancaFormat) NewOpener(r *keyring.Ring, o Options) (Opener, error) {
-	ks, err := TrialKeys(r, keyring.Branca)
-	var te *KeyTrialError
-	if errors.As(err, &te) {
-		return &brancaOpener{f: f, o: o, trialErr: te}, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	if len(ks) == 0 {
-		return nil, ErrNoKeys
+	ks, bound, err := openerKeys(r, keyring.Branca)
+	if bound != nil || err != nil {
+		return bound, err
 	}
 	op := &brancaOpener{f: f, o: o}
 	for _, k := range ks {
@@ -224,18 +216,14 @@ func (f brancaFormat) NewOpener(r *keyring.Ring, o Options) (Opener, error) {
 // brancaOpener opens (and mints) Branca tokens under a ring's branca keys.
 // It is safe for concurrent use.
 type brancaOpener struct {
-	f        brancaFormat
-	o        Options
-	keys     []brancaKey // newest first
-	trialErr *KeyTrialError
+	f    brancaFormat
+	o    Options
+	keys []brancaKey // newest first
 }
 
 // Open verifies a Branca token under each key in turn, newest first, and
 // checks its times (see Branca).
 func (o *brancaOpener) Open(tok string) (Opened, error) {
-	if o.trialErr != nil {
-		return Opened{}, o.trialErr
-	}
 	if len(tok) > MaxBrancaLength {
 		return Opened{}, reject(o.f, token.ErrInvalid, StageSize, 0, "the input has %d characters; a Branca token here has at most %d", len(tok), MaxBrancaLength)
 	}
@@ -299,9 +287,6 @@ func (o *brancaOpener) mintKey() *brancaKey {
 // ErrValidityUnsupported. The result is at most MaxBrancaLength
 // characters.
 func (o *brancaOpener) Mint(payload []byte, v token.Validity) (string, Opened, error) {
-	if o.trialErr != nil {
-		return "", Opened{}, o.trialErr
-	}
 	if !v.NotBefore.IsZero() {
 		return "", Opened{}, fmt.Errorf("%w: a Branca token has no not-before time", ErrValidityUnsupported)
 	}

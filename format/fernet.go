@@ -177,16 +177,9 @@ type fernetKey struct {
 // NewOpener collects r's fernet keys that verify, newest first. With more
 // than MaxKeyTrial of them, Open fails with a *KeyTrialError.
 func (f fernetFormat) NewOpener(r *keyring.Ring, o Options) (Opener, error) {
-	ks, err := TrialKeys(r, keyring.Fernet)
-	var te *KeyTrialError
-	if errors.As(err, &te) {
-		return &fernetOpener{f: f, o: o, trialErr: te}, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	if len(ks) == 0 {
-		return nil, ErrNoKeys
+	ks, bound, err := openerKeys(r, keyring.Fernet)
+	if bound != nil || err != nil {
+		return bound, err
 	}
 	op := &fernetOpener{f: f, o: o}
 	for _, k := range ks {
@@ -210,18 +203,14 @@ func (f fernetFormat) NewOpener(r *keyring.Ring, o Options) (Opener, error) {
 // fernetOpener opens (and mints) Fernet tokens under a ring's fernet keys.
 // It is safe for concurrent use.
 type fernetOpener struct {
-	f        fernetFormat
-	o        Options
-	keys     []fernetKey // newest first
-	trialErr *KeyTrialError
+	f    fernetFormat
+	o    Options
+	keys []fernetKey // newest first
 }
 
 // Open verifies a Fernet token: its HMAC under each key in turn, newest
 // first, then decrypts it and checks its times (see Fernet).
 func (o *fernetOpener) Open(tok string) (Opened, error) {
-	if o.trialErr != nil {
-		return Opened{}, o.trialErr
-	}
 	if len(tok) > fernetMaxLength {
 		return Opened{}, reject(o.f, token.ErrInvalid, StageSize, 0, "the input has %d characters; a Fernet token here has at most %d", len(tok), fernetMaxLength)
 	}
@@ -323,9 +312,6 @@ var ErrValidityUnsupported = errors.New("the format cannot carry this validity")
 // its issue time plus the opening key's max-age, as the returned Opened
 // says), and a v.NotBefore is refused with ErrValidityUnsupported.
 func (o *fernetOpener) Mint(payload []byte, v token.Validity) (string, Opened, error) {
-	if o.trialErr != nil {
-		return "", Opened{}, o.trialErr
-	}
 	if !v.NotBefore.IsZero() {
 		return "", Opened{}, fmt.Errorf("%w: a Fernet token has no not-before time", ErrValidityUnsupported)
 	}

@@ -171,6 +171,24 @@ func TrialKeys(r *keyring.Ring, alg keyring.Algorithm) ([]keyring.Key, error) {
 	return ks, nil
 }
 
+// openerKeys begins the NewOpener of a format whose tokens name no key: it
+// returns r's keys of alg to try (TrialKeys); or, when there are more than
+// MaxKeyTrial, the Opener to return, which rejects every token with the
+// *KeyTrialError; or ErrNoKeys when there are none.
+func openerKeys(r *keyring.Ring, alg keyring.Algorithm) ([]keyring.Key, Opener, error) {
+	ks, err := TrialKeys(r, alg)
+	if te, ok := errors.AsType[*KeyTrialError](err); ok {
+		return nil, tooManyKeys{te}, nil
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(ks) == 0 {
+		return nil, nil, ErrNoKeys
+	}
+	return ks, nil, nil
+}
+
 // tooManyKeys is the Opener of a format whose ring holds more keys of one
 // algorithm than MaxKeyTrial: every Open fails with the *KeyTrialError,
 // which says how many keys there are and what the bound is.

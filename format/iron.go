@@ -12,7 +12,6 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -197,15 +196,9 @@ func ironIDText(id string) string {
 
 // NewOpener collects r's iron keys that verify, newest first.
 func (f ironFormat) NewOpener(r *keyring.Ring, o Options) (Opener, error) {
-	ks, err := TrialKeys(r, keyring.Iron)
-	if te, ok := errors.AsType[*KeyTrialError](err); ok {
-		return tooManyKeys{te}, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	if len(ks) == 0 {
-		return nil, ErrNoKeys
+	ks, bound, err := openerKeys(r, keyring.Iron)
+	if bound != nil || err != nil {
+		return bound, err
 	}
 	op := &ironOpener{f: f, o: o}
 	for _, k := range ks {

@@ -214,15 +214,9 @@ func (f secureCookieFormat) Peek(tok string) Peek {
 // NewOpener collects r's securecookie keys that verify, newest first (at
 // most MaxKeyTrial).
 func (f secureCookieFormat) NewOpener(r *keyring.Ring, o Options) (Opener, error) {
-	ks, err := TrialKeys(r, keyring.SecureCookie)
-	if te, ok := errors.AsType[*KeyTrialError](err); ok {
-		return tooManyKeys{te}, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	if len(ks) == 0 {
-		return nil, ErrNoKeys
+	ks, bound, err := openerKeys(r, keyring.SecureCookie)
+	if bound != nil || err != nil {
+		return bound, err
 	}
 	op := &secureCookieOpener{f: f, o: o}
 	for _, k := range ks {
